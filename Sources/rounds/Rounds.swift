@@ -1,10 +1,37 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Rounds: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rounds",
         abstract: "Keyboard-driven moderation console for a healthcare organisation's social media.",
-        subcommands: []
+        subcommands: [
+            IngestCommand.self,
+            StatsCommand.self,
+            DemoCommand.self,
+        ]
     )
+
+    /// Exit statuses: 0 success, 1 a failure or rejected input, 2 a usage error.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let e as UserError {
+            FileHandle.standardError.write(Data("rounds: \(e.description)\n".utf8))
+            Foundation.exit(e.exitCode)
+        } catch let e as ExitCode {
+            Foundation.exit(e.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success || code.rawValue == 0 {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            FileHandle.standardError.write(Data("\(fullMessage(for: error))\n".utf8))
+            // ArgumentParser's usage errors (EX_USAGE, 64) are reported as 2, like most tools.
+            Foundation.exit(code.rawValue == 64 ? 2 : code.rawValue)
+        }
+    }
 }

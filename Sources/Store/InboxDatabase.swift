@@ -1,0 +1,113 @@
+import Foundation
+import GRDB
+import InboxModel
+
+/// The inbox: one SQLite file in WAL mode, shared by ingest and every moderator's console.
+///
+/// All reads and writes go through intent-named methods on this type (and its extensions),
+/// so SQL stays in this module and every statement binds its parameters.
+public final class InboxDatabase: Sendable {
+    public let path: String
+    let pool: DatabasePool
+
+    /// Opens (creating when needed) the inbox at `path` and brings its schema up to date.
+    ///
+    /// New files are created `rw-rw----`: moderators share the file through a Unix group,
+    /// and patient information must not be world-readable. An existing file that is
+    /// world-readable is refused rather than silently used.
+    public init(path: String, busyTimeout: TimeInterval = 15) throws {
+        self.path = path
+        try Self.prepareFile(at: path)
+        var config = Configuration()
+        config.busyMode = .timeout(busyTimeout)
+        config.label = "rounds"
+        config.prepareDatabase { db in
+            // FULL: a moderator's acknowledged action survives power loss, not only a crash.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        do {
+            let old = umask(0o007)
+            defer { umask(old) }
+            pool = try DatabasePool(path: path, configuration: config)
+            try Schema.migrator.migrate(pool)
+        } catch let error as DatabaseError {
+            throw StoreError.cannotOpen(path: path, reason: error.message ?? "\(error)")
+        }
+        try Self.tightenCompanionFiles(of: path)
+    }
+
+    /// Creates a missing database file with group-only permissions; refuses world-readable ones.
+    static func prepareFile(at path: String) throws {
+        let fm = FileManager.default
+        if fm.fileExists(atPath: path) {
+            let attrs = try? fm.attributesOfItem(atPath: path)
+            let mode = (attrs?[.posixPermissions] as? NSNumber)?.uint16Value ?? 0
+            if mode & 0o007 != 0 {
+                throw StoreError.worldReadable(path: path, mode: mode)
+            }
+            return
+        }
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty, !fm.fileExists(atPath: dir) {
+            throw StoreError.cannotOpen(path: path, reason: "the folder \(dir) does not exist")
+        }
+        let fd = open(path, O_CREAT | O_EXCL | O_RDWR, 0o660)
+        guard fd >= 0 else {
+            throw StoreError.cannotOpen(path: path, reason: String(cString: strerror(errno)))
+        }
+        fchmod(fd, 0o660)
+        close(fd)
+    }
+
+    /// SQLite gives -wal and -shm the main file's mode; make sure no "other" bits slipped in.
+    static func tightenCompanionFiles(of path: String) throws {
+        for suffix in ["-wal", "-shm"] {
+            let p = path + suffix
+            var st = stat()
+            if stat(p, &st) == 0, st.st_mode & 0o007 != 0 {
+                chmod(p, mode_t(st.st_mode & 0o770))
+            }
+        }
+    }
+
+    /// The schema version this file is at (the number of applied migrations).
+    public func schemaVersion() throws -> Int {
+        try pool.read { db in try Schema.migrator.appliedIdentifiers(db).count }
+    }
+
+    /// A value that changes whenever any process, this one included, commits to the file.
+    ///
+    /// `PRAGMA data_version` is per connection and ignores that connection's own commits,
+    /// so it is read on the single writer connection and combined with its change count.
+    public func changeToken() throws -> Int64 {
+        try pool.writeWithoutTransaction { db in
+            let row = try Row.fetchOne(db, sql: "SELECT (SELECT data_version FROM pragma_data_version()), total_changes()")
+            let version: Int64 = row?[0] ?? 0
+            let changes: Int64 = row?[1] ?? 0
+            return version &* 1_000_003 &+ changes
+        }
+    }
+
+    /// Truncates the WAL so it does not grow without bound under continuous ingest.
+    public func checkpoint() throws {
+        try pool.writeWithoutTransaction { db in
+            _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+        }
+    }
+}
+
+/// Errors a user can hit when opening or using the store, worded for the user.
+public enum StoreError: Error, CustomStringConvertible, Equatable {
+    case cannotOpen(path: String, reason: String)
+    case worldReadable(path: String, mode: UInt16)
+
+    public var description: String {
+        switch self {
+        case let .cannotOpen(path, reason):
+            return "cannot open the inbox \(path): \(reason). Check the path given with --db or ROUNDS_DB."
+        case let .worldReadable(path, mode):
+            return "refusing to open \(path): it is readable by every user on this machine (mode \(String(mode, radix: 8))) and holds patient information. Run: chmod o-rwx '\(path)'"
+        }
+    }
+}

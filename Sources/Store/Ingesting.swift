@@ -1,0 +1,145 @@
+import Foundation
+import GRDB
+import InboxModel
+
+/// A message ready to be stored, with what the classifier said about its text.
+public struct ClassifiedMessage: Sendable {
+    public var message: IncomingMessage
+    public var classification: Classification?
+    public var policyVersion: String?
+
+    public init(_ message: IncomingMessage, classification: Classification? = nil, policyVersion: String? = nil) {
+        self.message = message
+        self.classification = classification
+        self.policyVersion = policyVersion
+    }
+}
+
+/// A record that could not be read, kept with its reason so nothing is lost.
+public struct Rejection: Sendable, Equatable {
+    public var sourceFile: String
+    public var line: Int
+    public var location: String?
+    public var reason: String
+    public var raw: Data
+
+    public init(sourceFile: String, line: Int, location: String? = nil, reason: String, raw: Data) {
+        self.sourceFile = sourceFile
+        self.line = line
+        self.location = location
+        self.reason = reason
+        self.raw = raw
+    }
+}
+
+/// What storing one message did.
+public enum StoreOutcome: Sendable, Equatable {
+    case inserted, updated, duplicate
+}
+
+extension InboxDatabase {
+    /// Stores one batch of messages and rejections in a single durable transaction.
+    ///
+    /// Idempotent: the same external id twice is one message. An edit keeps the earlier text
+    /// in `message_version`; a remove or hide event marks the message and never deletes it.
+    @discardableResult
+    public func store(_ batch: [ClassifiedMessage], rejections: [Rejection] = []) throws -> [StoreOutcome] {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        return try pool.write { db in
+            var outcomes: [StoreOutcome] = []
+            outcomes.reserveCapacity(batch.count)
+            for item in batch {
+                outcomes.append(try Self.store(item, now: now, in: db))
+            }
+            for r in rejections {
+                try db.cachedStatement(sql: """
+                    INSERT INTO rejected_record (source_file, line, location, reason, raw, rejected_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """).execute(arguments: [r.sourceFile, r.line, r.location, r.reason, r.raw, now])
+            }
+            return outcomes
+        }
+    }
+
+    private static func store(_ item: ClassifiedMessage, now: Int64, in db: Database) throws -> StoreOutcome {
+        let m = item.message
+        let markRemoved = m.event == .removed
+        let markHidden = m.event == .hidden
+        let inserted = try db.cachedStatement(sql: """
+            INSERT INTO message (platform, kind, external_id, post_id, parent_id, author_id,
+                author_handle, author_name, text, language, rating, received_at, visibility,
+                edited_at, removed_on_platform, hidden_on_platform, invalid_utf8, raw_payload,
+                source_file, ingested_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (platform, external_id) DO NOTHING
+            """)
+        try inserted.execute(arguments: [
+            m.platform.rawValue, m.kind.rawValue, m.externalID, m.postID, m.parentID, m.authorID,
+            m.authorHandle, m.authorName, m.text, m.language ?? item.classification?.language,
+            m.rating, Int64(m.receivedAt.timeIntervalSince1970 * 1000), m.visibility.rawValue,
+            m.event == .edited ? now : nil, markRemoved, markHidden, m.hadInvalidUTF8,
+            m.rawPayload, m.sourceFile, now,
+        ])
+        if db.changesCount == 1 {
+            try saveClassification(item, messageID: db.lastInsertedRowID, in: db)
+            return .inserted
+        }
+
+        guard let existing = try Row.fetchOne(
+            db.cachedStatement(sql: """
+                SELECT id, text, removed_on_platform, hidden_on_platform
+                FROM message WHERE platform = ? AND external_id = ?
+                """),
+            arguments: [m.platform.rawValue, m.externalID]
+        ) else { return .duplicate }
+        let id: Int64 = existing["id"]
+        let oldText: String = existing["text"]
+
+        switch m.event {
+        case .removed, .hidden:
+            let column = markRemoved ? "removed_on_platform" : "hidden_on_platform"
+            let already: Bool = existing[column]
+            if already { return .duplicate }
+            try db.execute(sql: "UPDATE message SET \(column) = 1 WHERE id = ?", arguments: [id])
+            return .updated
+        case .created, .edited:
+            // A repeat delivery, or an event that carries no text, changes nothing.
+            if m.text == oldText || m.text.isEmpty { return .duplicate }
+            try db.cachedStatement(sql: """
+                INSERT INTO message_version (message_id, text, replaced_at) VALUES (?, ?, ?)
+                """).execute(arguments: [id, oldText, now])
+            try db.cachedStatement(sql: """
+                UPDATE message SET text = ?, edited_at = ?, raw_payload = ?,
+                    invalid_utf8 = invalid_utf8 OR ?, rating = COALESCE(?, rating)
+                WHERE id = ?
+                """).execute(arguments: [m.text, now, m.rawPayload, m.hadInvalidUTF8, m.rating, id])
+            try saveClassification(item, messageID: id, in: db)
+            return .updated
+        }
+    }
+
+    /// Writes lane, priority, flags and evidence for one message (replacing earlier ones).
+    static func saveClassification(_ item: ClassifiedMessage, messageID: Int64, in db: Database) throws {
+        guard let c = item.classification else { return }
+        try writeClassification(c, kind: item.message.kind, policyVersion: item.policyVersion, messageID: messageID, in: db)
+    }
+
+    static func writeClassification(_ c: Classification, kind: MessageKind, policyVersion: String?, messageID: Int64, in db: Database) throws {
+        let json = String(decoding: try JSONEncoder().encode(c), as: UTF8.self)
+        try db.cachedStatement(sql: """
+            UPDATE message SET lane = ?, priority = ?, sentiment = ?, classification = ?,
+                policy_version = ?, language = COALESCE(language, ?)
+            WHERE id = ?
+            """).execute(arguments: [
+                c.lane(kind: kind).rawValue, c.priority, c.sentiment.rawValue, json,
+                policyVersion, c.language, messageID,
+            ])
+        try db.cachedStatement(sql: "DELETE FROM message_flag WHERE message_id = ?").execute(arguments: [messageID])
+        for f in c.flags {
+            try db.cachedStatement(sql: """
+                INSERT INTO message_flag (message_id, flag, decision, score, severity, category)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [messageID, f.flag.rawValue, f.decision.rawValue, f.score, f.severity, f.category])
+        }
+    }
+}

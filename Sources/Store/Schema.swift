@@ -1,0 +1,112 @@
+import GRDB
+
+/// The inbox schema, created and upgraded by versioned migrations.
+///
+/// Migrations are append-only: a released migration is never edited, a change is a new one.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1-inbox", migrate: v1)
+        m.registerMigration("v2-classification", migrate: v2)
+        return m
+    }
+
+    /// Messages, their edit history, the full-text index and rejected input.
+    static func v1(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE message (
+                id INTEGER PRIMARY KEY,
+                platform TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                external_id TEXT NOT NULL,
+                post_id TEXT,
+                parent_id TEXT,
+                author_id TEXT,
+                author_handle TEXT,
+                author_name TEXT,
+                text TEXT NOT NULL,
+                language TEXT,
+                rating INTEGER,
+                received_at INTEGER NOT NULL,      -- Unix milliseconds, UTC
+                visibility TEXT NOT NULL,
+                state TEXT NOT NULL DEFAULT 'open',
+                edited_at INTEGER,                  -- last edit seen from the platform
+                removed_on_platform INTEGER NOT NULL DEFAULT 0,
+                hidden_on_platform INTEGER NOT NULL DEFAULT 0,
+                invalid_utf8 INTEGER NOT NULL DEFAULT 0,
+                raw_payload TEXT,
+                source_file TEXT,
+                ingested_at INTEGER NOT NULL,
+                UNIQUE (platform, external_id)
+            );
+            CREATE INDEX message_by_state ON message (state, received_at DESC, id DESC);
+            CREATE INDEX message_by_time ON message (received_at DESC, id DESC);
+            CREATE INDEX message_by_author ON message (platform, author_id, received_at);
+            CREATE INDEX message_by_parent ON message (platform, parent_id);
+
+            CREATE TABLE message_version (
+                id INTEGER PRIMARY KEY,
+                message_id INTEGER NOT NULL REFERENCES message(id),
+                text TEXT NOT NULL,
+                replaced_at INTEGER NOT NULL
+            );
+            CREATE INDEX message_version_by_message ON message_version (message_id);
+
+            CREATE VIRTUAL TABLE message_fts USING fts5(
+                text, author_handle, author_name,
+                content = 'message', content_rowid = 'id',
+                tokenize = 'unicode61 remove_diacritics 2'
+            );
+            CREATE TRIGGER message_fts_insert AFTER INSERT ON message BEGIN
+                INSERT INTO message_fts (rowid, text, author_handle, author_name)
+                VALUES (new.id, new.text, new.author_handle, new.author_name);
+            END;
+            CREATE TRIGGER message_fts_delete AFTER DELETE ON message BEGIN
+                INSERT INTO message_fts (message_fts, rowid, text, author_handle, author_name)
+                VALUES ('delete', old.id, old.text, old.author_handle, old.author_name);
+            END;
+            CREATE TRIGGER message_fts_update AFTER UPDATE OF text, author_handle, author_name ON message BEGIN
+                INSERT INTO message_fts (message_fts, rowid, text, author_handle, author_name)
+                VALUES ('delete', old.id, old.text, old.author_handle, old.author_name);
+                INSERT INTO message_fts (rowid, text, author_handle, author_name)
+                VALUES (new.id, new.text, new.author_handle, new.author_name);
+            END;
+
+            CREATE TABLE rejected_record (
+                id INTEGER PRIMARY KEY,
+                source_file TEXT NOT NULL,
+                line INTEGER NOT NULL,
+                location TEXT,
+                reason TEXT NOT NULL,
+                raw BLOB NOT NULL,
+                rejected_at INTEGER NOT NULL
+            );
+            """)
+    }
+
+    /// What the classifier said: the lane and priority the queues sort by, one row per flag
+    /// for filters and counts, and the full evidence as JSON for the detail view.
+    static func v2(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE message ADD COLUMN lane TEXT NOT NULL DEFAULT 'new';
+            ALTER TABLE message ADD COLUMN priority INTEGER NOT NULL DEFAULT 3;
+            ALTER TABLE message ADD COLUMN sentiment TEXT;
+            ALTER TABLE message ADD COLUMN classification TEXT;
+            ALTER TABLE message ADD COLUMN policy_version TEXT;
+            CREATE INDEX message_by_lane ON message (lane, state, priority, received_at DESC, id DESC);
+
+            CREATE TABLE message_flag (
+                message_id INTEGER NOT NULL REFERENCES message(id),
+                flag TEXT NOT NULL,
+                decision TEXT NOT NULL,
+                score REAL NOT NULL,
+                severity TEXT,
+                category TEXT,
+                PRIMARY KEY (message_id, flag)
+            ) WITHOUT ROWID;
+            CREATE INDEX message_flag_by_flag ON message_flag (flag, decision);
+
+            CREATE TABLE setting (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            """)
+    }
+}

@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import InboxModel
+import Ingest
+import Store
+
+struct IngestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Read messages from files (or - for standard input) into the inbox.",
+        discussion: """
+            Formats: jsonl and csv (Rounds' own records), meta (Meta webhook payloads), \
+            x (X API v2 response bodies), gbp (Google Business Profile reviews); auto tells \
+            them apart from the content, record by record. Bad records are reported as \
+            FILE:LINE: reason, kept in the inbox, and the rest of the file is still read.
+            Exit status: 0 all ingested, 1 something was rejected, 2 usage error.
+            """
+    )
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: "auto, jsonl, csv, meta, x or gbp.")
+    var format: String = "auto"
+
+    @Option(help: ArgumentHelp("Messages per transaction.", visibility: .hidden))
+    var batch: Int = 2000
+
+    @Argument(help: ArgumentHelp("Files to read; - reads standard input.", valueName: "FILE"))
+    var files: [String]
+
+    func validate() throws {
+        guard InputFormat(rawValue: format) != nil else {
+            throw ValidationError("unknown --format '\(format)'; use one of \(InputFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard batch > 0 else { throw ValidationError("--batch must be positive") }
+    }
+
+    func run() throws {
+        let inbox = try store.open()
+        var ingester = Ingester(inbox: inbox, batchSize: batch)
+        var unreadable = 0
+        for file in files {
+            let handle: FileHandle
+            if file == "-" {
+                handle = FileHandle.standardInput
+            } else {
+                var isDir: ObjCBool = false
+                if FileManager.default.fileExists(atPath: file, isDirectory: &isDir), isDir.boolValue {
+                    report("\(file): is a folder; name the files in it (for example \(file)/*.json)")
+                    unreadable += 1
+                    continue
+                }
+                guard let h = FileHandle(forReadingAtPath: file) else {
+                    report("\(file): cannot read: \(String(cString: strerror(errno)))")
+                    unreadable += 1
+                    continue
+                }
+                handle = h
+            }
+            let name = file == "-" ? "<stdin>" : file
+            let before = ingester.counts.total
+            try ingester.ingest(IngestReader(name: name, handle: handle, format: InputFormat(rawValue: format) ?? .auto))
+            if ingester.counts.total == before {
+                report("\(name): no messages in it")
+            }
+        }
+        try ingester.finish()
+        let c = ingester.counts
+        var summary = "ingested \(c.new) new, \(c.updated) updated, \(c.duplicates) duplicates, \(c.rejected) rejected"
+        if c.skipped > 0 { summary += ", \(c.skipped) skipped (events without a message)" }
+        print(summary)
+        if c.rejected > 0 || unreadable > 0 { throw ExitCode(1) }
+    }
+}
+
+func report(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
