@@ -27,8 +27,10 @@ class ByteSource {
 /// Splits a byte stream into lines (LF or CRLF), numbering them from 1.
 struct LineSplitter {
     private let source: ByteSource
-    private var buffer = Data()
+    private var buffer: [UInt8] = []
     private var start = 0
+    /// Where to resume looking for a line feed: bytes before it hold none.
+    private var scanned = 0
     private(set) var lineNumber = 0
 
     init(_ source: ByteSource) { self.source = source }
@@ -36,29 +38,41 @@ struct LineSplitter {
     /// The next line without its terminator, or nil at the end.
     mutating func next() throws -> (line: Int, bytes: Data)? {
         while true {
-            if let nl = buffer[start...].firstIndex(of: 10) {
+            if let nl = findNewline() {
                 var end = nl
                 if end > start, buffer[end - 1] == 13 { end -= 1 }
-                let line = buffer.subdata(in: start..<end)
+                let line = Data(buffer[start..<end])
                 start = nl + 1
+                scanned = start
                 lineNumber += 1
                 return (lineNumber, line)
             }
-            // Keep only the unfinished tail before reading more.
-            if start > 0 {
-                buffer.removeSubrange(buffer.startIndex..<start)
-                buffer = Data(buffer)
-                start = 0
-            }
+            scanned = buffer.count
             guard let chunk = try source.next() else {
-                if buffer.isEmpty { return nil }
-                let line = buffer
-                buffer = Data()
+                if start >= buffer.count { return nil }
+                let line = Data(buffer[start...])
+                buffer.removeAll()
                 start = 0
+                scanned = 0
                 lineNumber += 1
                 return (lineNumber, line)
             }
-            buffer.append(chunk)
+            // Keep only the unfinished tail before appending more.
+            if start > 0 {
+                buffer.removeSubrange(0..<start)
+                scanned -= start
+                start = 0
+            }
+            buffer.append(contentsOf: chunk)
+        }
+    }
+
+    private func findNewline() -> Int? {
+        guard scanned < buffer.count else { return nil }
+        return buffer.withUnsafeBufferPointer { p -> Int? in
+            guard let base = p.baseAddress,
+                  let hit = memchr(base + scanned, 10, p.count - scanned) else { return nil }
+            return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
         }
     }
 }

@@ -1,0 +1,159 @@
+import Foundation
+import GRDB
+import InboxModel
+@testable import Store
+import XCTest
+
+/// The inbox on real SQLite files in a temporary folder.
+final class StoreTests: XCTestCase {
+    var dir: URL!
+    var path: String { dir.appendingPathComponent("inbox.sqlite").path }
+
+    override func setUpWithError() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("rounds-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try FileManager.default.removeItem(at: dir)
+    }
+
+    func message(_ id: String, _ text: String, event: PlatformEvent = .created, platform: Platform = .facebook) -> ClassifiedMessage {
+        ClassifiedMessage(IncomingMessage(
+            platform: platform, kind: .comment, externalID: id, authorID: "a1", authorHandle: "ana",
+            authorName: "Ana", text: text, receivedAt: Date(timeIntervalSince1970: 1_764_000_000), event: event
+        ))
+    }
+
+    func rows(_ inbox: InboxDatabase, _ sql: String) throws -> [Row] {
+        try inbox.pool.read { try Row.fetchAll($0, sql: sql) }
+    }
+
+    func testSameExternalIDTwiceIsOneMessage() throws {
+        let inbox = try InboxDatabase(path: path)
+        XCTAssertEqual(try inbox.store([message("c1", "hello")]), [.inserted])
+        XCTAssertEqual(try inbox.store([message("c1", "hello"), message("c1", "hello")]), [.duplicate, .duplicate])
+        // The same id on another platform is another message.
+        XCTAssertEqual(try inbox.store([message("c1", "hello", platform: .instagram)]), [.inserted])
+        XCTAssertEqual(try inbox.stats().messages, 2)
+    }
+
+    func testEditKeepsEarlierVersionAndUpdatesSearch() throws {
+        let inbox = try InboxDatabase(path: path)
+        try inbox.store([message("c1", "my knee hurts")])
+        XCTAssertEqual(try inbox.store([message("c1", "my elbow hurts", event: .edited)]), [.updated])
+        XCTAssertEqual(try inbox.store([message("c1", "my elbow hurts", event: .edited)]), [.duplicate])
+        let m = try XCTUnwrap(rows(inbox, "SELECT text, edited_at FROM message").first)
+        XCTAssertEqual(m["text"] as String, "my elbow hurts")
+        XCTAssertNotNil(m["edited_at"] as Int64?)
+        XCTAssertEqual(try rows(inbox, "SELECT text FROM message_version").map { $0["text"] as String }, ["my knee hurts"])
+        XCTAssertEqual(try rows(inbox, "SELECT rowid FROM message_fts WHERE message_fts MATCH 'elbow'").count, 1)
+        XCTAssertEqual(try rows(inbox, "SELECT rowid FROM message_fts WHERE message_fts MATCH 'knee'").count, 0)
+    }
+
+    func testRemoveAndHideMarkButNeverDelete() throws {
+        let inbox = try InboxDatabase(path: path)
+        try inbox.store([message("c1", "rude words")])
+        XCTAssertEqual(try inbox.store([message("c1", "", event: .hidden)]), [.updated])
+        XCTAssertEqual(try inbox.store([message("c1", "", event: .removed)]), [.updated])
+        XCTAssertEqual(try inbox.store([message("c1", "", event: .removed)]), [.duplicate])
+        let m = try XCTUnwrap(rows(inbox, "SELECT text, removed_on_platform, hidden_on_platform FROM message").first)
+        XCTAssertEqual(m["text"] as String, "rude words")
+        XCTAssertEqual(m["removed_on_platform"] as Bool, true)
+        XCTAssertEqual(m["hidden_on_platform"] as Bool, true)
+        // A removal of a message never seen is still recorded.
+        XCTAssertEqual(try inbox.store([message("c2", "", event: .removed)]), [.inserted])
+        XCTAssertEqual(try inbox.stats().removedOnPlatform, 2)
+    }
+
+    func testRejectionsAreKept() throws {
+        let inbox = try InboxDatabase(path: path)
+        try inbox.store([], rejections: [Rejection(sourceFile: "a.jsonl", line: 7, location: "text", reason: "bad", raw: Data([0xFF, 0]))])
+        XCTAssertEqual(try inbox.stats().rejectedRecords, 1)
+        let r = try XCTUnwrap(try inbox.rejectedRecords().first)
+        XCTAssertEqual(r.line, 7)
+        XCTAssertEqual(r.raw, Data([0xFF, 0]))
+    }
+
+    func testClassificationSetsLanePriorityAndFlags() throws {
+        let inbox = try InboxDatabase(path: path)
+        var m = message("e1", "chest pain right now")
+        m.classification = Classification(language: "en", sentiment: .negative, flags: [
+            FlagHit(flag: .emergency, decision: .act, score: 0.97, severity: "imminent", category: "medical", evidence: []),
+            FlagHit(flag: .offensive, decision: .flag, score: 0.6, severity: "1", category: "profane", evidence: []),
+        ], template: "emergency_911_en")
+        m.policyVersion = "abc"
+        try inbox.store([m])
+        let row = try XCTUnwrap(rows(inbox, "SELECT lane, priority, language, policy_version FROM message").first)
+        XCTAssertEqual(row["lane"] as String, "urgent")
+        XCTAssertEqual(row["priority"] as Int, 0)
+        XCTAssertEqual(row["language"] as String, "en")
+        XCTAssertEqual(row["policy_version"] as String, "abc")
+        XCTAssertEqual(try rows(inbox, "SELECT flag FROM message_flag ORDER BY flag").map { $0["flag"] as String }, ["emergency", "offensive"])
+    }
+
+    func testNewFileIsNotWorldReadableAndWorldReadableIsRefused() throws {
+        let old = umask(0o022)
+        defer { umask(old) }
+        _ = try InboxDatabase(path: path)
+        for suffix in ["", "-wal", "-shm"] {
+            var st = stat()
+            if stat(path + suffix, &st) == 0 {
+                XCTAssertEqual(st.st_mode & 0o777, 0o660, "\(suffix) mode \(String(st.st_mode & 0o777, radix: 8))")
+            } else {
+                XCTAssertNotEqual(suffix, "", "the database file exists")
+            }
+        }
+        chmod(path, 0o644)
+        XCTAssertThrowsError(try InboxDatabase(path: path)) { error in
+            XCTAssertEqual(error as? StoreError, .worldReadable(path: path, mode: 0o644))
+            XCTAssertTrue("\(error)".contains("chmod o-rwx"))
+        }
+    }
+
+    func testMissingFolderIsAClearError() {
+        XCTAssertThrowsError(try InboxDatabase(path: dir.appendingPathComponent("nope/inbox.sqlite").path)) { error in
+            XCTAssertTrue("\(error)".contains("does not exist"), "\(error)")
+        }
+    }
+
+    func testMigrationsOnEmptyFileAndFromPreviousVersion() throws {
+        // An empty file created by someone else (e.g. `touch`) is migrated.
+        FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        XCTAssertEqual(try InboxDatabase(path: path).schemaVersion(), Schema.migrator.migrations.count)
+
+        // A file at schema v1 (before classification columns) keeps its rows when upgraded.
+        let v1path = dir.appendingPathComponent("v1.sqlite").path
+        do {
+            let queue = try DatabaseQueue(path: v1path)
+            try Schema.migrator.migrate(queue, upTo: "v1-inbox")
+            try queue.write { db in
+                try db.execute(sql: """
+                    INSERT INTO message (platform, kind, external_id, text, received_at, visibility, ingested_at)
+                    VALUES ('x', 'mention', '77', 'old message', 1, 'public', 1)
+                    """)
+            }
+            try queue.close()
+        }
+        chmod(v1path, 0o600)
+        let upgraded = try InboxDatabase(path: v1path)
+        XCTAssertEqual(try upgraded.schemaVersion(), 2)
+        let row = try XCTUnwrap(rows(upgraded, "SELECT text, lane, priority FROM message").first)
+        XCTAssertEqual(row["text"] as String, "old message")
+        XCTAssertEqual(row["lane"] as String, "new")
+        XCTAssertEqual(row["priority"] as Int, 3)
+        XCTAssertEqual(try rows(upgraded, "SELECT rowid FROM message_fts WHERE message_fts MATCH 'old'").count, 1)
+    }
+
+    func testChangeTokenSeesOtherConnectionsWrites() throws {
+        let a = try InboxDatabase(path: path)
+        let b = try InboxDatabase(path: path)
+        let before = try a.changeToken()
+        XCTAssertEqual(try a.changeToken(), before, "no writes, no change")
+        try b.store([message("c9", "from another process")])
+        XCTAssertNotEqual(try a.changeToken(), before)
+        let mid = try a.changeToken()
+        try a.store([message("c10", "from this connection")])
+        XCTAssertNotEqual(try a.changeToken(), mid)
+    }
+}

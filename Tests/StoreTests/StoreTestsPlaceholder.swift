@@ -1,5 +1,0 @@
-import XCTest
-
-final class StoreTestsPlaceholder: XCTestCase {
-    func testBuilds() { XCTAssertTrue(true) }
-}
