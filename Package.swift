@@ -33,7 +33,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "InboxModel"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "InboxModel"]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "Terminal", "InboxModel"]),
-        .testTarget(name: "CLITests", dependencies: ["InboxModel"]),
+        .testTarget(name: "CLITests", dependencies: ["rounds"]),
     ],
     swiftLanguageModes: [.v6]
 )
