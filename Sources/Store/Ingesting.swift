@@ -48,9 +48,11 @@ extension InboxDatabase {
         return try pool.write { db in
             var outcomes: [StoreOutcome] = []
             outcomes.reserveCapacity(batch.count)
+            var indexed = try Self.lastMessageID(db)
             for item in batch {
-                outcomes.append(try Self.store(item, now: now, in: db))
+                outcomes.append(try Self.store(item, now: now, indexedUpTo: &indexed, in: db))
             }
+            try Self.indexNewMessages(after: indexed, in: db)
             for r in rejections {
                 try db.cachedStatement(sql: """
                     INSERT INTO rejected_record (source_file, line, location, reason, raw, rejected_at)
@@ -61,7 +63,19 @@ extension InboxDatabase {
         }
     }
 
-    private static func store(_ item: ClassifiedMessage, now: Int64, in db: Database) throws -> StoreOutcome {
+    static func lastMessageID(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT max(id) FROM message") ?? 0
+    }
+
+    /// Adds the messages inserted after `id` to the full-text index in one statement.
+    static func indexNewMessages(after id: Int64, in db: Database) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO message_fts (rowid, text, author_handle, author_name)
+            SELECT id, text, author_handle, author_name FROM message WHERE id > ?
+            """).execute(arguments: [id])
+    }
+
+    private static func store(_ item: ClassifiedMessage, now: Int64, indexedUpTo indexed: inout Int64, in db: Database) throws -> StoreOutcome {
         let m = item.message
         let markRemoved = m.event == .removed
         let markHidden = m.event == .hidden
@@ -94,6 +108,12 @@ extension InboxDatabase {
         ) else { return .duplicate }
         let id: Int64 = existing["id"]
         let oldText: String = existing["text"]
+        if id > indexed {
+            // Inserted earlier in this batch: index it now, before the update trigger
+            // removes its old text from the index.
+            try indexNewMessages(after: indexed, in: db)
+            indexed = try lastMessageID(db)
+        }
 
         switch m.event {
         case .removed, .hidden:

@@ -3,31 +3,42 @@ import InboxModel
 import Ingest
 import Store
 
-/// Ingest's pipeline: read records, classify each message, store them in batches.
+/// Ingest's pipeline: read and classify records on this thread, store them in batches on a
+/// writer thread, so parsing and SQLite use both cores.
 ///
-/// A batch is one durable transaction; reporting happens after its commit, so what the
-/// summary counts is on disk.
+/// A batch is one durable transaction; the counts only include committed batches, so what
+/// the summary reports is on disk.
 struct Ingester {
-    struct Counts {
+    struct Counts: Sendable {
         var new = 0, updated = 0, duplicates = 0, rejected = 0, skipped = 0
         var total: Int { new + updated + duplicates + rejected + skipped }
     }
 
-    let inbox: InboxDatabase
     let batchSize: Int
     var classify: ((IncomingMessage) -> (Classification, String)?)?
     /// Seconds added to every message's time (the demo moves its inbox to the present).
     var timeShift: TimeInterval = 0
-    private(set) var counts = Counts()
+    private let writer: BatchWriter
+    private var skipped = 0
     private var pending: [ClassifiedMessage] = []
     private var rejections: [Rejection] = []
 
     init(inbox: InboxDatabase, batchSize: Int = 2000, classify: ((IncomingMessage) -> (Classification, String)?)? = nil) {
-        self.inbox = inbox
         self.batchSize = batchSize
         self.classify = classify
+        writer = BatchWriter(inbox: inbox)
         pending.reserveCapacity(batchSize)
     }
+
+    /// What has been committed so far (call `finish` first for the final figures).
+    var counts: Counts {
+        var c = writer.counts
+        c.skipped = skipped
+        return c
+    }
+
+    /// The longest write transaction so far, in milliseconds (moderators wait behind it).
+    var slowestFlushMs: Double { writer.slowestMs }
 
     mutating func ingest(_ reader: IngestReader) throws {
         try reader.read { item in
@@ -44,29 +55,71 @@ struct Ingester {
                 report(e.description)
                 rejections.append(Rejection(sourceFile: e.file, line: e.line, location: e.location, reason: e.reason, raw: e.raw))
             case .skipped:
-                counts.skipped += 1
+                skipped += 1
             }
             if pending.count + rejections.count >= batchSize { try flush() }
         }
-        try flush()
+        try finish()
     }
 
-    mutating func flush() throws {
+    private mutating func flush() throws {
         guard !pending.isEmpty || !rejections.isEmpty else { return }
-        let outcomes = try inbox.store(pending, rejections: rejections)
-        for o in outcomes {
-            switch o {
-            case .inserted: counts.new += 1
-            case .updated: counts.updated += 1
-            case .duplicate: counts.duplicates += 1
-            }
-        }
-        counts.rejected += rejections.count
+        try writer.submit(pending, rejections)
         pending.removeAll(keepingCapacity: true)
         rejections.removeAll(keepingCapacity: true)
     }
 
+    /// Stores what is pending and waits until every batch is committed.
     mutating func finish() throws {
         try flush()
+        try writer.drain()
+    }
+}
+
+/// Stores batches in order on its own thread; at most two wait, so memory stays bounded.
+private final class BatchWriter: @unchecked Sendable {
+    private let inbox: InboxDatabase
+    private let queue = DispatchQueue(label: "rounds.ingest.writer")
+    private let slots = DispatchSemaphore(value: 2)
+    private let lock = NSLock()
+    private var _counts = Ingester.Counts()
+    private var _slowest = 0.0
+    private var failure: Error?
+
+    init(inbox: InboxDatabase) { self.inbox = inbox }
+
+    var counts: Ingester.Counts { lock.withLock { _counts } }
+    var slowestMs: Double { lock.withLock { _slowest } }
+
+    func submit(_ batch: [ClassifiedMessage], _ rejections: [Rejection]) throws {
+        if let failure = lock.withLock({ failure }) { throw failure }
+        slots.wait()
+        queue.async { [self] in
+            defer { slots.signal() }
+            guard lock.withLock({ failure == nil }) else { return }
+            do {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                let outcomes = try inbox.store(batch, rejections: rejections)
+                let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
+                lock.withLock {
+                    for o in outcomes {
+                        switch o {
+                        case .inserted: _counts.new += 1
+                        case .updated: _counts.updated += 1
+                        case .duplicate: _counts.duplicates += 1
+                        }
+                    }
+                    _counts.rejected += rejections.count
+                    _slowest = max(_slowest, ms)
+                }
+            } catch {
+                lock.withLock { failure = error }
+            }
+        }
+    }
+
+    func drain() throws {
+        queue.sync {}
+        if let failure = lock.withLock({ failure }) { throw failure }
     }
 }

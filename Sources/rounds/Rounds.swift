@@ -10,6 +10,7 @@ struct Rounds: ParsableCommand {
             IngestCommand.self,
             StatsCommand.self,
             DemoCommand.self,
+            BenchCommand.self,
         ]
     )
 

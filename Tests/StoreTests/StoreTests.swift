@@ -130,7 +130,8 @@ final class StoreTests: XCTestCase {
             try queue.write { db in
                 try db.execute(sql: """
                     INSERT INTO message (platform, kind, external_id, text, received_at, visibility, ingested_at)
-                    VALUES ('x', 'mention', '77', 'old message', 1, 'public', 1)
+                    VALUES ('x', 'mention', '77', 'old message', 1, 'public', 1);
+                    INSERT INTO message_fts (rowid, text) SELECT id, text FROM message;
                     """)
             }
             try queue.close()
