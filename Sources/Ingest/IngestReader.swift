@@ -154,7 +154,8 @@ public struct IngestReader {
         let (text, invalidUTF8) = Self.text(bytes)
         let object: Any
         do {
-            object = try JSONSerialization.jsonObject(with: invalidUTF8 ? Data(text.utf8) : bytes, options: [.fragmentsAllowed])
+            let json = invalidUTF8 ? Data(text.utf8) : bytes
+            object = try FlatJSON.parse(json) ?? JSONSerialization.jsonObject(with: json, options: [.fragmentsAllowed])
         } catch {
             let detail = ((error as NSError).userInfo["NSDebugDescription"] as? String) ?? "\(error)"
             return try reject("invalid JSON: \(detail.replacingOccurrences(of: "character", with: "byte"))")
