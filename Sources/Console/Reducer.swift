@@ -122,6 +122,10 @@ public enum Console {
                 if key == .char("q") || key == .ctrl("c") { return quit(&s) }
                 return []
             }
+            if key == .ctrl("c") {
+                if s.overlay != nil { s.overlay = nil; s.pendingOverride = nil; return [] }
+                return quit(&s)
+            }
             if s.overlay != nil { return overlayKey(&s, key) }
             if s.fullDetail {
                 switch key {

@@ -410,7 +410,7 @@ public enum Renderer {
                 lines.append(l)
             }
             centered(&screen, s, title: m.title, lines: lines)
-            if let i = Optional(m.selected) { _ = i }
+            if let c = screen.cursor { screen.cursor = (row: c.row + m.selected, column: c.column) }
         case .confirm(_, let q):
             centered(&screen, s, title: "Confirm", lines: wrap(StyledLine(q, .overlay), width: min(s.width - 4, 60)))
         case .guardBlocked(_, let violations):
