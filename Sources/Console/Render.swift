@@ -58,16 +58,26 @@ public enum Renderer {
 
     static func queueBar(_ screen: inout Screen, _ s: ConsoleState) {
         screen.fill(row: 0, style: .bar)
-        func items(_ short: Bool) -> [(String, QueueID)] {
+        // Widest form that fits: full titles, short titles, then short titles without padding
+        // scrolled so that the current queue is always visible.
+        func items(_ short: Bool, _ pad: String) -> [(String, QueueID)] {
             QueueID.allCases.map { q in
                 let n = s.counts[q].map(String.init) ?? "-"
-                return (" \(short ? q.shortTitle : q.title) \(n) ", q)
+                return ("\(pad)\(short ? q.shortTitle : q.title) \(n)\(pad)", q)
             }
         }
-        var chosen = items(false)
-        if chosen.reduce(0, { $0 + $1.0.count }) > s.width { chosen = items(true) }
+        var chosen = items(false, " ")
+        var gap = 0
+        if chosen.reduce(0, { $0 + Sanitizer.width($1.0) }) > s.width { chosen = items(true, " ") }
+        if chosen.reduce(0, { $0 + Sanitizer.width($1.0) }) > s.width { chosen = items(true, ""); gap = 1 }
+        let active = chosen.firstIndex { $0.1 == s.queue } ?? 0
+        var start = 0
+        func span(_ a: Int, _ b: Int) -> Int { chosen[a...b].reduce(0) { $0 + Sanitizer.width($1.0) + gap } + (a > 0 ? 1 : 0) }
+        while start < active, span(start, active) > s.width - 1 { start += 1 }
         var col = 0
-        for (text, q) in chosen {
+        if start > 0 { col = screen.write("‹", row: 0, column: 0, style: .bar) }
+        for (text, q) in chosen[start...] {
+            if col > 0 && gap > 0 { col += gap }
             col = screen.write(text, row: 0, column: col, maxWidth: s.width - col, style: q == s.queue ? .barActive : .bar)
             if col >= s.width { break }
         }
@@ -348,11 +358,11 @@ public enum Renderer {
         if s.list.rows.isEmpty { parts.append("\(s.queue.title) 0/\(total)") } else {
             parts.append("\(s.queue.title) \(s.list.atStart ? String(s.list.selected + 1) : "…")/\(total)")
         }
-        if let r = s.selectedRow { parts.append("reply would be \(r.visibility == .public ? "PUBLIC" : "PRIVATE")") }
         if let p = s.pendingReplies.last {
             let left = max(0, Int(p.deadline.timeIntervalSince(s.now).rounded(.up)))
-            parts.append("reply sends in \(left)s: u undoes" + (s.pendingReplies.count > 1 ? " (\(s.pendingReplies.count) pending)" : ""))
+            parts.append("reply sends in \(left)s, u undoes" + (s.pendingReplies.count > 1 ? " (\(s.pendingReplies.count) pending)" : ""))
         }
+        if let r = s.selectedRow { parts.append("reply: \(r.visibility == .public ? "PUBLIC" : "PRIVATE")") }
         if !s.tagged.isEmpty { parts.append("\(s.tagged.count) tagged") }
         if let b = s.bulkTargets { parts.append("; next action → \(b.count) tagged") }
         if !s.query.isEmpty { parts.append("filter: \(s.query.source)") }
