@@ -1,0 +1,196 @@
+import Foundation
+import InboxModel
+
+/// What a moderator may do; the reducer refuses the rest (enforced here, not just hidden).
+public enum Role: String, CaseIterable, Sendable {
+    case lead, moderator, trainee, readonly
+
+    public func may(_ p: Permission) -> Bool {
+        switch self {
+        case .lead: true
+        case .moderator: ![.delete, .freeReplyInTemplateLanes, .overrideGuard, .export].contains(p)
+        case .trainee: [.read, .tag, .note].contains(p)
+        case .readonly: [.read, .tag].contains(p)
+        }
+    }
+}
+
+public enum Permission: String, Sendable {
+    case read, tag, note, reply, freeReplyInTemplateLanes, hide, delete, escalate, done, claim, snooze, undo,
+         overrideGuard, export
+
+    /// Plain words for a refusal: "Your role (trainee) cannot <phrase>."
+    var phrase: String {
+        switch self {
+        case .read: "read messages"
+        case .tag: "tag messages"
+        case .note: "add notes"
+        case .reply: "reply"
+        case .freeReplyInTemplateLanes: "write free-text replies in the Urgent and Symptoms lanes (templates only)"
+        case .hide: "hide messages"
+        case .delete: "delete messages (leads only)"
+        case .escalate: "escalate"
+        case .done: "mark messages done"
+        case .claim: "claim messages"
+        case .snooze: "snooze messages"
+        case .undo: "undo actions"
+        case .overrideGuard: "override the reply guard (leads only)"
+        case .export: "export (leads only)"
+        }
+    }
+}
+
+/// A reply about to be checked by the guard and queued.
+public struct ReplyDraft: Equatable, Sendable {
+    public var messageID: Int64
+    public var text: String
+    public var templateID: String?
+    public var visibility: Visibility
+    public var override: String?
+}
+
+/// A reply in its undo window.
+public struct PendingReply: Equatable, Sendable {
+    public var outboxID: Int64
+    public var messageID: Int64
+    public var deadline: Date
+}
+
+/// What the policy says about the selected message, loaded with its detail.
+public struct DetailContext: Equatable, Sendable {
+    public var detail: MessageDetail
+    public var templates: [ReplyTemplate]
+    public var reasons: [RemovalReason]
+    public var preselectedReason: Int
+    public var escalationContact: String
+    public init(detail: MessageDetail, templates: [ReplyTemplate] = [], reasons: [RemovalReason] = [],
+                preselectedReason: Int = 0, escalationContact: String = "") {
+        self.detail = detail; self.templates = templates; self.reasons = reasons
+        self.preselectedReason = preselectedReason; self.escalationContact = escalationContact
+    }
+}
+
+public enum PromptKind: Equatable, Sendable {
+    case search, command, freeReply, note, escalateNote(contact: String), overrideReason, tagPattern
+
+    var label: String {
+        switch self {
+        case .search: "/"
+        case .command: ":"
+        case .freeReply: "Reply: "
+        case .note: "Note: "
+        case .escalateNote(let c): "Escalate to \(c), note (optional): "
+        case .overrideReason: "Override reason: "
+        case .tagPattern: "Tag matching: "
+        }
+    }
+}
+
+/// An action that `;` applies to every tagged message in the view.
+public enum BulkAction: Equatable, Sendable {
+    case done, claim, hide(reasonCode: String), snooze(until: Date, label: String)
+}
+
+public enum MenuKind: Equatable, Sendable {
+    case hideReason, deleteReason, snooze, quitPending, bulkHideReason
+}
+
+public struct Menu: Equatable, Sendable {
+    public var kind: MenuKind
+    public var title: String
+    public var options: [String]
+    public var selected: Int
+}
+
+public enum ConfirmKind: Equatable, Sendable {
+    case delete(messageID: Int64, reasonCode: String)
+    case bulk(BulkAction, ids: [Int64])
+}
+
+public enum Overlay: Equatable, Sendable {
+    case help(scroll: Int)
+    case prompt(PromptKind, text: String)
+    case menu(Menu)
+    case confirm(ConfirmKind, question: String)
+    case guardBlocked(ReplyDraft, violations: [GuardViolation])
+}
+
+/// A transient status-line message.
+public struct Flash: Equatable, Sendable {
+    public var text: String
+    public var isError: Bool
+    public var until: Date
+}
+
+/// The loaded part of the current list: a window of rows around the selection, never the
+/// whole queue.
+public struct ListWindow: Equatable, Sendable {
+    public var rows: [MessageRow] = []
+    /// No rows before `rows.first` in the queue.
+    public var atStart = true
+    /// No rows after `rows.last` in the queue.
+    public var atEnd = true
+    public var selected = 0
+    /// Index in `rows` of the first row on screen.
+    public var scrollTop = 0
+    public var selectedRow: MessageRow? { rows.indices.contains(selected) ? rows[selected] : nil }
+}
+
+/// The whole console, as a value.
+public struct ConsoleState: Equatable, Sendable {
+    public var moderator: String
+    public var role: Role
+    public var organisation: String
+    public var undoWindowSeconds: Int
+    public var keyMap: KeyMap
+    public var timeZone: TimeZone
+    public var width: Int
+    public var height: Int
+    public var now: Date
+
+    public var queue: QueueID = .urgent
+    public var query = InboxQuery()
+    public var counts: QueueCounts = [:]
+    public var list = ListWindow()
+    /// True once the first page of the current queue has arrived.
+    public var listLoaded = false
+    public var context: DetailContext?
+    public var fullDetail = false
+    public var detailScroll = 0
+    public var overlay: Overlay?
+    public var pendingReplies: [PendingReply] = []
+    /// Receipts of undoable actions, most recent last.
+    public var undoStack: [Int64] = []
+    public var tagged: Set<Int64> = []
+    /// Tagged messages of the current view that the next action applies to (after `;`).
+    public var bulkTargets: [Int64]?
+    public var flash: Flash?
+    public var dataVersion: Int64?
+    public var lastPoll: Date?
+    public var quitRequested = false
+    /// A blocked reply waiting for a lead's override reason.
+    public var pendingOverride: ReplyDraft?
+
+    public init(moderator: String, role: Role, organisation: String = "", undoWindowSeconds: Int = 10,
+                keyMap: KeyMap = .defaults, timeZone: TimeZone = TimeZone(identifier: "UTC")!,
+                width: Int = 80, height: Int = 24, now: Date = Date(timeIntervalSince1970: 0)) {
+        self.moderator = moderator
+        self.role = role
+        self.organisation = organisation
+        self.undoWindowSeconds = undoWindowSeconds
+        self.keyMap = keyMap
+        self.timeZone = timeZone
+        self.width = width
+        self.height = height
+        self.now = now
+    }
+
+    public var selectedRow: MessageRow? { list.selectedRow }
+    public var selectedID: Int64? { list.selectedRow?.id }
+    /// The detail context, if it belongs to the selected row.
+    public var selectedContext: DetailContext? {
+        guard let c = context, c.detail.row.id == selectedID else { return nil }
+        return c
+    }
+    public var isTooSmall: Bool { width < 60 || height < 15 }
+}

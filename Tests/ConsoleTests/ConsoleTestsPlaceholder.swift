@@ -1,5 +1,0 @@
-import XCTest
-
-final class ConsoleTestsPlaceholder: XCTestCase {
-    func testBuilds() { XCTAssertTrue(true) }
-}
