@@ -17,7 +17,7 @@ let package = Package(
     targets: [
         .target(name: "InboxModel"),
         .target(name: "Policy", dependencies: ["InboxModel", "Yams"]),
-        .target(name: "Store", dependencies: ["InboxModel", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Store", dependencies: ["InboxModel", "Console", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Ingest", dependencies: ["InboxModel"]),
         .target(name: "Console", dependencies: ["InboxModel"]),
         .systemLibrary(name: "CNcursesw", providers: [.apt(["libncursesw5-dev"])]),
@@ -30,7 +30,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "InboxModel"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "InboxModel"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Console", "InboxModel"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "InboxModel"]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "Terminal", "InboxModel"]),
         .testTarget(name: "CLITests", dependencies: ["rounds"]),

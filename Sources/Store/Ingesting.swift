@@ -79,23 +79,26 @@ extension InboxDatabase {
         let m = item.message
         let markRemoved = m.event == .removed
         let markHidden = m.event == .hidden
+        let c = item.classification
         let inserted = try db.cachedStatement(sql: """
             INSERT INTO message (platform, kind, external_id, post_id, parent_id, author_id,
                 author_handle, author_name, text, language, rating, received_at, visibility,
                 edited_at, removed_on_platform, hidden_on_platform, invalid_utf8, raw_payload,
-                source_file, ingested_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                source_file, ingested_at, lane, priority, sentiment, classification, policy_version)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (platform, external_id) DO NOTHING
             """)
         try inserted.execute(arguments: [
             m.platform.rawValue, m.kind.rawValue, m.externalID, m.postID, m.parentID, m.authorID,
-            m.authorHandle, m.authorName, m.text, m.language ?? item.classification?.language,
+            m.authorHandle, m.authorName, m.text, m.language ?? c?.language,
             m.rating, Int64(m.receivedAt.timeIntervalSince1970 * 1000), m.visibility.rawValue,
             m.event == .edited ? now : nil, markRemoved, markHidden, m.hadInvalidUTF8,
             m.rawPayload, m.sourceFile, now,
+            (c?.lane(kind: m.kind) ?? (m.kind == .review ? .reviews : .new)).rawValue, c?.priority ?? 3,
+            c?.sentiment.rawValue, try c.map(encodeJSON), item.policyVersion,
         ])
         if db.changesCount == 1 {
-            try saveClassification(item, messageID: db.lastInsertedRowID, in: db)
+            if let c { try insertFlags(c, messageID: db.lastInsertedRowID, in: db) }
             return .inserted
         }
 
@@ -144,17 +147,24 @@ extension InboxDatabase {
         try writeClassification(c, kind: item.message.kind, policyVersion: item.policyVersion, messageID: messageID, in: db)
     }
 
+    static func encodeJSON(_ c: Classification) throws -> String {
+        String(decoding: try JSONEncoder().encode(c), as: UTF8.self)
+    }
+
     static func writeClassification(_ c: Classification, kind: MessageKind, policyVersion: String?, messageID: Int64, in db: Database) throws {
-        let json = String(decoding: try JSONEncoder().encode(c), as: UTF8.self)
         try db.cachedStatement(sql: """
             UPDATE message SET lane = ?, priority = ?, sentiment = ?, classification = ?,
                 policy_version = ?, language = COALESCE(language, ?)
             WHERE id = ?
             """).execute(arguments: [
-                c.lane(kind: kind).rawValue, c.priority, c.sentiment.rawValue, json,
+                c.lane(kind: kind).rawValue, c.priority, c.sentiment.rawValue, try encodeJSON(c),
                 policyVersion, c.language, messageID,
             ])
         try db.cachedStatement(sql: "DELETE FROM message_flag WHERE message_id = ?").execute(arguments: [messageID])
+        try insertFlags(c, messageID: messageID, in: db)
+    }
+
+    static func insertFlags(_ c: Classification, messageID: Int64, in db: Database) throws {
         for f in c.flags {
             try db.cachedStatement(sql: """
                 INSERT INTO message_flag (message_id, flag, decision, score, severity, category)

@@ -8,6 +8,7 @@ enum Schema {
         var m = DatabaseMigrator()
         m.registerMigration("v1-inbox", migrate: v1)
         m.registerMigration("v2-classification", migrate: v2)
+        m.registerMigration("v3-moderation", migrate: v3)
         return m
     }
 
@@ -108,6 +109,86 @@ enum Schema {
             CREATE INDEX message_flag_by_flag ON message_flag (flag, decision);
 
             CREATE TABLE setting (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            """)
+    }
+
+    /// Moderation: claims with a lease, snoozes, live queue counters, the outbox, and the
+    /// audit log (append-only, hash-chained).
+    static func v3(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE message ADD COLUMN claimed_by TEXT;
+            ALTER TABLE message ADD COLUMN claim_expires_at INTEGER;
+            ALTER TABLE message ADD COLUMN snoozed_until INTEGER;
+            CREATE INDEX message_by_claim ON message (claimed_by, priority, received_at DESC, id DESC)
+                WHERE claimed_by IS NOT NULL;
+
+            -- Counts per (lane, state), kept by triggers so the queue bar never scans the inbox.
+            CREATE TABLE queue_count (lane TEXT NOT NULL, state TEXT NOT NULL, n INTEGER NOT NULL,
+                PRIMARY KEY (lane, state)) WITHOUT ROWID;
+            INSERT INTO queue_count (lane, state, n)
+                SELECT l.value, s.value, 0
+                FROM json_each('["urgent","phi","symptoms","offensive","reviews","new"]') l,
+                     json_each('["open","snoozed","done","hidden","deleted"]') s;
+            UPDATE queue_count SET n = (SELECT count(*) FROM message m
+                WHERE m.lane = queue_count.lane AND m.state = queue_count.state);
+            CREATE TRIGGER queue_count_insert AFTER INSERT ON message BEGIN
+                UPDATE queue_count SET n = n + 1 WHERE lane = new.lane AND state = new.state;
+            END;
+            CREATE TRIGGER queue_count_update AFTER UPDATE OF lane, state ON message
+                WHEN old.lane IS NOT new.lane OR old.state IS NOT new.state BEGIN
+                UPDATE queue_count SET n = n - 1 WHERE lane = old.lane AND state = old.state;
+                UPDATE queue_count SET n = n + 1 WHERE lane = new.lane AND state = new.state;
+            END;
+            CREATE TRIGGER queue_count_delete AFTER DELETE ON message BEGIN
+                UPDATE queue_count SET n = n - 1 WHERE lane = old.lane AND state = old.state;
+            END;
+
+            -- Replies waiting to leave. At most one live (not cancelled) reply per message:
+            -- two moderators can never both answer the same message.
+            CREATE TABLE outbox (
+                id INTEGER PRIMARY KEY,
+                message_id INTEGER NOT NULL REFERENCES message(id),
+                moderator TEXT NOT NULL,
+                platform TEXT NOT NULL,
+                visibility TEXT NOT NULL,
+                text TEXT NOT NULL,
+                template_id TEXT,
+                override_reason TEXT,
+                state TEXT NOT NULL,              -- pending | ready | cancelled
+                created_at INTEGER NOT NULL,
+                release_at INTEGER NOT NULL,
+                released_at INTEGER
+            );
+            CREATE UNIQUE INDEX outbox_one_live_reply ON outbox (message_id) WHERE state != 'cancelled';
+            CREATE INDEX outbox_by_state ON outbox (state, id);
+
+            -- The audit log: every moderator action, append-only and hash-chained.
+            CREATE TABLE action (
+                id INTEGER PRIMARY KEY,
+                at INTEGER NOT NULL,                -- Unix milliseconds, UTC
+                moderator TEXT NOT NULL,
+                role TEXT NOT NULL,
+                action TEXT NOT NULL,
+                message_id INTEGER,
+                reason_code TEXT,
+                template_id TEXT,
+                rule_ids TEXT,
+                detail TEXT,
+                state_before TEXT,
+                state_after TEXT,
+                outbox_id INTEGER,
+                undoes INTEGER,
+                prev_hash TEXT NOT NULL,
+                hash TEXT NOT NULL
+            );
+            CREATE INDEX action_by_message ON action (message_id, id);
+            CREATE INDEX action_by_time ON action (at, id);
+            CREATE TRIGGER action_is_append_only_update BEFORE UPDATE ON action BEGIN
+                SELECT RAISE(ABORT, 'the audit log is append-only');
+            END;
+            CREATE TRIGGER action_is_append_only_delete BEFORE DELETE ON action BEGIN
+                SELECT RAISE(ABORT, 'the audit log is append-only');
+            END;
             """)
     }
 }

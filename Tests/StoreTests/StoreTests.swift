@@ -122,15 +122,17 @@ final class StoreTests: XCTestCase {
         FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
         XCTAssertEqual(try InboxDatabase(path: path).schemaVersion(), Schema.migrator.migrations.count)
 
-        // A file at schema v1 (before classification columns) keeps its rows when upgraded.
+        // A file at the previous schema version keeps its rows when upgraded, and the
+        // new queue counters start from them.
         let v1path = dir.appendingPathComponent("v1.sqlite").path
         do {
             let queue = try DatabaseQueue(path: v1path)
-            try Schema.migrator.migrate(queue, upTo: "v1-inbox")
+            try Schema.migrator.migrate(queue, upTo: "v2-classification")
             try queue.write { db in
                 try db.execute(sql: """
-                    INSERT INTO message (platform, kind, external_id, text, received_at, visibility, ingested_at)
-                    VALUES ('x', 'mention', '77', 'old message', 1, 'public', 1);
+                    INSERT INTO message (platform, kind, external_id, text, received_at, visibility, ingested_at, lane)
+                    VALUES ('x', 'mention', '77', 'old message', 1, 'public', 1, 'new'),
+                           ('x', 'mention', '78', 'help now', 2, 'public', 1, 'urgent');
                     INSERT INTO message_fts (rowid, text) SELECT id, text FROM message;
                     """)
             }
@@ -138,12 +140,15 @@ final class StoreTests: XCTestCase {
         }
         chmod(v1path, 0o600)
         let upgraded = try InboxDatabase(path: v1path)
-        XCTAssertEqual(try upgraded.schemaVersion(), 2)
+        XCTAssertEqual(try upgraded.schemaVersion(), Schema.migrator.migrations.count)
+        XCTAssertEqual(try rows(upgraded, "SELECT lane, n FROM queue_count WHERE n > 0 ORDER BY lane").map { "\($0["lane"] as String)=\($0["n"] as Int)" },
+                       ["new=1", "urgent=1"])
         let row = try XCTUnwrap(rows(upgraded, "SELECT text, lane, priority FROM message").first)
         XCTAssertEqual(row["text"] as String, "old message")
         XCTAssertEqual(row["lane"] as String, "new")
         XCTAssertEqual(row["priority"] as Int, 3)
         XCTAssertEqual(try rows(upgraded, "SELECT rowid FROM message_fts WHERE message_fts MATCH 'old'").count, 1)
+        XCTAssertEqual(try upgraded.stats().messages, 2)
     }
 
     func testChangeTokenSeesOtherConnectionsWrites() throws {

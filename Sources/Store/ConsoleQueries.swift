@@ -1,0 +1,264 @@
+import Console
+import Foundation
+import GRDB
+import InboxModel
+
+/// The console's view of the inbox, over SQLite: keyset pages, live counts, details.
+///
+/// Lane queues and Mine sort by priority, then newest first; Snoozed, Done and All by time.
+/// Every list read is one page (`LIMIT`), never a whole queue.
+public final class SQLiteConsoleStore: ConsoleStore, @unchecked Sendable {
+    let inbox: InboxDatabase
+    /// The role of the moderator this console runs for, recorded in every audit row.
+    public let role: String
+    /// How long a claim holds before the message returns to the queue.
+    public var claimLease: TimeInterval = 600
+    /// How long a queued reply stays `pending` (the undo window).
+    public var undoWindow: TimeInterval = 10
+    var now: () -> Date = Date.init
+
+    public init(inbox: InboxDatabase, role: String) {
+        self.inbox = inbox
+        self.role = role
+    }
+
+    static func ms(_ d: Date) -> Int64 { Int64((d.timeIntervalSince1970 * 1000).rounded()) }
+
+    public func dataVersion() throws -> Int64 { try inbox.changeToken() }
+
+    public func queueCounts(moderator: String) throws -> QueueCounts {
+        try wakeSnoozed()
+        return try inbox.pool.read { db in
+            var counts: QueueCounts = [:]
+            var total = 0, snoozed = 0, done = 0
+            for row in try Row.fetchAll(db, sql: "SELECT lane, state, n FROM queue_count") {
+                let lane: String = row["lane"], state: String = row["state"], n: Int = row["n"]
+                total += n
+                switch state {
+                case "open": if let l = Lane(rawValue: lane), let q = QueueID(rawValue: l.rawValue) { counts[q, default: 0] += n }
+                case "snoozed": snoozed += n
+                default: done += n
+                }
+            }
+            counts[.snoozed] = snoozed
+            counts[.done] = done
+            counts[.all] = total
+            counts[.mine] = try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM message WHERE claimed_by = ? AND claim_expires_at > ? AND state = 'open'
+                """, arguments: [moderator, Self.ms(now())]) ?? 0
+            for q in QueueID.allCases where counts[q] == nil { counts[q] = 0 }
+            return counts
+        }
+    }
+
+    /// Snoozes that ran out go back to their queue (recorded, like every state change).
+    func wakeSnoozed() throws {
+        let t = Self.ms(now())
+        let due = try inbox.pool.read { db in
+            try Int64.fetchAll(db, sql: "SELECT id FROM message WHERE state = 'snoozed' AND snoozed_until <= ? LIMIT 500", arguments: [t])
+        }
+        guard !due.isEmpty else { return }
+        try inbox.pool.write { db in
+            for id in due {
+                try db.execute(sql: "UPDATE message SET state = 'open', snoozed_until = NULL WHERE id = ? AND state = 'snoozed'", arguments: [id])
+                if db.changesCount == 1 {
+                    try InboxDatabase.appendAudit(AuditEvent(at: t, moderator: "rounds", role: "system", action: "snooze_expired",
+                                                             messageID: id, stateBefore: "snoozed", stateAfter: "open"), in: db)
+                }
+            }
+        }
+    }
+
+    // MARK: Pages
+
+    /// SQL for the rows of a queue and query, with its bound arguments.
+    struct Selection {
+        var conditions: [String] = []
+        var arguments: [DatabaseValueConvertible?] = []
+        var byPriority: Bool
+    }
+
+    func selection(queue: QueueID, query: InboxQuery, moderator: String) -> Selection {
+        var s = Selection(byPriority: queue.lane != nil || queue == .mine)
+        if let lane = queue.lane {
+            s.conditions.append("lane = ? AND state = 'open'")
+            s.arguments.append(lane.rawValue)
+        } else {
+            switch queue {
+            case .mine:
+                s.conditions.append("claimed_by = ? AND claim_expires_at > ? AND state = 'open'")
+                s.arguments += [moderator, Self.ms(now())]
+            case .snoozed: s.conditions.append("state = 'snoozed'")
+            case .done: s.conditions.append("state IN ('done', 'hidden', 'deleted')")
+            default: break
+            }
+        }
+        func list<T>(_ column: String, _ f: FieldFilter<T>, _ value: (T) -> String) {
+            if !f.include.isEmpty {
+                s.conditions.append("\(column) IN (\(Array(repeating: "?", count: f.include.count).joined(separator: ",")))")
+                s.arguments += f.include.map(value)
+            }
+            if !f.exclude.isEmpty {
+                s.conditions.append("COALESCE(\(column), '') NOT IN (\(Array(repeating: "?", count: f.exclude.count).joined(separator: ",")))")
+                s.arguments += f.exclude.map(value)
+            }
+        }
+        list("platform", query.platforms) { $0.rawValue }
+        list("kind", query.kinds) { $0.rawValue }
+        list("state", query.states) { $0.rawValue }
+        list("language", query.languages) { $0.lowercased() }
+        list("lower(author_handle)", query.authors) { $0.lowercased() }
+        if !query.flags.include.isEmpty {
+            s.conditions.append("id IN (SELECT message_id FROM message_flag WHERE flag IN (\(Array(repeating: "?", count: query.flags.include.count).joined(separator: ","))))")
+            s.arguments += query.flags.include.map(\.rawValue)
+        }
+        if !query.flags.exclude.isEmpty {
+            s.conditions.append("id NOT IN (SELECT message_id FROM message_flag WHERE flag IN (\(Array(repeating: "?", count: query.flags.exclude.count).joined(separator: ","))))")
+            s.arguments += query.flags.exclude.map(\.rawValue)
+        }
+        if let after = query.receivedAfter { s.conditions.append("received_at >= ?"); s.arguments.append(Self.ms(after)) }
+        if let before = query.receivedBefore { s.conditions.append("received_at < ?"); s.arguments.append(Self.ms(before)) }
+        // Full text: every term quoted as an FTS5 phrase and bound, never spliced.
+        if let match = query.ftsMatchExpression() {
+            s.conditions.append("id IN (SELECT rowid FROM message_fts WHERE message_fts MATCH ?)")
+            s.arguments.append(match)
+        } else if let exclude = query.ftsExcludeExpression() {
+            s.conditions.append("id NOT IN (SELECT rowid FROM message_fts WHERE message_fts MATCH ?)")
+            s.arguments.append(exclude)
+        }
+        return s
+    }
+
+    static let rowColumns = """
+        id, platform, kind, visibility, state, lane, priority, author_handle, author_id, author_name,
+        substr(text, 1, 240) AS snippet, received_at, claimed_by, claim_expires_at,
+        (SELECT group_concat(flag || ':' || decision || ':' || COALESCE(severity, ''), ',') FROM message_flag f WHERE f.message_id = message.id) AS flags
+        """
+
+    public func page(queue: QueueID, query: InboxQuery, moderator: String, anchor: PageAnchor, limit: Int) throws -> [MessageRow] {
+        let s = selection(queue: queue, query: query, moderator: moderator)
+        let base = s.conditions.isEmpty ? "1" : s.conditions.joined(separator: " AND ")
+        let limit = max(1, min(limit, 500))
+        return try inbox.pool.read { db in
+            func fetch(_ extra: String, _ extraArgs: [DatabaseValueConvertible?], ascending: Bool) throws -> [MessageRow] {
+                let order = s.byPriority
+                    ? (ascending ? "priority DESC, received_at ASC, id ASC" : "priority ASC, received_at DESC, id DESC")
+                    : (ascending ? "received_at ASC, id ASC" : "received_at DESC, id DESC")
+                let sql = "SELECT \(Self.rowColumns) FROM message WHERE \(base)\(extra) ORDER BY \(order) LIMIT ?"
+                let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(s.arguments + extraArgs + [limit]))
+                return rows.map { self.row($0, byPriority: s.byPriority) }
+            }
+            // Keyset conditions: the list order is (priority ASC, received_at DESC, id DESC).
+            func after(_ c: ListCursor, inclusive: Bool) -> (String, [DatabaseValueConvertible?]) {
+                let t = Self.ms(c.receivedAt)
+                let op = inclusive ? "<=" : "<"
+                if s.byPriority {
+                    return (" AND (priority > ? OR (priority = ? AND (received_at < ? OR (received_at = ? AND id \(op) ?))))", [c.priority, c.priority, t, t, c.id])
+                }
+                return (" AND (received_at < ? OR (received_at = ? AND id \(op) ?))", [t, t, c.id])
+            }
+            switch anchor {
+            case .start:
+                return try fetch("", [], ascending: false)
+            case .end:
+                return try fetch("", [], ascending: true).reversed()
+            case .after(let c):
+                let (sql, args) = after(c, inclusive: false)
+                return try fetch(sql, args, ascending: false)
+            case .from(let c):
+                let (sql, args) = after(c, inclusive: true)
+                return try fetch(sql, args, ascending: false)
+            case .before(let c):
+                let t = Self.ms(c.receivedAt)
+                let sql: String, args: [DatabaseValueConvertible?]
+                if s.byPriority {
+                    sql = " AND (priority < ? OR (priority = ? AND (received_at > ? OR (received_at = ? AND id > ?))))"
+                    args = [c.priority, c.priority, t, t, c.id]
+                } else {
+                    sql = " AND (received_at > ? OR (received_at = ? AND id > ?))"
+                    args = [t, t, c.id]
+                }
+                return try fetch(sql, args, ascending: true).reversed()
+            }
+        }
+    }
+
+    func row(_ r: Row, byPriority: Bool) -> MessageRow {
+        let received = Date(timeIntervalSince1970: Double(r["received_at"] as Int64) / 1000)
+        let priority: Int = r["priority"]
+        var flags: [FlagName: Decision] = [:]
+        var severity: String?
+        if let list: String = r["flags"] {
+            for item in list.split(separator: ",") {
+                let parts = item.split(separator: ":", omittingEmptySubsequences: false)
+                guard parts.count >= 2, let f = FlagName(rawValue: String(parts[0])), let d = Decision(rawValue: String(parts[1])) else { continue }
+                flags[f] = d
+                if f == .emergency, parts.count > 2, !parts[2].isEmpty { severity = String(parts[2]) }
+            }
+        }
+        let claimExpiry: Int64? = r["claim_expires_at"]
+        let claimed: String? = (claimExpiry ?? 0) > Self.ms(now()) ? r["claimed_by"] : nil
+        let kind = MessageKind(rawValue: r["kind"]) ?? .comment
+        return MessageRow(
+            id: r["id"],
+            cursor: ListCursor(priority: byPriority ? priority : 0, receivedAt: received, id: r["id"]),
+            platform: Platform(rawValue: r["platform"]) ?? .facebook, kind: kind,
+            visibility: Visibility(rawValue: r["visibility"]) ?? kind.defaultVisibility,
+            state: MessageState(rawValue: r["state"]) ?? .open, lane: Lane(rawValue: r["lane"]) ?? .new,
+            authorHandle: (r["author_handle"] as String?) ?? (r["author_name"] as String?) ?? (r["author_id"] as String?) ?? "unknown",
+            flags: flags, emergencySeverity: severity, snippet: r["snippet"], receivedAt: received, claimedBy: claimed
+        )
+    }
+
+    public func filter(ids: [Int64], queue: QueueID, query: InboxQuery, moderator: String) throws -> [Int64] {
+        guard !ids.isEmpty else { return [] }
+        var s = selection(queue: queue, query: query, moderator: moderator)
+        var result: [Int64] = []
+        for chunk in stride(from: 0, to: ids.count, by: 500) {
+            let part = Array(ids[chunk..<min(chunk + 500, ids.count)])
+            var conditions = s.conditions
+            conditions.append("id IN (\(Array(repeating: "?", count: part.count).joined(separator: ",")))")
+            let args = s.arguments + part.map { $0 as DatabaseValueConvertible? }
+            result += try inbox.pool.read { db in
+                try Int64.fetchAll(db, sql: "SELECT id FROM message WHERE \(conditions.joined(separator: " AND "))", arguments: StatementArguments(args))
+            }
+        }
+        s.conditions = []
+        let keep = Set(result)
+        return ids.filter(keep.contains)
+    }
+
+    public func ids(queue: QueueID, query: InboxQuery, moderator: String, limit: Int) throws -> [Int64] {
+        try page(queue: queue, query: query, moderator: moderator, anchor: .start, limit: min(limit, 500)).map(\.id)
+    }
+
+    public func detail(id: Int64) throws -> MessageDetail? {
+        try inbox.pool.read { db in
+            guard let r = try Row.fetchOne(db, sql: "SELECT \(Self.rowColumns), text, language, classification, parent_id, post_id FROM message WHERE id = ?", arguments: [id]) else { return nil }
+            let row = self.row(r, byPriority: true)
+            var classification = Classification.unclassified
+            if let json: String = r["classification"], let c = try? JSONDecoder().decode(Classification.self, from: Data(json.utf8)) {
+                classification = c
+            }
+            var parentText: String?
+            if let parent: String = r["parent_id"] ?? r["post_id"] {
+                parentText = try String.fetchOne(db, sql: "SELECT text FROM message WHERE platform = ? AND external_id = ?", arguments: [row.platform.rawValue, parent])
+            }
+            var earlier = 0
+            var lastAuthorAt: Date?
+            if let author: String = r["author_id"] {
+                earlier = try Int.fetchOne(db, sql: "SELECT count(*) FROM message WHERE platform = ? AND author_id = ? AND received_at < ?",
+                                           arguments: [row.platform.rawValue, author, Self.ms(row.receivedAt)]) ?? 0
+                if let t = try Int64.fetchOne(db, sql: "SELECT max(received_at) FROM message WHERE platform = ? AND author_id = ?", arguments: [row.platform.rawValue, author]) {
+                    lastAuthorAt = Date(timeIntervalSince1970: Double(t) / 1000)
+                }
+            }
+            let notes = try Row.fetchAll(db, sql: "SELECT moderator, detail FROM action WHERE message_id = ? AND action = 'note' ORDER BY id", arguments: [id])
+                .map { "\($0["moderator"] as String): \(($0["detail"] as String?) ?? "")" }
+            return MessageDetail(row: row, text: r["text"], authorName: r["author_name"],
+                                 language: (r["language"] as String?) ?? classification.language,
+                                 classification: classification, parentText: parentText,
+                                 authorEarlierCount: earlier, lastAuthorMessageAt: lastAuthorAt, notes: notes)
+        }
+    }
+}

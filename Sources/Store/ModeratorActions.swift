@@ -1,0 +1,279 @@
+import Console
+import Foundation
+import GRDB
+import InboxModel
+
+/// Moderator actions: each state change and its audit row commit in one transaction.
+extension SQLiteConsoleStore {
+    public func perform(_ command: ModeratorCommand, moderator: String) -> Result<CommandReceipt, Refusal> {
+        do {
+            return .success(try inbox.pool.write { db in try self.apply(command, moderator: moderator, in: db) })
+        } catch let r as Refusal {
+            return .failure(r)
+        } catch let e as DatabaseError where e.resultCode == .SQLITE_BUSY || e.resultCode == .SQLITE_LOCKED {
+            return .failure(Refusal("The inbox is busy; nothing was changed. Try again."))
+        } catch {
+            return .failure(Refusal("Nothing was changed: \(error)"))
+        }
+    }
+
+    private struct Target {
+        var id: Int64
+        var state: String
+        var platform: String
+        var claimedBy: String?
+        var flags: String?
+    }
+
+    private func target(_ id: Int64, moderator: String, in db: Database, mayBeClaimedByOthers: Bool = false) throws -> Target {
+        guard let r = try Row.fetchOne(db, sql: """
+            SELECT id, state, platform, claimed_by, claim_expires_at,
+                (SELECT group_concat(flag, ',') FROM message_flag WHERE message_id = message.id) AS flags
+            FROM message WHERE id = ?
+            """, arguments: [id]) else { throw Refusal("That message no longer exists.") }
+        let expiry: Int64 = r["claim_expires_at"] ?? 0
+        let holder: String? = expiry > Self.ms(now()) ? r["claimed_by"] : nil
+        if let holder, holder != moderator, !mayBeClaimedByOthers {
+            throw Refusal("Claimed by \(holder); ask them or wait for the claim to expire.")
+        }
+        return Target(id: id, state: r["state"], platform: r["platform"], claimedBy: holder, flags: r["flags"])
+    }
+
+    /// Moving a message to a new state; keeps the claim alive for the moderator working on it.
+    private func setState(_ t: Target, _ state: String, moderator: String, in db: Database, snoozedUntil: Int64? = nil) throws {
+        try db.execute(sql: "UPDATE message SET state = ?, snoozed_until = ? WHERE id = ?", arguments: [state, snoozedUntil, t.id])
+        try renewClaim(t, moderator: moderator, in: db)
+    }
+
+    private func renewClaim(_ t: Target, moderator: String, in db: Database) throws {
+        if t.claimedBy == moderator {
+            try db.execute(sql: "UPDATE message SET claim_expires_at = ? WHERE id = ?", arguments: [Self.ms(now().addingTimeInterval(claimLease)), t.id])
+        }
+    }
+
+    private func event(_ action: String, _ t: Target?, moderator: String, after: String? = nil) -> AuditEvent {
+        AuditEvent(at: Self.ms(now()), moderator: moderator, role: role, action: action, messageID: t?.id,
+                   ruleIDs: t?.flags, stateBefore: t?.state, stateAfter: after ?? t?.state)
+    }
+
+    private func requireRole(_ allowed: Set<String>, _ what: String) throws {
+        guard allowed.contains(role) else { throw Refusal("Your role (\(role)) cannot \(what).") }
+    }
+
+    private static let actors: Set<String> = ["lead", "moderator"]
+
+    private func apply(_ command: ModeratorCommand, moderator: String, in db: Database) throws -> CommandReceipt {
+        let now = Self.ms(self.now())
+        switch command {
+        case let .queueReply(id, text, templateID, visibility, override):
+            try requireRole(Self.actors, "reply")
+            if override != nil { try requireRole(["lead"], "override the reply guard") }
+            let t = try target(id, moderator: moderator, in: db)
+            if let existing = try Row.fetchOne(db, sql: "SELECT moderator, state FROM outbox WHERE message_id = ? AND state != 'cancelled'", arguments: [id]) {
+                throw Refusal("Already answered by \(existing["moderator"] as String) (\(existing["state"] as String)); one reply per message.")
+            }
+            try db.execute(sql: """
+                INSERT INTO outbox (message_id, moderator, platform, visibility, text, template_id, override_reason, state, created_at, release_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
+                """, arguments: [id, moderator, t.platform, visibility.rawValue, text, templateID, override, now, now + Int64(undoWindow * 1000)])
+            let outbox = db.lastInsertedRowID
+            try setState(t, "done", moderator: moderator, in: db)
+            if let override {
+                var e = event("guard_override", t, moderator: moderator)
+                e.detail = override
+                e.templateID = templateID
+                try InboxDatabase.appendAudit(e, in: db)
+            }
+            var e = event("reply_queued", t, moderator: moderator, after: "done")
+            e.templateID = templateID
+            e.outboxID = outbox
+            e.detail = text
+            let actionID = try InboxDatabase.appendAudit(e, in: db)
+            return CommandReceipt(summary: "Reply queued (\(visibility == .private ? "PRIVATE" : "PUBLIC"))", undoableAction: actionID, outboxID: outbox)
+
+        case let .cancelReply(outbox):
+            return try cancel(outbox: outbox, moderator: moderator, undoing: nil, in: db)
+
+        case let .releaseReply(outbox):
+            guard let o = try Row.fetchOne(db, sql: "SELECT message_id, state FROM outbox WHERE id = ?", arguments: [outbox]) else {
+                throw Refusal("That reply is not in the outbox.")
+            }
+            guard (o["state"] as String) == "pending" else { throw Refusal("That reply is already \(o["state"] as String).") }
+            try db.execute(sql: "UPDATE outbox SET state = 'ready', released_at = ? WHERE id = ?", arguments: [now, outbox])
+            let t = try target(o["message_id"], moderator: moderator, in: db, mayBeClaimedByOthers: true)
+            var e = event("reply_released", t, moderator: moderator)
+            e.outboxID = outbox
+            try InboxDatabase.appendAudit(e, in: db)
+            return CommandReceipt(summary: "Reply released to the outbox")
+
+        case let .hide(id, reason), let .delete(id, reason):
+            let deleting: Bool
+            if case .delete = command { deleting = true } else { deleting = false }
+            try requireRole(deleting ? ["lead"] : Self.actors, deleting ? "delete messages" : "hide messages")
+            let t = try target(id, moderator: moderator, in: db)
+            let after = deleting ? "deleted" : "hidden"
+            guard t.state != after else { throw Refusal("Already \(after).") }
+            try setState(t, after, moderator: moderator, in: db)
+            var e = event(deleting ? "delete" : "hide", t, moderator: moderator, after: after)
+            e.reasonCode = reason
+            let actionID = try InboxDatabase.appendAudit(e, in: db)
+            return CommandReceipt(summary: "\(deleting ? "Deleted" : "Hidden") (\(reason))", undoableAction: actionID)
+
+        case let .escalate(id, contact, note):
+            try requireRole(Self.actors, "escalate")
+            let t = try target(id, moderator: moderator, in: db)
+            try renewClaim(t, moderator: moderator, in: db)
+            var e = event("escalate", t, moderator: moderator)
+            e.detail = [contact, note].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
+            try InboxDatabase.appendAudit(e, in: db)
+            return CommandReceipt(summary: "Escalated to \(contact)")
+
+        case let .markDone(id):
+            try requireRole(Self.actors, "mark messages done")
+            let t = try target(id, moderator: moderator, in: db)
+            guard t.state != "done" else { throw Refusal("Already done.") }
+            try setState(t, "done", moderator: moderator, in: db)
+            let actionID = try InboxDatabase.appendAudit(event("done", t, moderator: moderator, after: "done"), in: db)
+            return CommandReceipt(summary: "Done, no action needed", undoableAction: actionID)
+
+        case let .claim(id):
+            try requireRole(Self.actors, "claim messages")
+            // One write that succeeds for one moderator only: free, mine, or expired.
+            try db.execute(sql: """
+                UPDATE message SET claimed_by = ?, claim_expires_at = ?
+                WHERE id = ? AND (claimed_by IS NULL OR claimed_by = ? OR claim_expires_at <= ?)
+                """, arguments: [moderator, now + Int64(claimLease * 1000), id, moderator, now])
+            guard db.changesCount == 1 else {
+                let holder = try String.fetchOne(db, sql: "SELECT claimed_by FROM message WHERE id = ?", arguments: [id])
+                throw Refusal(holder.map { "Already claimed by \($0)." } ?? "That message no longer exists.")
+            }
+            let t = try target(id, moderator: moderator, in: db)
+            let actionID = try InboxDatabase.appendAudit(event("claim", t, moderator: moderator), in: db)
+            return CommandReceipt(summary: "Claimed for \(Int(claimLease / 60)) minutes", undoableAction: actionID)
+
+        case let .unclaim(id):
+            let t = try target(id, moderator: moderator, in: db)
+            guard t.claimedBy == moderator else { throw Refusal("You have not claimed this message.") }
+            try db.execute(sql: "UPDATE message SET claimed_by = NULL, claim_expires_at = NULL WHERE id = ?", arguments: [id])
+            try InboxDatabase.appendAudit(event("release", t, moderator: moderator), in: db)
+            return CommandReceipt(summary: "Released")
+
+        case let .snooze(id, until):
+            try requireRole(Self.actors, "snooze messages")
+            let t = try target(id, moderator: moderator, in: db)
+            try setState(t, "snoozed", moderator: moderator, in: db, snoozedUntil: Self.ms(until))
+            var e = event("snooze", t, moderator: moderator, after: "snoozed")
+            e.detail = ISO8601DateFormatter().string(from: until)
+            let actionID = try InboxDatabase.appendAudit(e, in: db)
+            return CommandReceipt(summary: "Snoozed", undoableAction: actionID)
+
+        case let .note(id, text):
+            try requireRole(Self.actors.union(["trainee"]), "write notes")
+            let t = try target(id, moderator: moderator, in: db, mayBeClaimedByOthers: true)
+            var e = event("note", t, moderator: moderator)
+            e.detail = text
+            try InboxDatabase.appendAudit(e, in: db)
+            return CommandReceipt(summary: "Note added")
+
+        case let .undo(actionID):
+            return try undo(actionID, moderator: moderator, in: db)
+        }
+    }
+
+    private func cancel(outbox: Int64, moderator: String, undoing: Int64?, in db: Database) throws -> CommandReceipt {
+        guard let o = try Row.fetchOne(db, sql: "SELECT message_id, state, moderator FROM outbox WHERE id = ?", arguments: [outbox]) else {
+            throw Refusal("That reply is not in the outbox.")
+        }
+        guard (o["state"] as String) == "pending" else {
+            throw Refusal("Too late: the reply is already \(o["state"] as String).")
+        }
+        let messageID: Int64 = o["message_id"]
+        try db.execute(sql: "UPDATE outbox SET state = 'cancelled' WHERE id = ?", arguments: [outbox])
+        // Back to the state it had before the reply.
+        let before = try String.fetchOne(db, sql: "SELECT state_before FROM action WHERE outbox_id = ? AND action = 'reply_queued' ORDER BY id DESC LIMIT 1", arguments: [outbox]) ?? "open"
+        let t = try target(messageID, moderator: moderator, in: db, mayBeClaimedByOthers: true)
+        try db.execute(sql: "UPDATE message SET state = ? WHERE id = ?", arguments: [before, messageID])
+        var e = event("reply_cancelled", t, moderator: moderator, after: before)
+        e.outboxID = outbox
+        e.undoes = undoing
+        try InboxDatabase.appendAudit(e, in: db)
+        return CommandReceipt(summary: "Reply cancelled before it left")
+    }
+
+    private func undo(_ actionID: Int64, moderator: String, in db: Database) throws -> CommandReceipt {
+        guard let a = try Row.fetchOne(db, sql: "SELECT * FROM action WHERE id = ?", arguments: [actionID]).map(AuditEvent.init(row:)) else {
+            throw Refusal("Nothing to undo.")
+        }
+        guard a.moderator == moderator else { throw Refusal("That was \(a.moderator)'s action; only they can undo it.") }
+        if try Int.fetchOne(db, sql: "SELECT count(*) FROM action WHERE undoes = ?", arguments: [actionID]) ?? 0 > 0 {
+            throw Refusal("Already undone.")
+        }
+        guard let messageID = a.messageID else { throw Refusal("That action cannot be undone.") }
+        switch a.action {
+        case "reply_queued":
+            guard let outbox = a.outboxID else { throw Refusal("That reply is not in the outbox.") }
+            return try cancel(outbox: outbox, moderator: moderator, undoing: actionID, in: db)
+        case "hide", "delete", "done", "snooze":
+            let t = try target(messageID, moderator: moderator, in: db)
+            guard t.state == a.stateAfter else { throw Refusal("The message changed since; nothing was undone.") }
+            let before = a.stateBefore ?? "open"
+            try db.execute(sql: "UPDATE message SET state = ?, snoozed_until = NULL WHERE id = ?", arguments: [before, messageID])
+            var e = event("undo", t, moderator: moderator, after: before)
+            e.undoes = actionID
+            e.detail = a.action
+            try InboxDatabase.appendAudit(e, in: db)
+            return CommandReceipt(summary: "Undone: \(a.action)")
+        case "claim":
+            let t = try target(messageID, moderator: moderator, in: db)
+            try db.execute(sql: "UPDATE message SET claimed_by = NULL, claim_expires_at = NULL WHERE id = ? AND claimed_by = ?", arguments: [messageID, moderator])
+            var e = event("release", t, moderator: moderator)
+            e.undoes = actionID
+            try InboxDatabase.appendAudit(e, in: db)
+            return CommandReceipt(summary: "Undone: claim")
+        default:
+            throw Refusal("\(a.action) cannot be undone.")
+        }
+    }
+}
+
+extension InboxDatabase {
+    /// One reply in the outbox, for `rounds outbox`.
+    public struct OutboxEntry: Sendable, Encodable {
+        public var id: Int64
+        public var messageID: Int64
+        public var platform: String
+        public var externalID: String
+        public var visibility: String
+        public var moderator: String
+        public var templateID: String?
+        public var text: String
+        public var state: String
+        public var createdAt: String
+        public var releaseAt: String
+
+        enum CodingKeys: String, CodingKey {
+            case id, platform, visibility, moderator, text, state
+            case messageID = "message_id", externalID = "external_id", templateID = "template_id"
+            case createdAt = "created_at", releaseAt = "release_at"
+        }
+    }
+
+    /// Replies in the outbox, oldest first; a pending reply whose undo window is over counts as ready.
+    public func outbox(state: String?) throws -> [OutboxEntry] {
+        let iso = ISO8601DateFormatter()
+        func date(_ ms: Int64) -> String { iso.string(from: Date(timeIntervalSince1970: Double(ms) / 1000)) }
+        let now = SQLiteConsoleStore.ms(Date())
+        return try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT o.*, m.external_id FROM outbox o JOIN message m ON m.id = o.message_id ORDER BY o.id
+                """).compactMap { r -> OutboxEntry? in
+                var s: String = r["state"]
+                if s == "pending", (r["release_at"] as Int64) <= now { s = "ready" }
+                if let state, state != s { return nil }
+                return OutboxEntry(id: r["id"], messageID: r["message_id"], platform: r["platform"], externalID: r["external_id"],
+                                   visibility: r["visibility"], moderator: r["moderator"], templateID: r["template_id"],
+                                   text: r["text"], state: s, createdAt: date(r["created_at"]), releaseAt: date(r["release_at"]))
+            }
+        }
+    }
+}

@@ -1,0 +1,177 @@
+import Console
+import Foundation
+import GRDB
+import InboxModel
+@testable import Store
+import XCTest
+
+/// The console's store over a real SQLite file: pages, counts, actions and their audit rows.
+final class ConsoleQueriesTests: XCTestCase {
+    var dir: URL!
+    var inbox: InboxDatabase!
+
+    override func setUpWithError() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("rounds-cq-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        inbox = try InboxDatabase(path: dir.appendingPathComponent("inbox.sqlite").path)
+    }
+
+    override func tearDownWithError() throws {
+        inbox = nil
+        try FileManager.default.removeItem(at: dir)
+    }
+
+    func emergency(_ severity: String) -> Classification {
+        Classification(language: "en", sentiment: .negative, flags: [
+            FlagHit(flag: .emergency, decision: .act, score: 0.9, severity: severity, evidence: []),
+        ], template: nil)
+    }
+
+    /// Messages m0..m(n-1), one minute apart; m0 is the oldest.
+    func seed(_ n: Int, classification: (Int) -> Classification? = { _ in nil }) throws {
+        var batch: [ClassifiedMessage] = []
+        for i in 0..<n {
+            batch.append(ClassifiedMessage(IncomingMessage(
+                platform: i % 2 == 0 ? .facebook : .x, kind: .comment, externalID: "m\(i)", authorID: "a\(i % 3)",
+                authorHandle: "user\(i % 3)", text: i % 5 == 0 ? "flu shot question \(i)" : "hello \(i)",
+                receivedAt: Date(timeIntervalSince1970: 1_764_000_000 + Double(i) * 60)
+            ), classification: classification(i)))
+        }
+        try inbox.store(batch)
+    }
+
+    func testKeysetPagesWalkTheWholeQueueInOrderBothWays() throws {
+        try seed(57) { $0 == 10 ? self.emergency("urgent") : $0 == 20 ? self.emergency("imminent") : nil }
+        let store = SQLiteConsoleStore(inbox: inbox, role: "moderator")
+        var seen: [Int64] = []
+        var page = try store.page(queue: .all, query: .all, moderator: "ana", anchor: .start, limit: 10)
+        while !page.isEmpty {
+            seen += page.map(\.id)
+            page = try store.page(queue: .all, query: .all, moderator: "ana", anchor: .after(page.last!.cursor), limit: 10)
+        }
+        XCTAssertEqual(seen.count, 57)
+        XCTAssertEqual(seen, seen.sorted(by: >), "All is newest first (ids rise with time here)")
+        XCTAssertEqual(Set(seen).count, 57, "no row twice")
+
+        // Backwards from the end gives the same rows.
+        var back: [Int64] = []
+        var p = try store.page(queue: .all, query: .all, moderator: "ana", anchor: .end, limit: 10)
+        while !p.isEmpty {
+            back = p.map(\.id) + back
+            p = try store.page(queue: .all, query: .all, moderator: "ana", anchor: .before(p.first!.cursor), limit: 10)
+        }
+        XCTAssertEqual(back, seen)
+
+        // The urgent lane puts imminent before urgent.
+        let urgent = try store.page(queue: .urgent, query: .all, moderator: "ana", anchor: .start, limit: 10)
+        XCTAssertEqual(urgent.map(\.snippet), ["flu shot question 20", "flu shot question 10"])
+        XCTAssertEqual(urgent.first?.emergencySeverity, "imminent")
+        XCTAssertEqual(try store.queueCounts(moderator: "ana")[.urgent], 2)
+        XCTAssertEqual(try store.queueCounts(moderator: "ana")[.new], 55)
+        XCTAssertEqual(try store.queueCounts(moderator: "ana")[.all], 57)
+    }
+
+    func testFiltersAndHostileSearchText() throws {
+        try seed(30)
+        let store = SQLiteConsoleStore(inbox: inbox, role: "moderator")
+        var q = InboxQuery()
+        q.terms = [TextTerm(text: "flu shot", isPhrase: true)]
+        q.platforms = FieldFilter(include: [.facebook])
+        let rows = try store.page(queue: .all, query: q, moderator: "ana", anchor: .start, limit: 50)
+        XCTAssertEqual(Set(rows.map(\.snippet)), Set([0, 10, 20].map { "flu shot question \($0)" }))
+        for hostile in ["ver1.1*", "\"", "NEAR(a b)", "x OR y", "col:flu", "'; DROP TABLE message; --"] {
+            var h = InboxQuery()
+            h.terms = [TextTerm(text: hostile)]
+            XCTAssertNoThrow(try store.page(queue: .all, query: h, moderator: "ana", anchor: .start, limit: 5), hostile)
+        }
+        XCTAssertEqual(try store.queueCounts(moderator: "ana")[.all], 30, "nothing was dropped")
+        var negated = InboxQuery()
+        negated.terms = [TextTerm(text: "flu", negated: true)]
+        XCTAssertEqual(try store.page(queue: .all, query: negated, moderator: "ana", anchor: .start, limit: 50).count, 24)
+    }
+
+    func testClaimIsExclusiveAndActionsOnOthersClaimsAreRefused() throws {
+        try seed(3)
+        let ana = SQLiteConsoleStore(inbox: inbox, role: "moderator")
+        let bo = SQLiteConsoleStore(inbox: inbox, role: "moderator")
+        let id = try ana.page(queue: .all, query: .all, moderator: "ana", anchor: .start, limit: 1)[0].id
+        XCTAssertNoThrow(try ana.perform(.claim(message: id), moderator: "ana").get())
+        XCTAssertEqual(try? bo.perform(.claim(message: id), moderator: "bo").get(), nil)
+        if case .failure(let r) = bo.perform(.hide(message: id, reasonCode: "spam"), moderator: "bo") {
+            XCTAssertTrue(r.message.contains("Claimed by ana"), r.message)
+        } else { XCTFail("bo must not hide ana's claimed message") }
+        XCTAssertEqual(try ana.queueCounts(moderator: "ana")[.mine], 1)
+        // An expired claim returns the message to everyone.
+        ana.claimLease = -1
+        let other = try ana.page(queue: .all, query: .all, moderator: "ana", anchor: .start, limit: 3)[1].id
+        XCTAssertNoThrow(try ana.perform(.claim(message: other), moderator: "ana").get())
+        XCTAssertNoThrow(try bo.perform(.claim(message: other), moderator: "bo").get())
+    }
+
+    func testReplyUndoAndOneReplyPerMessage() throws {
+        try seed(2)
+        let store = SQLiteConsoleStore(inbox: inbox, role: "moderator")
+        let id = try store.page(queue: .new, query: .all, moderator: "ana", anchor: .start, limit: 1)[0].id
+        let receipt = try store.perform(.queueReply(message: id, text: "Please call us", templateID: "t1", visibility: .public, override: nil), moderator: "ana").get()
+        XCTAssertEqual(try inbox.outbox(state: "pending").map(\.text), ["Please call us"])
+        XCTAssertEqual(try store.queueCounts(moderator: "ana")[.done], 1)
+        // A second reply to the same message, by anyone, is refused.
+        XCTAssertThrowsError(try store.perform(.queueReply(message: id, text: "again", templateID: nil, visibility: .public, override: nil), moderator: "bo").get())
+        // Undo cancels it before it leaves and puts the message back.
+        XCTAssertNoThrow(try store.perform(.undo(action: try XCTUnwrap(receipt.undoableAction)), moderator: "ana").get())
+        XCTAssertEqual(try inbox.outbox(state: "cancelled").count, 1)
+        XCTAssertEqual(try store.queueCounts(moderator: "ana")[.new], 2)
+        // Now a reply can be queued again, and released.
+        let again = try store.perform(.queueReply(message: id, text: "Call us", templateID: nil, visibility: .private, override: nil), moderator: "ana").get()
+        XCTAssertNoThrow(try store.perform(.releaseReply(outbox: try XCTUnwrap(again.outboxID)), moderator: "ana").get())
+        XCTAssertEqual(try inbox.outbox(state: "ready").map(\.text), ["Call us"])
+        XCTAssertThrowsError(try store.perform(.cancelReply(outbox: again.outboxID!), moderator: "ana").get(), "too late once released")
+        // Only a lead overrides the guard.
+        let other = try store.page(queue: .new, query: .all, moderator: "ana", anchor: .start, limit: 1)[0].id
+        XCTAssertThrowsError(try store.perform(.queueReply(message: other, text: "x", templateID: nil, visibility: .public, override: "ok"), moderator: "ana").get())
+    }
+
+    func testRolesAreEnforcedInTheStoreToo() throws {
+        try seed(1)
+        let trainee = SQLiteConsoleStore(inbox: inbox, role: "trainee")
+        let id = try trainee.page(queue: .all, query: .all, moderator: "dave", anchor: .start, limit: 1)[0].id
+        for c: ModeratorCommand in [.hide(message: id, reasonCode: "spam"), .markDone(message: id), .claim(message: id),
+                                    .queueReply(message: id, text: "hi", templateID: nil, visibility: .public, override: nil)] {
+            XCTAssertThrowsError(try trainee.perform(c, moderator: "dave").get(), "\(c)")
+        }
+        XCTAssertNoThrow(try trainee.perform(.note(message: id, text: "looks like spam"), moderator: "dave").get())
+        let mod = SQLiteConsoleStore(inbox: inbox, role: "moderator")
+        XCTAssertThrowsError(try mod.perform(.delete(message: id, reasonCode: "spam"), moderator: "bo").get(), "only leads delete")
+        XCTAssertEqual(try trainee.detail(id: id)?.notes, ["dave: looks like spam"])
+    }
+
+    func testEveryStateChangeHasAnAuditRowAndTheChainHolds() throws {
+        try seed(4)
+        let store = SQLiteConsoleStore(inbox: inbox, role: "lead")
+        let ids = try store.page(queue: .all, query: .all, moderator: "al", anchor: .start, limit: 4).map(\.id)
+        let hide = try store.perform(.hide(message: ids[0], reasonCode: "profanity"), moderator: "al").get()
+        _ = try store.perform(.undo(action: hide.undoableAction!), moderator: "al").get()
+        _ = try store.perform(.markDone(message: ids[1]), moderator: "al").get()
+        _ = try store.perform(.snooze(message: ids[2], until: Date().addingTimeInterval(3600)), moderator: "al").get()
+        _ = try store.perform(.delete(message: ids[3], reasonCode: "spam"), moderator: "al").get()
+        let events = try inbox.auditEvents()
+        XCTAssertEqual(events.map(\.action), ["hide", "undo", "done", "snooze", "delete"])
+        XCTAssertEqual(events.map(\.stateAfter), ["hidden", "open", "done", "snoozed", "deleted"])
+        XCTAssertEqual(events[0].reasonCode, "profanity")
+        XCTAssertTrue(events.allSatisfy { $0.moderator == "al" && $0.role == "lead" })
+        XCTAssertEqual(try inbox.verifyAuditChain(), .intact(events: 5))
+        // The triggers refuse edits through SQL.
+        XCTAssertThrowsError(try inbox.pool.write { try $0.execute(sql: "UPDATE action SET moderator = 'x' WHERE id = 1") })
+        XCTAssertThrowsError(try inbox.pool.write { try $0.execute(sql: "DELETE FROM action WHERE id = 2") })
+    }
+
+    func testSHA256MatchesNISTVectors() {
+        XCTAssertEqual(SHA256.hex(Array("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        XCTAssertEqual(SHA256.hex([UInt8]()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        XCTAssertEqual(SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)),
+                       "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        // Two blocks of padding (56..63 bytes) and a million 'a's.
+        XCTAssertEqual(SHA256.hex([UInt8](repeating: 0x61, count: 1_000_000)),
+                       "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+}
