@@ -1,0 +1,130 @@
+import Foundation
+
+/// One term of a word list or context list, as compiled.
+struct TermPayload: Sendable {
+    var rule: Int32          // index into CompiledPolicies.rules
+    var weight: Double
+    var category: String?
+    var severity: String?
+    var term: String
+    var line: Int32
+}
+
+/// A token-level trie over every phrase list of one language: exact tokens, `word*` prefixes
+/// and `*word` suffixes. Scanning visits each start token once and walks as deep as phrases go.
+struct PhraseTrie: Sendable {
+    struct Node: Sendable {
+        var exact: [String: Int32] = [:]
+        var prefix: [String: Int32] = [:]
+        var prefixLens: [Int] = []
+        var suffix: [String: Int32] = [:]
+        var suffixLens: [Int] = []
+        var payload: [Int32] = []
+    }
+
+    var nodes: [Node] = [Node()]
+    var payloads: [TermPayload] = []
+
+    /// Inserts a phrase. `pieces` are whitespace-separated parts of the term; a part may end in
+    /// `*` (prefix) or start with `*` (suffix). Returns false if the term has no tokens.
+    @discardableResult
+    mutating func insert(term: String, payload: TermPayload) -> Bool {
+        var edges: [(String, Int)] = []  // 0 exact, 1 prefix, 2 suffix
+        for piece in term.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
+            var p = String(piece)
+            var kind = 0
+            if p.hasSuffix("*") && p.count > 1 { kind = 1; p.removeLast() }
+            else if p.hasPrefix("*") && p.count > 1 { kind = 2; p.removeFirst() }
+            let toks = termTokens(p)
+            if toks.isEmpty { continue }
+            for (k, t) in toks.enumerated() {
+                var kk = 0
+                if kind == 1 && k == toks.count - 1 { kk = 1 }
+                if kind == 2 && k == 0 { kk = 2 }
+                edges.append((t, kk))
+            }
+        }
+        guard !edges.isEmpty else { return false }
+        var node = 0
+        for (t, kind) in edges {
+            let next: Int32?
+            switch kind {
+            case 1: next = nodes[node].prefix[t]
+            case 2: next = nodes[node].suffix[t]
+            default: next = nodes[node].exact[t]
+            }
+            if let nx = next { node = Int(nx); continue }
+            let id = Int32(nodes.count)
+            nodes.append(Node())
+            let len = t.unicodeScalars.count
+            switch kind {
+            case 1:
+                nodes[node].prefix[t] = id
+                if !nodes[node].prefixLens.contains(len) { nodes[node].prefixLens.append(len); nodes[node].prefixLens.sort() }
+            case 2:
+                nodes[node].suffix[t] = id
+                if !nodes[node].suffixLens.contains(len) { nodes[node].suffixLens.append(len); nodes[node].suffixLens.sort() }
+            default:
+                nodes[node].exact[t] = id
+            }
+            node = Int(id)
+        }
+        let pid = Int32(payloads.count)
+        payloads.append(payload)
+        nodes[node].payload.append(pid)
+        return true
+    }
+
+    @inline(__always)
+    private func step(_ node: Int32, _ t: String, _ out: inout [Int32]) {
+        let nd = nodes[Int(node)]
+        if let x = nd.exact[t] { out.append(x) }
+        if !nd.prefixLens.isEmpty {
+            let sc = t.unicodeScalars
+            let count = sc.count
+            for len in nd.prefixLens where len <= count {
+                let key = len == count ? t : String(sc.prefix(len))
+                if let x = nd.prefix[key] { out.append(x) }
+            }
+        }
+        if !nd.suffixLens.isEmpty {
+            let sc = t.unicodeScalars
+            let count = sc.count
+            for len in nd.suffixLens where len < count {
+                if let x = nd.suffix[String(sc.suffix(len))] { out.append(x) }
+            }
+        }
+    }
+
+    /// Calls `emit(startToken, endToken (exclusive), payloadIndex)` for every phrase occurrence.
+    func scan(_ tokens: [Token], emit: (Int, Int, Int32) -> Void) {
+        var frontier: [Int32] = []
+        var next: [Int32] = []
+        frontier.reserveCapacity(4)
+        next.reserveCapacity(4)
+        for i in 0..<tokens.count {
+            frontier.removeAll(keepingCapacity: true)
+            step(0, tokens[i].text, &frontier)
+            var j = i
+            while !frontier.isEmpty {
+                for nd in frontier {
+                    for p in nodes[Int(nd)].payload { emit(i, j + 1, p) }
+                }
+                j += 1
+                if j >= tokens.count || j - i > 8 { break }
+                next.removeAll(keepingCapacity: true)
+                for nd in frontier { step(nd, tokens[j].text, &next) }
+                swap(&frontier, &next)
+            }
+        }
+    }
+
+    /// Exact single-token lookup at the root (used by the obfuscation channel).
+    func singleToken(_ t: String) -> [Int32] {
+        var out: [Int32] = []
+        step(0, t, &out)
+        var ps: [Int32] = []
+        for nd in out { ps.append(contentsOf: nodes[Int(nd)].payload) }
+        return ps
+    }
+}
