@@ -34,7 +34,7 @@ public struct Classifier: Sendable {
     /// Identifiers found in a text (used by the reply guard).
     func identifiers(in text: String, kinds: Set<IdentifierKind>) -> (NormalizedText, [Token], [IdentifierMatch]) {
         let norm = NormalizedText(text)
-        let tk = tokenize(norm.scalars)
+        let tk = tokenize(norm.scalars, breaks: norm.caseBreaks)
         var sc = IdentifierScanner(s: norm.scalars, tokens: tk.tokens, allow: policies.allowlist)
         sc.capitalized = capitalizedFunction(norm, tk.tokens)
         return (norm, tk.tokens, sc.scanAll(wanted: kinds))
@@ -71,7 +71,7 @@ struct Analysis {
         self.p = policies
         self.text = text
         self.norm = NormalizedText(text)
-        self.tk = tokenize(norm.scalars)
+        self.tk = tokenize(norm.scalars, breaks: norm.caseBreaks)
     }
 
     mutating func detectLanguage() {
@@ -300,7 +300,17 @@ struct Analysis {
         let lastTerm = terms.last.map { $0.b } ?? from
         let pseudo = cuesStarting(.pseudoNeg, max(sStart, a - w - 2), a)
         func inPseudo(_ c: CueSpan) -> Bool { pseudo.contains { $0.a <= c.a && c.b <= $0.b } }
-        if cuesStarting(.negPre, lastTerm, a).contains(where: { $0.b <= a && !inPseudo($0) }) {
+        let hitStart = Int(tk.tokens[a].start)
+        func sameClause(_ c: CueSpan) -> Bool {
+            let from = Int(tk.tokens[c.b - 1].end)
+            if from >= hitStart { return true }
+            for q in from..<hitStart {
+                let v = norm.scalars[q]
+                if v == 0x2C || v == 0x3B || v == 0x3A || v == 0x28 || v == 0x29 { return false }
+            }
+            return true
+        }
+        if cuesStarting(.negPre, max(lastTerm, a - 5), a).contains(where: { $0.b <= a && !inPseudo($0) && sameClause($0) }) {
             mods.append("negated")
         } else if cuesStarting(.negPost, b, min(sEnd, b + 3)).contains(where: { _ in true }) {
             mods.append("negated")
@@ -450,7 +460,7 @@ struct Analysis {
                     switch m {
                     case "negated": eff *= fp.modifier("negated", 0.1); downgraded = true
                     case "figurative": eff *= fp.modifier("figurative", 0.1); downgraded = true
-                    case "hypothetical": eff *= fp.modifier("hypothetical", 0.5); if flag == .emergency { downgraded = true }
+                    case "hypothetical": eff *= fp.modifier("hypothetical", 0.5)
                     case "temporality:history": eff *= fp.modifier("history", 0.6)
                     case "experiencer:other": eff *= fp.modifier("other", 0.7)
                     case "experiencer:relative": eff *= fp.modifier("relative", 1.0)
@@ -465,19 +475,19 @@ struct Analysis {
                 if !downgraded { allDowngraded = false }
                 if rule.role == .cue { if !downgraded { hasCue = true } } else if eff > 0 && !h.mods.contains("negated") { hasEvidence = true }
             }
-            if flag == .symptomQuestion {
-                let qs = tk.questionSentences
-                if hits.contains(where: { p.rules[$0.rule].role == .evidence && qs.contains(tk.tokens[min($0.tokStart, tk.tokens.count - 1)].sentence) || qs.contains(tk.tokens[min($0.tokStart, tk.tokens.count - 1)].sentence + 1) }) {
-                    hasCue = true
-                } else if !qs.isEmpty && tk.sentenceCount <= 4 {
-                    hasCue = true
-                }
+            if flag == .symptomQuestion && !tk.questionSentences.isEmpty { hasCue = true }
+            if flag == .reviewFeedback {
+                // an evaluation counts when it is said about the service: in a sentence with a service word
+                let evSentences = Set(hits.filter { p.rules[$0.rule].role == .evidence }.map { tk.tokens[min($0.tokStart, tk.tokens.count - 1)].sentence })
+                hasCue = hits.contains { p.rules[$0.rule].role == .cue && evSentences.contains(tk.tokens[min($0.tokStart, tk.tokens.count - 1)].sentence) }
+                if !hasCue && abs(sc.compound) >= 0.45 && evSentences.count >= 2 { hasCue = true }
             }
-            if flag == .reviewFeedback && abs(sc.compound) >= 0.45 { hasCue = true }
             var score = 1.0
             for h in hits { score *= (1 - h.eff) }
             score = 1 - score
             if fp.requireCue && !(hasCue && hasEvidence) { score *= fp.missingCueFactor }
+            // cues support a flag but never raise it on their own
+            if !hasEvidence { score = min(score, fp.flagAt - 0.001) }
             if forced { score = max(score, fp.flagAt) }
             var decision = fp.decision(for: score)
             if flag == .emergency {
@@ -517,7 +527,8 @@ struct Analysis {
         if let em = results[.emergency], em.decision >= .flag {
             cap(.symptomQuestion)
             if kind != .review && rating == nil { cap(.reviewFeedback) }
-            if let off = results[.offensive], off.category == "profane" || off.category == "sexual" { _ = off; cap(.offensive) }
+            // never hide a crisis post for swearing; hate speech stays raised
+            if !(flagHits[.offensive] ?? []).contains(where: { $0.category == "hate" }) { cap(.offensive) }
         }
         if let sq = results[.symptomQuestion], let rv = results[.reviewFeedback], sq.decision >= .flag, rv.decision >= .flag {
             if kind == .review || rating != nil || rv.score > sq.score + 0.1 { cap(.symptomQuestion) } else { cap(.reviewFeedback) }

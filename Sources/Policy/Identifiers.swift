@@ -121,6 +121,7 @@ private let streetSuffixes: Set<String> = [
 private let fullSuffixes: Set<String> = ["street", "avenue", "road", "lane", "boulevard", "calle", "avenida", "drive", "highway"]
 private let streetBefore: Set<String> = ["rue", "calle", "avenida", "av", "rua", "via", "viale", "piazza", "piazzetta", "ul", "ulica", "carrera", "paseo", "camino", "trg", "avenue"]
 private let streetEndings = ["straat", "strasse", "straße", "gasse", "gatan", "gata", "vegur", "vej", "utca", "weg", "laan", "plein", "allee", "ulica"]
+private let addressKeywords: Set<String> = ["lives", "live", "address", "located", "reside", "resides", "direccion", "domicilio", "vive", "vivo"]
 private let unitWords: Set<String> = ["apt", "apartment", "suite", "ste", "unit", "apto", "piso", "depto", "departamento"]
 
 @inline(__always) private func isDigit(_ v: UInt32) -> Bool { v >= 0x30 && v <= 0x39 }
@@ -465,6 +466,13 @@ struct IdentifierScanner {
                     usedAddress = e
                     continue
                 }
+            }
+            if isNumberToken(t), i + 1 < T, capitalized(i + 1), !isNumberToken(tokens[i + 1].text), keywordBefore(Int(tokens[i].start), addressKeywords, within: 4) {
+                var e = i + 1
+                while e + 1 < T && e < i + 5 && tokens[e + 1].sentence == tokens[i].sentence && (capitalizedOrNumber(e + 1)) { e += 1 }
+                out.append(IdentifierMatch(kind: .address, start: Int(tokens[i].start), end: Int(tokens[e].end), value: "", validated: false))
+                usedAddress = e
+                continue
             }
             if unitWords.contains(t), i + 1 < T, isNumberToken(tokens[i + 1].text) {
                 out.append(IdentifierMatch(kind: .address, start: Int(tokens[i].start), end: Int(tokens[i + 1].end), value: "", validated: false))

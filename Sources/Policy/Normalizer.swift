@@ -11,6 +11,8 @@ public struct NormalizedText: Sendable {
     public let scalars: [UInt32]
     /// For each normalised scalar, the index of the original scalar it came from.
     public let map: [Int32]
+    /// Normalised indices where a word written in camel case starts a new word ("myselfI", "endIt").
+    public let caseBreaks: [Int32]
 
     public init(_ text: String) {
         var orig: [Unicode.Scalar] = []
@@ -43,9 +45,22 @@ public struct NormalizedText: Sendable {
                 out.append(v); map.append(Int32(i))
             }
         }
+        var breaks: [Int32] = []
+        var prevLower = false
+        var oi = -1
+        for (ni, o) in map.enumerated() where Int(o) != oi {
+            oi = Int(o)
+            let sc = orig[oi]
+            let v = sc.value
+            let isUpper = v < 0x80 ? (v >= 0x41 && v <= 0x5A) : sc.properties.isUppercase
+            let isLower = v < 0x80 ? (v >= 0x61 && v <= 0x7A) : sc.properties.isLowercase
+            if isUpper && prevLower { breaks.append(Int32(ni)) }
+            prevLower = isLower
+        }
         self.original = orig
         self.scalars = out
         self.map = map
+        self.caseBreaks = breaks
     }
 
     /// Original-scalar span `[start, end)` for normalised range `[a, b)`.

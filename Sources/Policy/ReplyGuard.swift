@@ -82,7 +82,7 @@ public struct ReplyGuard: Sendable {
         // Private details from the message repeated in a public reply.
         if isPublic {
             let on = NormalizedText(original)
-            let ot = tokenize(on.scalars).tokens
+            let ot = tokenize(on.scalars, breaks: on.caseBreaks).tokens
             let origClinical = Set(clinicalHits(ot).map(\.2))
             for c in clinical where origClinical.contains(c.2) {
                 v.append(GuardViolation(code: "private_in_public", message: "The public reply repeats a health detail from the message (\"\(c.2)\"); move it to a private message.", span: tspan(c.0, c.1)))
@@ -107,7 +107,7 @@ public struct ReplyGuard: Sendable {
     public static func length(of reply: String, platform: Platform) -> Int {
         guard platform == .x else { return reply.count }
         let norm = NormalizedText(reply)
-        let tk = tokenize(norm.scalars)
+        let tk = tokenize(norm.scalars, breaks: norm.caseBreaks)
         var out: [IdentifierMatch] = []
         IdentifierScanner(s: norm.scalars, tokens: tk.tokens, allow: Allowlist()).urls(&out)
         var total = reply.count

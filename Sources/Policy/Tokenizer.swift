@@ -34,9 +34,10 @@ struct Tokenized: Sendable {
     return false
 }
 
-private let abbreviations: Set<String> = ["dr", "mr", "mrs", "ms", "st", "sr", "sra", "dra", "jr", "vs", "etc", "apt", "no", "dept", "u"]
+private let abbreviations: Set<String> = ["dr", "mr", "mrs", "ms", "st", "sr", "sra", "dra", "jr", "vs", "etc", "apt", "no", "dept", "u", "ul", "av", "ave", "str", "ste", "blvd", "rd", "ln", "dpto", "nr", "ca", "approx", "e.g", "i.e"]
 
-func tokenize(_ s: [UInt32]) -> Tokenized {
+func tokenize(_ s: [UInt32], breaks: [Int32] = []) -> Tokenized {
+    var bp = 0
     var r = Tokenized()
     r.tokens.reserveCapacity(s.count / 4 + 1)
     var i = 0
@@ -48,8 +49,11 @@ func tokenize(_ s: [UInt32]) -> Tokenized {
         if isWordScalar(v) {
             let start = i
             buf = String()
+            while bp < breaks.count && Int(breaks[bp]) <= i { bp += 1 }
+            let nextBreak = bp < breaks.count ? Int(breaks[bp]) : Int.max
             while i < n {
                 let c = s[i]
+                if i == nextBreak && i > start { break }
                 if isWordScalar(c) {
                     buf.unicodeScalars.append(Unicode.Scalar(c)!)
                     i += 1
