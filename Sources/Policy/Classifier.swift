@@ -139,6 +139,17 @@ struct Analysis {
             flagHits[f] = kept
         }
         for k in cues.keys { cues[k]!.sort { $0.a < $1.a } }
+        // sentiment phrases: the longest match wins ("only complaint" over "complaint")
+        if sentHits.count > 1 {
+            let sorted = sentHits.sorted { $0.tokStart != $1.tokStart ? $0.tokStart < $1.tokStart : $0.tokEnd > $1.tokEnd }
+            var kept: [Hit] = []
+            var maxEnd = -1
+            for h in sorted where h.tokEnd > maxEnd {
+                kept.append(h)
+                maxEnd = h.tokEnd
+            }
+            sentHits = kept
+        }
     }
 
     mutating func obfuscationChannel(_ raw: inout [Hit]) {
