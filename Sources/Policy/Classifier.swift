@@ -17,6 +17,23 @@ struct Hit {
 
 struct CueSpan { var a: Int; var b: Int }
 
+/// Whether the normalised scalars contain a literal (a cheap prefilter before a regex).
+func containsLiteral(_ s: [UInt32], _ lit: String) -> Bool {
+    let l = lit.unicodeScalars.map(\.value)
+    guard let f = l.first, l.count <= s.count else { return l.isEmpty }
+    var i = 0
+    let last = s.count - l.count
+    while i <= last {
+        if s[i] == f {
+            var k = 1
+            while k < l.count && s[i + k] == l[k] { k += 1 }
+            if k == l.count { return true }
+        }
+        i += 1
+    }
+    return false
+}
+
 /// The classifier: one pass of normalisation, tokenising, one automaton scan, identifier
 /// recognisers, context and scoring.
 public struct Classifier: Sendable {
@@ -357,12 +374,15 @@ struct Analysis {
                 }
             }
         }
-        if !p.patternRules.isEmpty {
+        if !p.patternRules.isEmpty && p.patternRules.contains(where: { ri in
+            if case .pattern(_, let pre) = p.rules[ri].source { return containsLiteral(norm.scalars, pre) }
+            return false
+        }) {
             let ns = norm.normalizedString
             var utf16ToScalar: [Int]? = nil
             for ri in p.patternRules {
                 let r = p.rules[ri]
-                guard case .pattern(let box, let pre) = r.source, let flag = r.flag, ns.contains(pre) else { continue }
+                guard case .pattern(let box, let pre) = r.source, let flag = r.flag, containsLiteral(norm.scalars, pre) else { continue }
                 if utf16ToScalar == nil {
                     var m: [Int] = []
                     m.reserveCapacity(ns.utf16.count + 1)

@@ -122,6 +122,24 @@ private let fullSuffixes: Set<String> = ["street", "avenue", "road", "lane", "bo
 private let streetBefore: Set<String> = ["rue", "calle", "avenida", "av", "rua", "via", "viale", "piazza", "piazzetta", "ul", "ulica", "carrera", "paseo", "camino", "trg", "avenue"]
 private let streetEndings = ["straat", "strasse", "straße", "gasse", "gatan", "gata", "vegur", "vej", "utca", "weg", "laan", "plein", "allee", "ulica"]
 private let addressKeywords: Set<String> = ["lives", "live", "address", "located", "reside", "resides", "direccion", "domicilio", "vive", "vivo"]
+/// One lookup per word: 1 record keyword, 2 unit word, 4 psc/unit/cmr, 8 apo/fpo/dpo, 16 po box.
+private let tokenClass: [String: UInt8] = {
+    var m: [String: UInt8] = [:]
+    for w in mrnKeywords { m[w, default: 0] |= 1 }
+    for w in ["apt", "apartment", "suite", "ste", "unit", "apto", "piso", "depto", "departamento"] { m[w, default: 0] |= 2 }
+    for w in ["psc", "unit", "cmr"] { m[w, default: 0] |= 4 }
+    for w in ["apo", "fpo", "dpo"] { m[w, default: 0] |= 8 }
+    for w in ["po", "p"] { m[w, default: 0] |= 16 }
+    return m
+}()
+
+func scalarString(_ s: [UInt32], _ a: Int, _ b: Int) -> String {
+    var str = String()
+    str.unicodeScalars.reserveCapacity(b - a)
+    for v in s[a..<b] { if let u = Unicode.Scalar(v) { str.unicodeScalars.append(u) } }
+    return str
+}
+
 private let unitWords: Set<String> = ["apt", "apartment", "suite", "ste", "unit", "apto", "piso", "depto", "departamento"]
 
 @inline(__always) private func isDigit(_ v: UInt32) -> Bool { v >= 0x30 && v <= 0x39 }
@@ -228,7 +246,7 @@ struct IdentifierScanner {
             let followedByLetter = end < n && (s[end] >= 0x61 && s[end] <= 0x7A) && end == i
             i = max(end, start + 1)
             if followedByLetter || digits.count < 7 { continue }
-            let value = String(String.UnicodeScalarView(s[start..<end].compactMap(Unicode.Scalar.init)))
+            let value = scalarString(s, start, end)
             let digitStr = String(digits.map { Character(UnicodeScalar($0 + 48)) })
             if allow.allowsDigits(digitStr) { continue }
             // SSN
@@ -282,10 +300,10 @@ struct IdentifierScanner {
             while b < n && domChar(s[b]) { b += 1 }
             while b > i + 1 && (s[b - 1] == 0x2E || s[b - 1] == 0x2D) { b -= 1 }
             guard a < i, b > i + 1 else { i += 1; continue }
-            let domain = String(String.UnicodeScalarView(s[(i + 1)..<b].compactMap(Unicode.Scalar.init)))
+            let domain = scalarString(s, i + 1, b)
             let parts = domain.split(separator: ".")
             guard parts.count >= 2, let tld = parts.last, tld.count >= 2, tld.allSatisfy({ $0.isLetter }) else { i = b; continue }
-            let value = String(String.UnicodeScalarView(s[a..<b].compactMap(Unicode.Scalar.init)))
+            let value = scalarString(s, a, b)
             if !allow.emails.contains(value) && !allow.allowsDomain(domain) {
                 out.append(IdentifierMatch(kind: .email, start: a, end: b, value: value, validated: true))
             }
@@ -309,7 +327,7 @@ struct IdentifierScanner {
             var b = i
             while b < n && s[b] > 0x20 && s[b] != 0x22 && s[b] != 0x3C && s[b] != 0x3E { b += 1 }
             while b > i && (s[b - 1] == 0x2E || s[b - 1] == 0x2C || s[b - 1] == 0x29 || s[b - 1] == 0x21 || s[b - 1] == 0x3F) { b -= 1 }
-            let value = String(String.UnicodeScalarView(s[i..<b].compactMap(Unicode.Scalar.init)))
+            let value = scalarString(s, i, b)
             var host = Substring(value)
             if let r = host.range(of: "://") { host = host[r.upperBound...] }
             if let sl = host.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" || $0 == ":" }) { host = host[..<sl] }
@@ -375,7 +393,7 @@ struct IdentifierScanner {
             if hasNum { found.append((a, b)) }
         }
         for (a, b) in found {
-            let value = String(String.UnicodeScalarView(s[a..<b].compactMap(Unicode.Scalar.init)))
+            let value = scalarString(s, a, b)
             let ti = tokenIndex(atOrAfter: a)
             var isDob = false
             var k = ti - 1
@@ -397,29 +415,63 @@ struct IdentifierScanner {
     func tokenRecognisers(_ out: inout [IdentifierMatch], _ wanted: Set<IdentifierKind>) {
         let T = tokens.count
         var usedAddress = -1
+        let wantIban = wanted.contains(.iban), wantMrn = wanted.contains(.mrn)
+        let wantAge = wanted.contains(.age), wantAddr = wanted.contains(.address)
+        let firstAddressStart = out.count
         for i in 0..<T {
             let t = tokens[i].text
             let u = t.utf8
-            // IBAN
-            if wanted.contains(.iban), u.count >= 15, u.count <= 34, Validators.iban(t) {
-                out.append(IdentifierMatch(kind: .iban, start: Int(tokens[i].start), end: Int(tokens[i].end), value: t, validated: true))
+            guard let f = u.first else { continue }
+            let digitStart = f >= 48 && f <= 57
+            if !digitStart {
+                // IBAN: two letters, two digits, then 11-30 letters or digits
+                if wantIban, u.count >= 15, u.count <= 34, f >= 97, f <= 122 {
+                    var it = u.makeIterator()
+                    _ = it.next()
+                    let c1 = it.next() ?? 0, c2 = it.next() ?? 0, c3 = it.next() ?? 0
+                    if c1 >= 97 && c1 <= 122 && c2 >= 48 && c2 <= 57 && c3 >= 48 && c3 <= 57 && Validators.iban(t) {
+                        out.append(IdentifierMatch(kind: .iban, start: Int(tokens[i].start), end: Int(tokens[i].end), value: t, validated: true))
+                        continue
+                    }
+                }
+                guard u.count <= 10, let cls = tokenClass[t] else { continue }
+                // MRN / member id: keyword then a code with 5+ digits within 4 tokens
+                if wantMrn, cls & 1 != 0 {
+                    var j = i + 1
+                    while j < T && j <= i + 4 {
+                        let c = tokens[j].text
+                        let dcount = c.utf8.reduce(0) { $0 + (($1 >= 48 && $1 <= 57) ? 1 : 0) }
+                        if dcount >= 5 && c.utf8.count <= 20 {
+                            out.append(IdentifierMatch(kind: .mrn, start: Int(tokens[j].start), end: Int(tokens[j].end), value: c, validated: false))
+                            break
+                        }
+                        j += 1
+                    }
+                }
+                guard wantAddr, i > usedAddress else { continue }
+                if cls & 2 != 0, i + 1 < T, isNumberToken(tokens[i + 1].text) {
+                    out.append(IdentifierMatch(kind: .address, start: Int(tokens[i].start), end: Int(tokens[i + 1].end), value: "", validated: false))
+                    usedAddress = i + 1
+                    continue
+                }
+                if cls & 4 != 0 && i + 3 < T && isNumberToken(tokens[i + 1].text) && tokens[i + 2].text == "box" {
+                    out.append(IdentifierMatch(kind: .address, start: Int(tokens[i].start), end: Int(tokens[i + 3].end), value: "", validated: true))
+                    usedAddress = i + 3
+                    continue
+                }
+                if cls & 8 != 0 && i + 2 < T && ["aa", "ae", "ap"].contains(tokens[i + 1].text) && isNumberToken(tokens[i + 2].text) {
+                    out.append(IdentifierMatch(kind: .address, start: Int(tokens[i].start), end: Int(tokens[i + 2].end), value: "", validated: true))
+                    usedAddress = i + 2
+                    continue
+                }
+                if cls & 16 != 0 && i + 2 < T && tokens[i + 1].text == "box" && isNumberToken(tokens[i + 2].text) {
+                    out.append(IdentifierMatch(kind: .address, start: Int(tokens[i].start), end: Int(tokens[i + 2].end), value: "", validated: true))
+                    usedAddress = i + 2
+                }
                 continue
             }
-            // MRN / member id: keyword then a code with 5+ digits within 4 tokens
-            if wanted.contains(.mrn), mrnKeywords.contains(t) {
-                var j = i + 1
-                while j < T && j <= i + 4 {
-                    let c = tokens[j].text
-                    let dcount = c.utf8.reduce(0) { $0 + (($1 >= 48 && $1 <= 57) ? 1 : 0) }
-                    if dcount >= 5 && c.utf8.count <= 20 {
-                        out.append(IdentifierMatch(kind: .mrn, start: Int(tokens[j].start), end: Int(tokens[j].end), value: c, validated: false))
-                        break
-                    }
-                    j += 1
-                }
-            }
             // Age over 89
-            if wanted.contains(.age), let n = Int(t), n >= 90, n <= 125, u.count <= 3 {
+            if wantAge, u.count <= 3, let n = Int(t), n >= 90, n <= 125 {
                 let next = i + 1 < T ? tokens[i + 1].text : ""
                 let next2 = i + 2 < T ? tokens[i + 2].text : ""
                 let prev = i > 0 ? tokens[i - 1].text : ""
@@ -428,75 +480,56 @@ struct IdentifierScanner {
                     out.append(IdentifierMatch(kind: .age, start: Int(tokens[i].start), end: Int(tokens[min(i + 2, T - 1)].end), value: t, validated: true))
                 }
             }
-            // Street address
-            guard wanted.contains(.address), i > usedAddress else { continue }
-            if isNumberToken(t) {
-                var endTok = -1
-                var j = i + 1
-                var sawName = false
-                while j < T && j <= i + 5 && tokens[j].sentence == tokens[i].sentence {
-                    let w = tokens[j].text
-                    if streetSuffixes.contains(w) && (sawName || fullSuffixes.contains(w)) { endTok = j; break }
-                    if !capitalizedOrNumber(j) { break }
-                    sawName = true
-                    j += 1
-                }
-                var startTok = i
-                if endTok < 0 {
-                    var k = i - 1
-                    while k >= 0 && k >= i - 3 && tokens[k].sentence == tokens[i].sentence {
-                        let w = tokens[k].text
-                        if streetBefore.contains(w) || streetEndings.contains(where: { w.count > $0.count + 1 && w.hasSuffix($0) }) {
-                            startTok = k; endTok = i; break
-                        }
-                        k -= 1
+            // Street address starting at a house number
+            guard wantAddr, i > usedAddress, isNumberToken(t) else { continue }
+            var endTok = -1
+            var j = i + 1
+            var sawName = false
+            while j < T && j <= i + 5 && tokens[j].sentence == tokens[i].sentence {
+                let w = tokens[j].text
+                if streetSuffixes.contains(w) && (sawName || fullSuffixes.contains(w)) { endTok = j; break }
+                if !capitalizedOrNumber(j) { break }
+                sawName = true
+                j += 1
+            }
+            var startTok = i
+            if endTok < 0 {
+                var k = i - 1
+                while k >= 0 && k >= i - 3 && tokens[k].sentence == tokens[i].sentence {
+                    let w = tokens[k].text
+                    if streetBefore.contains(w) || hasStreetEnding(w) {
+                        startTok = k; endTok = i; break
                     }
-                }
-                if endTok < 0 {
-                    // "... 94 ..." after a street-name token ending like -straat / -gata
-                    if i + 1 < T, streetEndings.contains(where: { tokens[i + 1].text.count > $0.count + 1 && tokens[i + 1].text.hasSuffix($0) }) {
-                        endTok = i + 1
-                    }
-                }
-                if endTok >= 0 {
-                    // extend over a unit number
-                    var e = endTok
-                    if e + 2 < T, unitWords.contains(tokens[e + 1].text), isNumberToken(tokens[e + 2].text) { e += 2 }
-                    out.append(IdentifierMatch(kind: .address, start: Int(tokens[startTok].start), end: Int(tokens[e].end), value: "", validated: true))
-                    usedAddress = e
-                    continue
+                    k -= 1
                 }
             }
-            if isNumberToken(t), i + 1 < T, capitalized(i + 1), !isNumberToken(tokens[i + 1].text), keywordBefore(Int(tokens[i].start), addressKeywords, within: 4) {
-                var e = i + 1
-                while e + 1 < T && e < i + 5 && tokens[e + 1].sentence == tokens[i].sentence && (capitalizedOrNumber(e + 1)) { e += 1 }
-                out.append(IdentifierMatch(kind: .address, start: Int(tokens[i].start), end: Int(tokens[e].end), value: "", validated: false))
+            if endTok < 0, i + 1 < T, hasStreetEnding(tokens[i + 1].text) {
+                endTok = i + 1
+            }
+            if endTok >= 0 {
+                var e = endTok
+                if e + 2 < T, unitWords.contains(tokens[e + 1].text), isNumberToken(tokens[e + 2].text) { e += 2 }
+                out.append(IdentifierMatch(kind: .address, start: Int(tokens[startTok].start), end: Int(tokens[e].end), value: "", validated: true))
                 usedAddress = e
                 continue
             }
-            if unitWords.contains(t), i + 1 < T, isNumberToken(tokens[i + 1].text) {
-                out.append(IdentifierMatch(kind: .address, start: Int(tokens[i].start), end: Int(tokens[i + 1].end), value: "", validated: false))
-                usedAddress = i + 1
-                continue
-            }
-            if (t == "psc" || t == "unit" || t == "cmr") && i + 3 < T && isNumberToken(tokens[i + 1].text) && tokens[i + 2].text == "box" {
-                out.append(IdentifierMatch(kind: .address, start: Int(tokens[i].start), end: Int(tokens[i + 3].end), value: "", validated: true))
-                usedAddress = i + 3
-                continue
-            }
-            if (t == "apo" || t == "fpo" || t == "dpo") && i + 2 < T && ["aa", "ae", "ap"].contains(tokens[i + 1].text) && isNumberToken(tokens[i + 2].text) {
-                out.append(IdentifierMatch(kind: .address, start: Int(tokens[i].start), end: Int(tokens[i + 2].end), value: "", validated: true))
-                usedAddress = i + 2
-                continue
-            }
-            if (t == "po" || t == "p") && i + 2 < T && tokens[i + 1].text == "box" && isNumberToken(tokens[i + 2].text) {
-                out.append(IdentifierMatch(kind: .address, start: Int(tokens[i].start), end: Int(tokens[i + 2].end), value: "", validated: true))
-                usedAddress = i + 2
+            if i + 1 < T, capitalized(i + 1), !isNumberToken(tokens[i + 1].text), keywordBefore(Int(tokens[i].start), addressKeywords, within: 4) {
+                var e = i + 1
+                while e + 1 < T && e < i + 5 && tokens[e + 1].sentence == tokens[i].sentence && capitalizedOrNumber(e + 1) { e += 1 }
+                out.append(IdentifierMatch(kind: .address, start: Int(tokens[i].start), end: Int(tokens[e].end), value: "", validated: false))
+                usedAddress = e
             }
         }
-        for (k, m) in out.enumerated() where m.kind == .address {
-            out[k].value = String(String.UnicodeScalarView(s[m.start..<m.end].compactMap(Unicode.Scalar.init)))
+        for k in firstAddressStart..<out.count where out[k].kind == .address {
+            out[k].value = scalarString(s, out[k].start, out[k].end)
         }
+    }
+
+    private func hasStreetEnding(_ w: String) -> Bool {
+        let n = w.utf8.count
+        guard n >= 6 else { return false }
+        for e in streetEndings where n > e.utf8.count + 1 && w.hasSuffix(e) { return true }
+        return false
     }
 
     private func isNumberToken(_ t: String) -> Bool {

@@ -43,19 +43,26 @@ func tokenize(_ s: [UInt32], breaks: [Int32] = []) -> Tokenized {
     var i = 0
     let n = s.count
     var sentence: Int32 = 0
-    var buf = String()
+    var buf: [UInt8] = []
+    buf.reserveCapacity(64)
+    @inline(__always) func appendUTF8(_ c: UInt32) {
+        if c < 0x80 { buf.append(UInt8(c)) }
+        else if c < 0x800 { buf.append(UInt8(0xC0 | (c >> 6))); buf.append(UInt8(0x80 | (c & 0x3F))) }
+        else if c < 0x10000 { buf.append(UInt8(0xE0 | (c >> 12))); buf.append(UInt8(0x80 | ((c >> 6) & 0x3F))); buf.append(UInt8(0x80 | (c & 0x3F))) }
+        else { buf.append(UInt8(0xF0 | (c >> 18))); buf.append(UInt8(0x80 | ((c >> 12) & 0x3F))); buf.append(UInt8(0x80 | ((c >> 6) & 0x3F))); buf.append(UInt8(0x80 | (c & 0x3F))) }
+    }
     while i < n {
         let v = s[i]
         if isWordScalar(v) {
             let start = i
-            buf = String()
+            buf.removeAll(keepingCapacity: true)
             while bp < breaks.count && Int(breaks[bp]) <= i { bp += 1 }
             let nextBreak = bp < breaks.count ? Int(breaks[bp]) : Int.max
             while i < n {
                 let c = s[i]
                 if i == nextBreak && i > start { break }
                 if isWordScalar(c) {
-                    buf.unicodeScalars.append(Unicode.Scalar(c)!)
+                    appendUTF8(c)
                     i += 1
                 } else if c == 0x27, i + 1 < n, isWordScalar(s[i + 1]) {
                     // possessive 's ends the word; other apostrophes are skipped ("don't" -> "dont")
@@ -68,7 +75,7 @@ func tokenize(_ s: [UInt32], breaks: [Int32] = []) -> Tokenized {
                     break
                 }
             }
-            r.tokens.append(Token(text: buf, start: Int32(start), end: Int32(i), sentence: sentence, isEmoji: false))
+            r.tokens.append(Token(text: String(decoding: buf, as: UTF8.self), start: Int32(start), end: Int32(i), sentence: sentence, isEmoji: false))
             continue
         }
         if isEmojiScalar(v) {

@@ -66,8 +66,8 @@ struct ClassifyCommand: ParsableCommand {
             start = nl < bytes.endIndex ? bytes.index(after: nl) : nl
             lineNo += 1
             if lineData.last == 0x0D { lineData = lineData.dropLast() }
+            if lineData.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
             let line = String(decoding: lineData, as: UTF8.self)  // invalid UTF-8 -> U+FFFD
-            if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
             switch format {
             case .text:
                 let c = classifier.classify(line)
