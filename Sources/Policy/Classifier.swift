@@ -58,18 +58,26 @@ public struct Classifier: Sendable {
     }
 }
 
-func capitalizedFunction(_ norm: NormalizedText, _ tokens: [Token]) -> (Int) -> Bool {
-    var anyUpper = false
-    var anyLower = false
+/// Counts of upper- and lower-case letters in (the start of) the original text.
+func caseProfile(_ norm: NormalizedText) -> (upper: Int, lower: Int) {
+    var up = 0, low = 0
     for s in norm.original.prefix(4096) {
-        if s.properties.isUppercase { anyUpper = true } else if s.properties.isLowercase { anyLower = true }
-        if anyUpper && anyLower { break }
+        let v = s.value
+        if v < 0x80 {
+            if v >= 0x41 && v <= 0x5A { up += 1 } else if v >= 0x61 && v <= 0x7A { low += 1 }
+        } else if s.properties.isUppercase { up += 1 } else if s.properties.isLowercase { low += 1 }
     }
-    if !(anyUpper && anyLower) { return { _ in true } }
+    return (up, low)
+}
+
+func capitalizedFunction(_ norm: NormalizedText, _ tokens: [Token], profile: (upper: Int, lower: Int)? = nil) -> (Int) -> Bool {
+    let p = profile ?? caseProfile(norm)
+    if !(p.upper > 0 && p.lower > 0) { return { _ in true } }
     return { j in
         let t = tokens[j]
         let o = Int(norm.map[Int(t.start)])
-        return norm.original[o].properties.isUppercase
+        let sc = norm.original[o]
+        return sc.value < 0x80 ? (sc.value >= 0x41 && sc.value <= 0x5A) : sc.properties.isUppercase
     }
 }
 
@@ -83,6 +91,7 @@ struct Analysis {
     var flagHits: [FlagName: [Hit]] = [:]
     var cues: [Role: [CueSpan]] = [:]
     var sentHits: [Hit] = []
+    lazy var profile: (upper: Int, lower: Int) = caseProfile(norm)
 
     init(policies: PolicySet, text: String) {
         self.p = policies
@@ -222,36 +231,36 @@ struct Analysis {
             let isSym = leet(v) != nil || v == 0x2A || (v >= 0x30 && v <= 0x39)
             guard isLetter || isSym else { i += 1; continue }
             let start = i
-            var word = String()
             var letters = 0, syms = 0, stars = 0
             var maxRun = 1, run = 1
             var prev: UInt32 = 0
             while i < n {
                 let c = s[i]
-                let cl = (c >= 0x61 && c <= 0x7A) || c == 0xF1
-                if cl {
+                if (c >= 0x61 && c <= 0x7A) || c == 0xF1 {
                     letters += 1
-                    word.unicodeScalars.append(Unicode.Scalar(c)!)
                 } else if c == 0x2A {
                     stars += 1
-                    word.unicodeScalars.append("*")
-                } else if let m = leet(c) {
-                    // "!" or "$" at the very end are punctuation, not letters
+                } else if leet(c) != nil {
+                    // "!" or "$" or "@" at the very end are punctuation, not letters
                     if (c == 0x21 || c == 0x24 || c == 0x40) && (i + 1 >= n || !((s[i + 1] >= 0x61 && s[i + 1] <= 0x7A) || leet(s[i + 1]) != nil)) && letters > 0 { break }
                     syms += 1
-                    word.unicodeScalars.append(Unicode.Scalar(m)!)
                 } else if c >= 0x30 && c <= 0x39 {
                     syms += 1
-                    word.unicodeScalars.append(Unicode.Scalar(c)!)
                 } else {
                     break
                 }
-                if c == prev { run += 1; maxRun = max(maxRun, run) } else { run = 1 }
+                if c == prev { run += 1; if run > maxRun { maxRun = run } } else { run = 1 }
                 prev = c
                 i += 1
             }
             if i == start { i += 1; continue }
-            if letters >= 1 && (syms > 0 || stars > 0 || maxRun >= 3) && letters + syms + stars >= 3 && word.utf8.count <= 30 {
+            if letters >= 1 && (syms > 0 || stars > 0 || maxRun >= 3) && letters + syms + stars >= 3 && i - start <= 30 {
+                var word = String()
+                for q in start..<i {
+                    let c = s[q]
+                    let m: UInt32 = c == 0x2A ? c : (leet(c) ?? c)
+                    word.unicodeScalars.append(Unicode.Scalar(m)!)
+                }
                 emit(word, start, i, wildcard: stars > 0)
             }
         }
@@ -360,7 +369,7 @@ struct Analysis {
     mutating func identifiersAndPatterns() {
         if !p.identifierRules.isEmpty {
             var sc = IdentifierScanner(s: norm.scalars, tokens: tk.tokens, allow: p.allowlist)
-            sc.capitalized = capitalizedFunction(norm, tk.tokens)
+            sc.capitalized = capitalizedFunction(norm, tk.tokens, profile: profile)
             let found = sc.scanAll(wanted: p.identifierKinds)
             for m in found {
                 for ri in p.identifierRules {
@@ -404,7 +413,8 @@ struct Analysis {
 
     // MARK: sentiment
 
-    func sentimentScores() -> (compound: Double, pos: Double, neg: Double) {
+    mutating func sentimentScores() -> (compound: Double, pos: Double, neg: Double) {
+        let shoutingAllowed = profile.lower > profile.upper
         let s = p.sentiment
         var pos = 0.0, neg = 0.0
         let contrast = cues[.sContrast]?.first
@@ -422,7 +432,7 @@ struct Analysis {
             if cuesStarting(.sDiminisher, max(0, a - 2), a).contains(where: { $0.b <= a && tk.tokens[$0.a].sentence == sent }) {
                 v *= s.diminisherFactor
             }
-            if isShouted(h) { v *= s.capsFactor }
+            if shoutingAllowed && isShouted(h) { v *= s.capsFactor }
             if let c = contrast {
                 if a < c.a { v *= s.beforeContrast } else if a >= c.b { v *= s.afterContrast }
             }
@@ -444,13 +454,7 @@ struct Analysis {
         for sc in norm.original[o1..<o2] {
             if sc.properties.isUppercase { upper += 1 } else if sc.properties.isLowercase { lower += 1 }
         }
-        guard upper > 0 && lower == 0 else { return false }
-        // a text written entirely in capitals is not shouting one word
-        var tu = 0, tl = 0
-        for sc in norm.original.prefix(2000) {
-            if sc.properties.isUppercase { tu += 1 } else if sc.properties.isLowercase { tl += 1 }
-        }
-        return tl > tu
+        return upper > 0 && lower == 0
     }
 
     func sentimentLabel(_ sc: (compound: Double, pos: Double, neg: Double), rating: Int?) -> Sentiment {

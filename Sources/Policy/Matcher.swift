@@ -19,6 +19,9 @@ struct PhraseTrie: Sendable {
         var prefixLens: [Int] = []
         var suffix: [String: Int32] = [:]
         var suffixLens: [Int] = []
+        /// Bitmaps over the first two (prefix) / last two (suffix) UTF-8 bytes of the keys.
+        var prefixFilter: [UInt64] = []
+        var suffixFilter: [UInt64] = []
         var payload: [Int32] = []
     }
 
@@ -56,14 +59,21 @@ struct PhraseTrie: Sendable {
             if let nx = next { node = Int(nx); continue }
             let id = Int32(nodes.count)
             nodes.append(Node())
-            let len = t.unicodeScalars.count
+            let len = t.utf8.count
+            let bytes = Array(t.utf8)
             switch kind {
             case 1:
                 nodes[node].prefix[t] = id
                 if !nodes[node].prefixLens.contains(len) { nodes[node].prefixLens.append(len); nodes[node].prefixLens.sort() }
+                if nodes[node].prefixFilter.isEmpty { nodes[node].prefixFilter = Array(repeating: 0, count: 1024) }
+                let key = PhraseTrie.key2(bytes[0], bytes.count > 1 ? bytes[1] : 0)
+                nodes[node].prefixFilter[key >> 6] |= 1 << UInt64(key & 63)
             case 2:
                 nodes[node].suffix[t] = id
                 if !nodes[node].suffixLens.contains(len) { nodes[node].suffixLens.append(len); nodes[node].suffixLens.sort() }
+                if nodes[node].suffixFilter.isEmpty { nodes[node].suffixFilter = Array(repeating: 0, count: 1024) }
+                let key = PhraseTrie.key2(bytes.count > 1 ? bytes[bytes.count - 2] : 0, bytes[bytes.count - 1])
+                nodes[node].suffixFilter[key >> 6] |= 1 << UInt64(key & 63)
             default:
                 nodes[node].exact[t] = id
             }
@@ -75,23 +85,38 @@ struct PhraseTrie: Sendable {
         return true
     }
 
+    @inline(__always) static func key2(_ a: UInt8, _ b: UInt8) -> Int { Int(a) << 8 | Int(b) }
+
     @inline(__always)
     private func step(_ node: Int32, _ t: String, _ out: inout [Int32]) {
         let nd = nodes[Int(node)]
         if let x = nd.exact[t] { out.append(x) }
         if !nd.prefixLens.isEmpty {
-            let sc = t.unicodeScalars
-            let count = sc.count
-            for len in nd.prefixLens where len <= count {
-                let key = len == count ? t : String(sc.prefix(len))
-                if let x = nd.prefix[key] { out.append(x) }
+            let u = t.utf8
+            let count = u.count
+            if count >= 2 {
+                var it = u.makeIterator()
+                let k = PhraseTrie.key2(it.next()!, it.next()!)
+                if nd.prefixFilter[k >> 6] & (1 << UInt64(k & 63)) != 0 {
+                    for len in nd.prefixLens where len <= count {
+                        let key = len == count ? t : (String(u.prefix(len)) ?? "")
+                        if let x = nd.prefix[key] { out.append(x) }
+                    }
+                }
             }
         }
         if !nd.suffixLens.isEmpty {
-            let sc = t.unicodeScalars
-            let count = sc.count
-            for len in nd.suffixLens where len < count {
-                if let x = nd.suffix[String(sc.suffix(len))] { out.append(x) }
+            let u = t.utf8
+            let count = u.count
+            if count >= 3 {
+                let last = u[u.index(before: u.endIndex)]
+                let prev = u[u.index(u.endIndex, offsetBy: -2)]
+                let k = PhraseTrie.key2(prev, last)
+                if nd.suffixFilter[k >> 6] & (1 << UInt64(k & 63)) != 0 {
+                    for len in nd.suffixLens where len < count {
+                        if let key = String(u.suffix(len)), let x = nd.suffix[key] { out.append(x) }
+                    }
+                }
             }
         }
     }
