@@ -89,7 +89,7 @@ struct Analysis {
     var language = "en"
     var trieKey = "all"
     var flagHits: [FlagName: [Hit]] = [:]
-    var cues: [Role: [CueSpan]] = [:]
+    var cues: [[CueSpan]] = Array(repeating: [], count: Role.count)
     var sentHits: [Hit] = []
     lazy var profile: (upper: Int, lower: Int) = caseProfile(norm)
 
@@ -133,7 +133,7 @@ struct Analysis {
             case .sentiment:
                 sentHits.append(h)
             default:
-                cues[rule.role, default: []].append(CueSpan(a: i, b: j))
+                cues[rule.role.index].append(CueSpan(a: i, b: j))
             }
         }
         // obfuscation channel for flags that ask for it
@@ -164,7 +164,7 @@ struct Analysis {
             }
             flagHits[f] = kept
         }
-        for k in cues.keys { cues[k]!.sort { $0.a < $1.a } }
+        for k in cues.indices where cues[k].count > 1 { cues[k].sort { $0.a < $1.a } }
         // sentiment phrases: the longest match wins ("only complaint" over "complaint")
         if sentHits.count > 1 {
             let sorted = sentHits.sorted { $0.tokStart != $1.tokStart ? $0.tokStart < $1.tokStart : $0.tokEnd > $1.tokEnd }
@@ -299,7 +299,8 @@ struct Analysis {
 
     /// Cue spans of a role that start in `[from, to)`.
     func cuesStarting(_ role: Role, _ from: Int, _ to: Int) -> ArraySlice<CueSpan> {
-        guard let arr = cues[role], !arr.isEmpty else { return [] }
+        let arr = cues[role.index]
+        guard !arr.isEmpty else { return [] }
         var lo = 0, hi = arr.count
         while lo < hi { let m = (lo + hi) / 2; if arr[m].a < from { lo = m + 1 } else { hi = m } }
         var e = lo
@@ -417,7 +418,7 @@ struct Analysis {
         let shoutingAllowed = profile.lower > profile.upper
         let s = p.sentiment
         var pos = 0.0, neg = 0.0
-        let contrast = cues[.sContrast]?.first
+        let contrast = cues[Role.sContrast.index].first
         for h in sentHits {
             var v = h.weight
             let a = h.tokStart

@@ -2,12 +2,37 @@ import Foundation
 import InboxModel
 
 /// What a compiled rule does when one of its terms matches.
-enum Role: String, Sendable {
+enum Role: String, Sendable, CaseIterable {
     case evidence, cue, allow
     // context
     case negPre, negPost, pseudoNeg, terminator, relative, other, selfRef, history, hypothetical, figurative, present
     // sentiment
     case sentiment, sNegator, sIntensifier, sDiminisher, sContrast
+
+    static let count = Role.allCases.count
+    var index: Int {
+        switch self {
+        case .evidence: 0
+        case .cue: 1
+        case .allow: 2
+        case .negPre: 3
+        case .negPost: 4
+        case .pseudoNeg: 5
+        case .terminator: 6
+        case .relative: 7
+        case .other: 8
+        case .selfRef: 9
+        case .history: 10
+        case .hypothetical: 11
+        case .figurative: 12
+        case .present: 13
+        case .sentiment: 14
+        case .sNegator: 15
+        case .sIntensifier: 16
+        case .sDiminisher: 17
+        case .sContrast: 18
+        }
+    }
 }
 
 enum RuleSource: Sendable {
