@@ -74,7 +74,7 @@ enum Validators {
 
     static func card(_ d: [UInt8]) -> Bool {
         guard (13...19).contains(d.count), luhn(d) else { return false }
-        if Set(d).count <= 2 { return false }
+        if Set(d).count <= 1 { return false }
         return true
     }
 

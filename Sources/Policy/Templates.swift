@@ -67,7 +67,7 @@ extension PolicySet {
     func recommendedTemplateID(for c: Classification, kind: MessageKind) -> String? {
         let lang = replyTemplates.contains { $0.language == c.language } ? c.language : "en"
         let order = c.flags.sorted { $0.flag < $1.flag }
-        guard let top = order.first(where: { $0.decision >= .flag || $0.flag == .emergency }) else { return nil }
+        guard let top = order.first(where: { $0.decision >= .flag }) ?? order.first(where: { $0.flag == .emergency }) else { return nil }
         let ts = replyTemplates.filter { $0.flag == top.flag && $0.language == lang && fits($0, top, sentiment: c.sentiment, kind: kind) }
         return (ts.first(where: \.recommended) ?? ts.first)?.id
     }
