@@ -424,7 +424,7 @@ struct Analysis {
             let a = h.tokStart
             let sent = tk.tokens[a].sentence
             // negation within 3 tokens before, same sentence
-            if cuesStarting(.sNegator, max(0, a - 3), a).contains(where: { $0.b <= a && tk.tokens[$0.a].sentence == sent }) {
+            if cuesStarting(.sNegator, max(0, a - 3), a).contains(where: { $0.b <= a && tk.tokens[$0.a].sentence == sent && sameClause($0.b, a) }) {
                 v *= s.negationFactor
             }
             if cuesStarting(.sIntensifier, max(0, a - 2), a).contains(where: { $0.b <= a && tk.tokens[$0.a].sentence == sent }) {
@@ -448,6 +448,18 @@ struct Analysis {
         return (compound, pos, -neg)
     }
 
+    /// No clause punctuation (, ; : parentheses) between the end of token `b - 1` and token `a`.
+    func sameClause(_ b: Int, _ a: Int) -> Bool {
+        guard b >= 1, a < tk.tokens.count else { return true }
+        let from = Int(tk.tokens[b - 1].end), to = Int(tk.tokens[a].start)
+        if from >= to { return true }
+        for q in from..<to {
+            let v = norm.scalars[q]
+            if v == 0x2C || v == 0x3B || v == 0x3A || v == 0x28 || v == 0x29 { return false }
+        }
+        return true
+    }
+
     func isShouted(_ h: Hit) -> Bool {
         let (o1, o2) = norm.originalSpan(h.nStart, h.nEnd)
         guard o2 - o1 >= 3 else { return false }
@@ -461,10 +473,14 @@ struct Analysis {
     func sentimentLabel(_ sc: (compound: Double, pos: Double, neg: Double), rating: Int?) -> Sentiment {
         let s = p.sentiment
         if sc.pos >= s.mixedMin && sc.neg >= s.mixedMin && min(sc.pos, sc.neg) / max(sc.pos, sc.neg) >= s.mixedRatio { return .mixed }
-        if sc.compound >= s.neutralBand { return .positive }
-        if sc.compound <= -s.neutralBand { return .negative }
-        if let r = rating { return r >= 4 ? .positive : (r <= 2 ? .negative : .neutral) }
-        return .neutral
+        let text: Sentiment = sc.compound >= s.neutralBand ? .positive : (sc.compound <= -s.neutralBand ? .negative : .neutral)
+        // A star rating is the reviewer's own verdict: it decides, unless the text clearly says the opposite.
+        if let r = rating {
+            if r >= 4 { return sc.compound <= -0.5 ? .mixed : .positive }
+            if r <= 2 { return sc.compound >= 0.5 ? .mixed : .negative }
+            return text == .neutral ? .mixed : text
+        }
+        return text
     }
 
     // MARK: scoring

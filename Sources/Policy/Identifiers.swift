@@ -191,7 +191,7 @@ struct IdentifierScanner {
         if hasDigitRun { numbers(&out, wanted) }
         if hasAt && (wanted.contains(.email)) { emails(&out) }
         if hasHttp && (wanted.contains(.url)) { urls(&out) }
-        if hasDigitRun && (wanted.contains(.dob) || wanted.contains(.date)) { dates(&out, wanted) }
+        if (hasDigitRun || s.contains(where: isDigit)) && (wanted.contains(.dob) || wanted.contains(.date)) { dates(&out, wanted) }
         if hasDigitRun { tokenRecognisers(&out, wanted) }
         return out
     }
@@ -271,7 +271,7 @@ struct IdentifierScanner {
                 out.append(IdentifierMatch(kind: .npi, start: start, end: end, value: value, validated: true))
                 continue
             }
-            if wanted.contains(.phone) {
+            if wanted.contains(.phone) && !(digits.count < 10 && keywordBefore(start, mrnKeywords, within: 4)) {
                 if (digits.count == 10 || (digits.count == 11 && digits[0] == 1)) && Validators.nanp(digits) && groups >= 1 {
                     // bare 10-digit runs need a keyword; formatted numbers are accepted as they are
                     if groups >= 2 || keywordBefore(start, phoneKeywords, within: 4) {
