@@ -25,6 +25,13 @@ struct BenchClassifyCommand: ParsableCommand {
 
     static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
+    /// CPU time of this thread: on a shared, loaded machine it measures the work, not the waiting.
+    static func cpu() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+
     static func median(_ xs: [Double]) -> Double {
         let s = xs.sorted()
         return s.isEmpty ? 0 : (s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2)
@@ -65,41 +72,46 @@ struct BenchClassifyCommand: ParsableCommand {
         var loads: [Double] = []
         var set = try loadPolicies(policies)
         for _ in 0..<max(1, runs) {
-            let t0 = Self.now()
+            let t0 = Self.cpu()
             set = try PolicySet.load(from: set.directory)
-            loads.append(Double(Self.now() - t0) / 1e6)
+            loads.append(Double(Self.cpu() - t0) / 1e6)
         }
         let c = Classifier(policies: set)
         let msgs = Self.corpus(messages)
-        var rates: [Double] = []
-        var p99s: [Double] = []
-        var bigs: [Double] = []
+        var rates: [Double] = [], wallRates: [Double] = []
+        var p99s: [Double] = [], p50s: [Double] = []
+        var bigs: [Double] = [], bigWalls: [Double] = []
         // a 1 MB message: mixed text with identifiers, emoji and accents
         var big = ""
         let chunk = "Hola, my son has a fever 😷 and I can't breathe ｆｕｃｋ call (617) 555-0100 — número 12345 año señal. "
         while big.utf8.count < 1_000_000 { big += chunk }
-        _ = c.classify(msgs[0])
+        for m in msgs.prefix(2000) { _ = c.classify(m) }  // warm up
         for _ in 0..<max(1, runs) {
             var lat: [Double] = []
             lat.reserveCapacity(msgs.count)
-            let t0 = Self.now()
+            let w0 = Self.now()
+            let t0 = Self.cpu()
             for m in msgs {
-                let a = Self.now()
+                let a = Self.cpu()
                 _ = c.classify(m)
-                lat.append(Double(Self.now() - a) / 1e3)
+                lat.append(Double(Self.cpu() - a) / 1e3)
             }
-            let total = Double(Self.now() - t0) / 1e9
+            let total = Double(Self.cpu() - t0) / 1e9
             rates.append(Double(msgs.count) / total)
+            wallRates.append(Double(msgs.count) / (Double(Self.now() - w0) / 1e9))
             lat.sort()
             p99s.append(lat[min(lat.count - 1, Int(Double(lat.count) * 0.99))])
-            let b0 = Self.now()
+            p50s.append(lat[lat.count / 2])
+            let b0 = Self.cpu()
+            let bw = Self.now()
             _ = c.classify(big)
-            bigs.append(Double(Self.now() - b0) / 1e6)
+            bigs.append(Double(Self.cpu() - b0) / 1e6)
+            bigWalls.append(Double(Self.now() - bw) / 1e6)
         }
-        print("runs \(runs), \(msgs.count) short messages per run (single thread)")
-        print(String(format: "throughput: %.0f msgs/s per core (median)", Self.median(rates)))
-        print(String(format: "latency p99: %.1f µs per message (median over runs)", Self.median(p99s)))
-        print(String(format: "1 MB message: %.1f ms (median)", Self.median(bigs)))
+        print("runs \(runs), \(msgs.count) short messages per run, single thread; CPU time of the thread (wall clock in brackets)")
+        print(String(format: "throughput: %.0f msgs/s per core (median) [wall %.0f]", Self.median(rates), Self.median(wallRates)))
+        print(String(format: "latency: p99 %.1f µs, p50 %.1f µs per message (medians over runs)", Self.median(p99s), Self.median(p50s)))
+        print(String(format: "1 MB message: %.1f ms (median) [wall %.1f]", Self.median(bigs), Self.median(bigWalls)))
         print(String(format: "policy load: %.1f ms (median)", Self.median(loads)))
     }
 }

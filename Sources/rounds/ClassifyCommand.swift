@@ -73,7 +73,9 @@ struct ClassifyCommand: ParsableCommand {
                 let c = classifier.classify(line)
                 out.append(Data(explain(lineNo, line, c).utf8))
             case .jsonl:
-                guard let obj = (try? JSONSerialization.jsonObject(with: Data(lineData), options: [.fragmentsAllowed])) as? [String: Any] else {
+                // invalid UTF-8 is replaced by U+FFFD so the rest of the record is still read
+                let jsonData = line.utf8.count == lineData.count && !line.contains("\u{FFFD}") ? Data(lineData) : Data(line.utf8)
+                guard let obj = (try? JSONSerialization.jsonObject(with: jsonData, options: [.fragmentsAllowed])) as? [String: Any] else {
                     FileHandle.standardError.write(Data("\(lineNo): not a JSON object\n".utf8))
                     bad += 1
                     continue
