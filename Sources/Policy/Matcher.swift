@@ -13,8 +13,12 @@ struct TermPayload: Sendable {
 /// A token-level trie over every phrase list of one language: exact tokens, `word*` prefixes
 /// and `*word` suffixes. Scanning visits each start token once and walks as deep as phrases go.
 struct PhraseTrie: Sendable {
-    struct Node: Sendable {
+    /// Nodes are built once at load time and only read afterwards.
+    final class Node: @unchecked Sendable {
         var exact: [String: Int32] = [:]
+        /// Prefix / suffix keys of up to 7 bytes, packed into integers (cheaper than building strings).
+        var prefixPacked: [UInt64: Int32] = [:]
+        var suffixPacked: [UInt64: Int32] = [:]
         var prefix: [String: Int32] = [:]
         var prefixLens: [Int] = []
         var suffix: [String: Int32] = [:]
@@ -23,6 +27,13 @@ struct PhraseTrie: Sendable {
         var prefixFilter: [UInt64] = []
         var suffixFilter: [UInt64] = []
         var payload: [Int32] = []
+        init() {}
+    }
+
+    @inline(__always) static func pack<S: Sequence>(_ bytes: S, _ len: Int) -> UInt64 where S.Element == UInt8 {
+        var v = UInt64(len)
+        for b in bytes { v = v << 8 | UInt64(b) }
+        return v
     }
 
     var nodes: [Node] = [Node()]
@@ -64,12 +75,14 @@ struct PhraseTrie: Sendable {
             switch kind {
             case 1:
                 nodes[node].prefix[t] = id
+                if bytes.count <= 7 { nodes[node].prefixPacked[PhraseTrie.pack(bytes, bytes.count)] = id }
                 if !nodes[node].prefixLens.contains(len) { nodes[node].prefixLens.append(len); nodes[node].prefixLens.sort() }
                 if nodes[node].prefixFilter.isEmpty { nodes[node].prefixFilter = Array(repeating: 0, count: 1024) }
                 let key = PhraseTrie.key2(bytes[0], bytes.count > 1 ? bytes[1] : 0)
                 nodes[node].prefixFilter[key >> 6] |= 1 << UInt64(key & 63)
             case 2:
                 nodes[node].suffix[t] = id
+                if bytes.count <= 7 { nodes[node].suffixPacked[PhraseTrie.pack(bytes, bytes.count)] = id }
                 if !nodes[node].suffixLens.contains(len) { nodes[node].suffixLens.append(len); nodes[node].suffixLens.sort() }
                 if nodes[node].suffixFilter.isEmpty { nodes[node].suffixFilter = Array(repeating: 0, count: 1024) }
                 let key = PhraseTrie.key2(bytes.count > 1 ? bytes[bytes.count - 2] : 0, bytes[bytes.count - 1])
@@ -99,8 +112,12 @@ struct PhraseTrie: Sendable {
                 let k = PhraseTrie.key2(it.next()!, it.next()!)
                 if nd.prefixFilter[k >> 6] & (1 << UInt64(k & 63)) != 0 {
                     for len in nd.prefixLens where len <= count {
-                        let key = len == count ? t : (String(u.prefix(len)) ?? "")
-                        if let x = nd.prefix[key] { out.append(x) }
+                        if len <= 7 {
+                            if let x = nd.prefixPacked[PhraseTrie.pack(u.prefix(len), len)] { out.append(x) }
+                        } else {
+                            let key = len == count ? t : (String(u.prefix(len)) ?? "")
+                            if let x = nd.prefix[key] { out.append(x) }
+                        }
                     }
                 }
             }
@@ -114,7 +131,9 @@ struct PhraseTrie: Sendable {
                 let k = PhraseTrie.key2(prev, last)
                 if nd.suffixFilter[k >> 6] & (1 << UInt64(k & 63)) != 0 {
                     for len in nd.suffixLens where len < count {
-                        if let key = String(u.suffix(len)), let x = nd.suffix[key] { out.append(x) }
+                        if len <= 7 {
+                            if let x = nd.suffixPacked[PhraseTrie.pack(u.suffix(len), len)] { out.append(x) }
+                        } else if let key = String(u.suffix(len)), let x = nd.suffix[key] { out.append(x) }
                     }
                 }
             }
