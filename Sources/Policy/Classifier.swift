@@ -17,6 +17,18 @@ struct Hit {
 
 struct CueSpan { var a: Int; var b: Int }
 
+private let havingVerbs: Set<String> = ["has", "had", "diagnosed", "tiene", "tuvo", "padece", "sufre"]
+private let nameStopwords: Set<String> = [
+    "i", "he", "she", "they", "we", "you", "it", "my", "your", "his", "her", "our", "their", "this", "that", "the", "a", "an",
+    "everyone", "someone", "anyone", "nobody", "somebody", "everybody", "who", "what", "mom", "dad", "mother", "father",
+    "son", "daughter", "baby", "husband", "wife", "brother", "sister", "friend", "neighbor", "neighbour", "patient", "patients",
+    "yo", "el", "ella", "mi", "su", "tu", "ellos", "nosotros", "usted", "alguien", "nadie", "mama", "papa", "hijo", "hija",
+    "if", "and", "but", "so", "also", "still", "now", "today", "hospital", "clinic", "staff", "nurse", "er", "icu", "god",
+    "who", "which", "when", "where", "why", "how", "is", "was", "does", "did", "do", "can", "could", "will", "would", "should",
+    "some", "many", "all", "most", "doctors", "doctor", "nurses", "people", "family", "done", "just", "please", "hello", "hi", "dear",
+    "sir", "madam", "thanks", "one", "no", "not", "never", "nothing", "everything", "here", "there", "then", "because",
+]
+
 /// Whether the normalised scalars contain a literal (a cheap prefilter before a regex).
 func containsLiteral(_ s: [UInt32], _ lit: String) -> Bool {
     let l = lit.unicodeScalars.map(\.value)
@@ -367,6 +379,51 @@ struct Analysis {
         return mods
     }
 
+    /// "John Peters has cancer", "Dr. Smith tiene VIH": a capitalised name, a verb of having, then a
+    /// symptom/condition word within a few tokens.
+    mutating func namedConditions() {
+        guard p.identifierKinds.contains(.namedCondition), let rules = Optional(p.identifierRules.filter { ri in
+            if case .identifier(.namedCondition) = p.rules[ri].source { return true }
+            return false
+        }), !rules.isEmpty, profile.upper > 0, profile.lower > 0 else { return }
+        let clinical = (flagHits[.symptomQuestion] ?? []).filter { p.rules[$0.rule].role == .evidence && ($0.category == "condition" || $0.category == "symptom") }
+        guard !clinical.isEmpty else { return }
+        let toks = tk.tokens
+        func isName(_ j: Int) -> Bool {
+            let t = toks[j]
+            guard !t.isEmoji, t.text.utf8.count >= 2, !nameStopwords.contains(t.text), !p.clinicianTitles.contains(t.text),
+                  !(p.stopwords["en"]?.contains(t.text) ?? false), !(p.stopwords["es"]?.contains(t.text) ?? false) else { return false }
+            let o = Int(norm.map[Int(t.start)])
+            let first = norm.original[o]
+            guard first.properties.isUppercase else { return false }
+            // one lowercase letter at least: not an acronym or a [PLACEHOLDER]
+            let (s0, e0) = norm.originalSpan(Int(t.start), Int(t.end))
+            return norm.original[s0..<e0].contains { $0.properties.isLowercase }
+        }
+        var done = Set<Int>()
+        for h in clinical {
+            var k = h.tokStart - 1
+            var verb = -1
+            while k >= 0 && k >= h.tokStart - 4 && toks[k].sentence == toks[h.tokStart].sentence {
+                if havingVerbs.contains(toks[k].text) { verb = k; break }
+                k -= 1
+            }
+            guard verb > 0, !done.contains(verb) else { continue }
+            var a = verb
+            while a - 1 >= 0 && a > verb - 3 && isName(a - 1) { a -= 1 }
+            guard a < verb else { continue }
+            done.insert(verb)
+            for ri in rules {
+                let r = p.rules[ri]
+                guard let flag = r.flag else { continue }
+                var hit = Hit(rule: ri, tokStart: a, tokEnd: h.tokEnd, nStart: Int(toks[a].start), nEnd: h.nEnd, weight: r.weight,
+                              category: r.category ?? "named_condition", severity: r.severity, term: "named_condition")
+                hit.mods = ["validated"]
+                flagHits[flag, default: []].append(hit)
+            }
+        }
+    }
+
     mutating func identifiersAndPatterns() {
         if !p.identifierRules.isEmpty {
             var sc = IdentifierScanner(s: norm.scalars, tokens: tk.tokens, allow: p.allowlist)
@@ -489,6 +546,7 @@ struct Analysis {
         detectLanguage()
         scan()
         identifiersAndPatterns()
+        namedConditions()
         let sc = sentimentScores()
         var sentiment = sentimentLabel(sc, rating: rating)
         var results: [FlagName: FlagHit] = [:]

@@ -3,6 +3,8 @@ import Foundation
 /// Kinds of identifier the recognisers find.
 public enum IdentifierKind: String, CaseIterable, Sendable {
     case phone, email, url, ssn, card, npi, mrn, dob, date, address, age, iban
+    /// A named person next to a health condition ("John Peters has cancer"); needs the clinical vocabulary.
+    case namedCondition = "named_condition"
 }
 
 /// One identifier found in a normalised text, `[start, end)` in normalised scalars.
@@ -513,7 +515,7 @@ struct IdentifierScanner {
                 usedAddress = e
                 continue
             }
-            if i + 1 < T, capitalized(i + 1), !isNumberToken(tokens[i + 1].text), keywordBefore(Int(tokens[i].start), addressKeywords, within: 4) {
+            if i + 1 < T, capitalized(i + 1), !isNumberToken(tokens[i + 1].text), addressLead(i) {
                 var e = i + 1
                 while e + 1 < T && e < i + 5 && tokens[e + 1].sentence == tokens[i].sentence && capitalizedOrNumber(e + 1) { e += 1 }
                 out.append(IdentifierMatch(kind: .address, start: Int(tokens[i].start), end: Int(tokens[e].end), value: "", validated: false))
@@ -523,6 +525,15 @@ struct IdentifierScanner {
         for k in firstAddressStart..<out.count where out[k].kind == .address {
             out[k].value = scalarString(s, out[k].start, out[k].end)
         }
+    }
+
+    /// "lives at 12 ...", "address is 12 ...", "vive en 12 ...": an address keyword right before the number.
+    private func addressLead(_ i: Int) -> Bool {
+        guard i >= 1 else { return false }
+        let p1 = tokens[i - 1].text
+        if p1 == "address" || p1 == "direccion" || p1 == "domicilio" { return true }
+        guard i >= 2, ["at", "on", "is", "en", "es"].contains(p1) else { return false }
+        return addressKeywords.contains(tokens[i - 2].text)
     }
 
     private func hasStreetEnding(_ w: String) -> Bool {
