@@ -100,7 +100,7 @@ struct Analysis {
     let tk: Tokenized
     var language = "en"
     var trieKey = "all"
-    var flagHits: [FlagName: [Hit]] = [:]
+    var flagHits: [[Hit]] = Array(repeating: [], count: FlagName.allCases.count)  // by FlagName.rank
     var cues: [[CueSpan]] = Array(repeating: [], count: Role.count)
     var sentHits: [Hit] = []
     lazy var profile: (upper: Int, lower: Int) = caseProfile(norm)
@@ -114,11 +114,13 @@ struct Analysis {
 
     mutating func detectLanguage() {
         var en = 0, es = 0
-        let ens = p.stopwords["en"] ?? [], ess = p.stopwords["es"] ?? []
+        let mask = p.stopwordMask
         for t in tk.tokens.prefix(400) {
-            if ens.contains(t.text) { en += 1 }
-            if ess.contains(t.text) { es += 1 }
-            if t.text.unicodeScalars.contains(where: { $0.value == 0xF1 }) { es += 1 }
+            if let m = mask[t.text] {
+                if m & 1 != 0 { en += 1 }
+                if m & 2 != 0 { es += 1 }
+            }
+            if t.text.utf8.contains(0xB1) { es += 1 }  // ñ is C3 B1 in UTF-8
         }
         for v in norm.scalars.prefix(4000) where v == 0xBF || v == 0xA1 { es += 2 }
         if es > en { language = "es" } else { language = "en" }
@@ -159,10 +161,11 @@ struct Analysis {
                 if h.tokEnd - h.tokStart == 1 && p.falsePositives.contains(tk.tokens[h.tokStart].text) && !h.mods.contains("obfuscated") { continue }
                 if allowSpans.contains(where: { $0.2 == flag && $0.0 <= h.nStart && h.nEnd <= $0.1 }) { continue }
             }
-            flagHits[flag, default: []].append(h)
+            flagHits[flag.rank].append(h)
         }
         // keep the longest match where matches of one flag nest
-        for (f, hs) in flagHits {
+        for f in flagHits.indices where flagHits[f].count > 1 {
+            let hs = flagHits[f]
             let sorted = hs.sorted { $0.nStart != $1.nStart ? $0.nStart < $1.nStart : $0.nEnd > $1.nEnd }
             var kept: [Hit] = []
             var maxEnd = -1
@@ -386,7 +389,7 @@ struct Analysis {
             if case .identifier(.namedCondition) = p.rules[ri].source { return true }
             return false
         }), !rules.isEmpty, profile.upper > 0, profile.lower > 0 else { return }
-        let clinical = (flagHits[.symptomQuestion] ?? []).filter { p.rules[$0.rule].role == .evidence && ($0.category == "condition" || $0.category == "symptom") }
+        let clinical = flagHits[FlagName.symptomQuestion.rank].filter { p.rules[$0.rule].role == .evidence && ($0.category == "condition" || $0.category == "symptom") }
         guard !clinical.isEmpty else { return }
         let toks = tk.tokens
         func isName(_ j: Int) -> Bool {
@@ -419,7 +422,7 @@ struct Analysis {
                 var hit = Hit(rule: ri, tokStart: a, tokEnd: h.tokEnd, nStart: Int(toks[a].start), nEnd: h.nEnd, weight: r.weight,
                               category: r.category ?? "named_condition", severity: r.severity, term: "named_condition")
                 hit.mods = ["validated"]
-                flagHits[flag, default: []].append(hit)
+                flagHits[flag.rank].append(hit)
             }
         }
     }
@@ -437,7 +440,7 @@ struct Analysis {
                     var h = Hit(rule: ri, tokStart: ti, tokEnd: ti + 1, nStart: m.start, nEnd: m.end, weight: r.weight * (m.validated ? 1 : 0.85),
                                 category: r.category ?? m.kind.rawValue, severity: r.severity, term: m.kind.rawValue)
                     h.mods = m.validated ? ["validated"] : ["keyword"]
-                    flagHits[flag, default: []].append(h)
+                    flagHits[flag.rank].append(h)
                 }
             }
         }
@@ -463,7 +466,7 @@ struct Analysis {
                     let b = map[min(match.range.location + match.range.length, map.count - 1)]
                     guard b > a else { continue }
                     let ti = min(tokenIndexAtOrAfter(a), max(0, tk.tokens.count - 1))
-                    flagHits[flag, default: []].append(Hit(rule: ri, tokStart: ti, tokEnd: ti + 1, nStart: a, nEnd: b, weight: r.weight, category: r.category, severity: r.severity, term: r.id))
+                    flagHits[flag.rank].append(Hit(rule: ri, tokStart: ti, tokEnd: ti + 1, nStart: a, nEnd: b, weight: r.weight, category: r.category, severity: r.severity, term: r.id))
                 }
             }
         }
@@ -553,7 +556,7 @@ struct Analysis {
 
         for flag in FlagName.allCases {
             guard let fp = p.flagPolicies[flag] else { continue }
-            var hits = flagHits[flag] ?? []
+            var hits = flagHits[flag.rank]
             let forced = flag == .reviewFeedback && (kind == .review || rating != nil)
             if hits.isEmpty && !forced { continue }
             var hasCue = false, hasEvidence = false
@@ -638,7 +641,7 @@ struct Analysis {
             cap(.symptomQuestion)
             if kind != .review && rating == nil { cap(.reviewFeedback) }
             // never hide a crisis post for swearing; hate speech stays raised
-            if !(flagHits[.offensive] ?? []).contains(where: { $0.category == "hate" }) { cap(.offensive) }
+            if !flagHits[FlagName.offensive.rank].contains(where: { $0.category == "hate" }) { cap(.offensive) }
         }
         if let sq = results[.symptomQuestion], let rv = results[.reviewFeedback], sq.decision >= .flag, rv.decision >= .flag {
             if kind == .review || rating != nil || rv.score > sq.score + 0.1 { cap(.symptomQuestion) } else { cap(.reviewFeedback) }

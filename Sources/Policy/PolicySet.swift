@@ -156,6 +156,8 @@ public struct PolicySet: Sendable {
     var wildcardTerms: [Int: [(String, [Int32])]]
     var falsePositives: Set<String>
     var stopwords: [String: Set<String>]
+    /// One lookup per token for language detection: bit 1 English, bit 2 Spanish.
+    var stopwordMask: [String: UInt8]
     var contextWindow: Int
     var sentiment: SentimentSettings
     var allowlist: Allowlist
@@ -517,7 +519,12 @@ struct PolicyLoader {
             directory: dir, version: versionHash, organization: org, flagPolicies: flagPolicies, removalReasons: com.reasons,
             commentingPolicyURL: com.policy_url, offensiveReasonCodes: com.offensive_categories, replyTemplates: templates,
             examples: examples, files: files, rules: rules, tries: tries, obfuscationIndex: obf, wildcardTerms: wild,
-            falsePositives: falsePositives, stopwords: stopwords, contextWindow: ctx.window, sentiment: ss, allowlist: allow,
+            falsePositives: falsePositives, stopwords: stopwords, stopwordMask: {
+                var m: [String: UInt8] = [:]
+                for w in stopwords["en"] ?? [] { m[w, default: 0] |= 1 }
+                for w in stopwords["es"] ?? [] { m[w, default: 0] |= 2 }
+                return m
+            }(), contextWindow: ctx.window, sentiment: ss, allowlist: allow,
             guardPhrases: guardTrie, clinicianTitles: titles, guardNameWindow: gf.name_window, identifierRules: identifierRules,
             patternRules: patternRules, identifierKinds: kinds)
     }
