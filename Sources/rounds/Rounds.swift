@@ -9,6 +9,8 @@ struct Rounds: ParsableCommand {
         subcommands: [
             IngestCommand.self,
             StatsCommand.self,
+            ClassifyCommand.self,
+            PolicyCommand.self,
             DemoCommand.self,
             BenchCommand.self,
         ]

@@ -1,0 +1,663 @@
+import Foundation
+import InboxModel
+
+struct Hit {
+    var rule: Int
+    var tokStart: Int
+    var tokEnd: Int
+    var nStart: Int
+    var nEnd: Int
+    var weight: Double
+    var category: String?
+    var severity: String?
+    var mods: [String] = []
+    var eff: Double = 0
+    var term: String = ""
+}
+
+struct CueSpan { var a: Int; var b: Int }
+
+private let havingVerbs: Set<String> = ["has", "had", "diagnosed", "tiene", "tuvo", "padece", "sufre"]
+private let nameStopwords: Set<String> = [
+    "i", "he", "she", "they", "we", "you", "it", "my", "your", "his", "her", "our", "their", "this", "that", "the", "a", "an",
+    "everyone", "someone", "anyone", "nobody", "somebody", "everybody", "who", "what", "mom", "dad", "mother", "father",
+    "son", "daughter", "baby", "husband", "wife", "brother", "sister", "friend", "neighbor", "neighbour", "patient", "patients",
+    "yo", "el", "ella", "mi", "su", "tu", "ellos", "nosotros", "usted", "alguien", "nadie", "mama", "papa", "hijo", "hija",
+    "if", "and", "but", "so", "also", "still", "now", "today", "hospital", "clinic", "staff", "nurse", "er", "icu", "god",
+    "who", "which", "when", "where", "why", "how", "is", "was", "does", "did", "do", "can", "could", "will", "would", "should",
+    "some", "many", "all", "most", "doctors", "doctor", "nurses", "people", "family", "done", "just", "please", "hello", "hi", "dear",
+    "sir", "madam", "thanks", "one", "no", "not", "never", "nothing", "everything", "here", "there", "then", "because",
+]
+
+/// Whether the normalised scalars contain a literal (a cheap prefilter before a regex).
+func containsLiteral(_ s: [UInt32], _ lit: String) -> Bool {
+    let l = lit.unicodeScalars.map(\.value)
+    guard let f = l.first, l.count <= s.count else { return l.isEmpty }
+    var i = 0
+    let last = s.count - l.count
+    while i <= last {
+        if s[i] == f {
+            var k = 1
+            while k < l.count && s[i + k] == l[k] { k += 1 }
+            if k == l.count { return true }
+        }
+        i += 1
+    }
+    return false
+}
+
+/// The classifier: one pass of normalisation, tokenising, one automaton scan, identifier
+/// recognisers, context and scoring.
+public struct Classifier: Sendable {
+    public let policies: PolicySet
+
+    public init(policies: PolicySet) {
+        self.policies = policies
+    }
+
+    public func classify(_ text: String, platform: Platform? = nil, kind: MessageKind? = nil, rating: Int? = nil) -> Classification {
+        var a = Analysis(policies: policies, text: text)
+        return a.run(kind: kind, rating: rating)
+    }
+
+    /// Identifiers found in a text (used by the reply guard).
+    func identifiers(in text: String, kinds: Set<IdentifierKind>) -> (NormalizedText, [Token], [IdentifierMatch]) {
+        let norm = NormalizedText(text)
+        let tk = tokenize(norm.scalars, breaks: norm.caseBreaks)
+        var sc = IdentifierScanner(s: norm.scalars, tokens: tk.tokens, allow: policies.allowlist)
+        sc.capitalized = capitalizedFunction(norm, tk.tokens)
+        return (norm, tk.tokens, sc.scanAll(wanted: kinds))
+    }
+}
+
+/// Counts of upper- and lower-case letters in (the start of) the original text.
+func caseProfile(_ norm: NormalizedText) -> (upper: Int, lower: Int) {
+    var up = 0, low = 0
+    for s in norm.original.prefix(4096) {
+        let v = s.value
+        if v < 0x80 {
+            if v >= 0x41 && v <= 0x5A { up += 1 } else if v >= 0x61 && v <= 0x7A { low += 1 }
+        } else if s.properties.isUppercase { up += 1 } else if s.properties.isLowercase { low += 1 }
+    }
+    return (up, low)
+}
+
+func capitalizedFunction(_ norm: NormalizedText, _ tokens: [Token], profile: (upper: Int, lower: Int)? = nil) -> (Int) -> Bool {
+    let p = profile ?? caseProfile(norm)
+    if !(p.upper > 0 && p.lower > 0) { return { _ in true } }
+    return { j in
+        let t = tokens[j]
+        let o = Int(norm.map[Int(t.start)])
+        let sc = norm.original[o]
+        return sc.value < 0x80 ? (sc.value >= 0x41 && sc.value <= 0x5A) : sc.properties.isUppercase
+    }
+}
+
+struct Analysis {
+    let p: PolicySet
+    let text: String
+    let norm: NormalizedText
+    let tk: Tokenized
+    var language = "en"
+    var trieKey = "all"
+    var flagHits: [[Hit]] = Array(repeating: [], count: FlagName.allCases.count)  // by FlagName.rank
+    var cues: [[CueSpan]] = Array(repeating: [], count: Role.count)
+    var sentHits: [Hit] = []
+    lazy var profile: (upper: Int, lower: Int) = caseProfile(norm)
+
+    init(policies: PolicySet, text: String) {
+        self.p = policies
+        self.text = text
+        self.norm = NormalizedText(text)
+        self.tk = tokenize(norm.scalars, breaks: norm.caseBreaks)
+    }
+
+    mutating func detectLanguage() {
+        var en = 0, es = 0
+        let mask = p.stopwordMask
+        for t in tk.tokens.prefix(400) {
+            if let m = mask[t.text] {
+                if m & 1 != 0 { en += 1 }
+                if m & 2 != 0 { es += 1 }
+            }
+            if t.text.utf8.contains(0xB1) { es += 1 }  // ñ is C3 B1 in UTF-8
+        }
+        for v in norm.scalars.prefix(4000) where v == 0xBF || v == 0xA1 { es += 2 }
+        if es > en { language = "es" } else { language = "en" }
+        trieKey = abs(en - es) >= 2 ? language : "all"
+        if en == 0 && es == 0 { language = "en"; trieKey = "all" }
+    }
+
+    func tokenText(_ a: Int, _ b: Int) -> String {
+        tk.tokens[a..<b].map(\.text).joined(separator: " ")
+    }
+
+    mutating func scan() {
+        guard let trie = p.tries[trieKey] else { return }
+        let tokens = tk.tokens
+        var raw: [Hit] = []
+        trie.scan(tokens) { i, j, pid in
+            let pl = trie.payloads[Int(pid)]
+            let rule = p.rules[Int(pl.rule)]
+            let h = Hit(rule: Int(pl.rule), tokStart: i, tokEnd: j, nStart: Int(tokens[i].start), nEnd: Int(tokens[j - 1].end),
+                        weight: pl.weight, category: pl.category, severity: pl.severity, term: pl.term)
+            switch rule.role {
+            case .evidence, .cue, .allow:
+                raw.append(h)
+            case .sentiment:
+                sentHits.append(h)
+            default:
+                cues[rule.role.index].append(CueSpan(a: i, b: j))
+            }
+        }
+        // obfuscation channel for flags that ask for it
+        obfuscationChannel(&raw)
+        // allow-lists and false positives for offensive
+        let allowSpans = raw.filter { p.rules[$0.rule].role == .allow }.map { ($0.nStart, $0.nEnd, p.rules[$0.rule].flag) }
+        for h in raw where p.rules[h.rule].role != .allow {
+            let rule = p.rules[h.rule]
+            guard let flag = rule.flag else { continue }
+            if flag == .offensive {
+                if h.tokEnd - h.tokStart == 1 && p.falsePositives.contains(tk.tokens[h.tokStart].text) && !h.mods.contains("obfuscated") { continue }
+                if allowSpans.contains(where: { $0.2 == flag && $0.0 <= h.nStart && h.nEnd <= $0.1 }) { continue }
+            }
+            flagHits[flag.rank].append(h)
+        }
+        // keep the longest match where matches of one flag nest
+        for f in flagHits.indices where flagHits[f].count > 1 {
+            let hs = flagHits[f]
+            let sorted = hs.sorted { $0.nStart != $1.nStart ? $0.nStart < $1.nStart : $0.nEnd > $1.nEnd }
+            var kept: [Hit] = []
+            var maxEnd = -1
+            var lastRoleCue = false
+            for h in sorted {
+                let isCue = p.rules[h.rule].role == .cue
+                if h.nEnd <= maxEnd && isCue == lastRoleCue { continue }
+                if h.nEnd > maxEnd { maxEnd = h.nEnd }
+                lastRoleCue = isCue
+                kept.append(h)
+            }
+            flagHits[f] = kept
+        }
+        for k in cues.indices where cues[k].count > 1 { cues[k].sort { $0.a < $1.a } }
+        // sentiment phrases: the longest match wins ("only complaint" over "complaint")
+        if sentHits.count > 1 {
+            let sorted = sentHits.sorted { $0.tokStart != $1.tokStart ? $0.tokStart < $1.tokStart : $0.tokEnd > $1.tokEnd }
+            var kept: [Hit] = []
+            var maxEnd = -1
+            for h in sorted where h.tokEnd > maxEnd {
+                kept.append(h)
+                maxEnd = h.tokEnd
+            }
+            sentHits = kept
+        }
+    }
+
+    mutating func obfuscationChannel(_ raw: inout [Hit]) {
+        guard !p.obfuscationIndex.isEmpty, let trie = p.tries["all"] else { return }
+        let s = norm.scalars
+        let n = s.count
+        var i = 0
+        func leet(_ v: UInt32) -> UInt32? {
+            switch v {
+            case 0x30: return 0x6F  // 0 o
+            case 0x31: return 0x69  // 1 i
+            case 0x33: return 0x65  // 3 e
+            case 0x34: return 0x61  // 4 a
+            case 0x35: return 0x73  // 5 s
+            case 0x37: return 0x74  // 7 t
+            case 0x40: return 0x61  // @ a
+            case 0x24: return 0x73  // $ s
+            case 0x21: return 0x69  // ! i
+            case 0x7C: return 0x6C  // | l
+            default: return nil
+            }
+        }
+        func emit(_ word: String, _ a: Int, _ b: Int, wildcard: Bool) {
+            if p.falsePositives.contains(word) { return }
+            var pids: [Int32] = []
+            if wildcard {
+                let len = word.unicodeScalars.count
+                let w = Array(word.unicodeScalars)
+                for (term, ps) in p.wildcardTerms[len] ?? [] {
+                    let t = Array(term.unicodeScalars)
+                    var ok = true
+                    var stars = 0
+                    for k in 0..<len where w[k] != t[k] { if w[k] == "*" { stars += 1 } else { ok = false; break } }
+                    if ok && stars < len - 1 { pids.append(contentsOf: ps) }
+                }
+            } else {
+                pids = trie.singleToken(word).filter { p.rules[Int(trie.payloads[Int($0)].rule)].flag.map { p.flagPolicies[$0]?.obfuscation ?? false } ?? false }
+                if pids.isEmpty { pids = p.obfuscationIndex[squeeze(word)] ?? [] }
+            }
+            guard !pids.isEmpty else { return }
+            let ti = tokenIndexAtOrAfter(a)
+            for pid in pids {
+                let pl = trie.payloads[Int(pid)]
+                var h = Hit(rule: Int(pl.rule), tokStart: min(ti, max(0, tk.tokens.count - 1)), tokEnd: min(ti + 1, tk.tokens.count), nStart: a, nEnd: b,
+                            weight: pl.weight, category: pl.category, severity: pl.severity, term: pl.term)
+                h.mods = ["obfuscated"]
+                raw.append(h)
+            }
+        }
+        while i < n {
+            let v = s[i]
+            let isLetter = (v >= 0x61 && v <= 0x7A) || v == 0xF1
+            let isSym = leet(v) != nil || v == 0x2A || (v >= 0x30 && v <= 0x39)
+            guard isLetter || isSym else { i += 1; continue }
+            let start = i
+            var letters = 0, syms = 0, stars = 0
+            var maxRun = 1, run = 1
+            var prev: UInt32 = 0
+            while i < n {
+                let c = s[i]
+                if (c >= 0x61 && c <= 0x7A) || c == 0xF1 {
+                    letters += 1
+                } else if c == 0x2A {
+                    stars += 1
+                } else if leet(c) != nil {
+                    // "!" or "$" or "@" at the very end are punctuation, not letters
+                    if (c == 0x21 || c == 0x24 || c == 0x40) && (i + 1 >= n || !((s[i + 1] >= 0x61 && s[i + 1] <= 0x7A) || leet(s[i + 1]) != nil)) && letters > 0 { break }
+                    syms += 1
+                } else if c >= 0x30 && c <= 0x39 {
+                    syms += 1
+                } else {
+                    break
+                }
+                if c == prev { run += 1; if run > maxRun { maxRun = run } } else { run = 1 }
+                prev = c
+                i += 1
+            }
+            if i == start { i += 1; continue }
+            if letters >= 1 && (syms > 0 || stars > 0 || maxRun >= 3) && letters + syms + stars >= 3 && i - start <= 30 {
+                var word = String()
+                for q in start..<i {
+                    let c = s[q]
+                    let m: UInt32 = c == 0x2A ? c : (leet(c) ?? c)
+                    word.unicodeScalars.append(Unicode.Scalar(m)!)
+                }
+                emit(word, start, i, wildcard: stars > 0)
+            }
+        }
+        // spaced letters: "f u c k", "f.u.c.k"
+        let toks = tk.tokens
+        var k = 0
+        while k < toks.count {
+            guard toks[k].text.unicodeScalars.count == 1, !toks[k].isEmoji else { k += 1; continue }
+            var j = k + 1
+            while j < toks.count && toks[j].text.unicodeScalars.count == 1 && !toks[j].isEmoji && toks[j].start - toks[j - 1].end <= 3 {
+                var onlySep = true
+                for q in Int(toks[j - 1].end)..<Int(toks[j].start) where ![0x20, 0x2E, 0x2D, 0x5F, 0x2A, 0x2C].contains(s[q]) { onlySep = false }
+                if !onlySep { break }
+                j += 1
+            }
+            if j - k >= 3 {
+                let word = toks[k..<j].map(\.text).joined()
+                let before = raw.count
+                emit(word, Int(toks[k].start), Int(toks[j - 1].end), wildcard: false)
+                for q in before..<raw.count { raw[q].tokStart = k; raw[q].tokEnd = j }
+                k = j
+            } else {
+                k += 1
+            }
+        }
+    }
+
+    func tokenIndexAtOrAfter(_ pos: Int) -> Int {
+        var lo = 0, hi = tk.tokens.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if Int(tk.tokens[mid].start) < pos { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// Cue spans of a role that start in `[from, to)`.
+    func cuesStarting(_ role: Role, _ from: Int, _ to: Int) -> ArraySlice<CueSpan> {
+        let arr = cues[role.index]
+        guard !arr.isEmpty else { return [] }
+        var lo = 0, hi = arr.count
+        while lo < hi { let m = (lo + hi) / 2; if arr[m].a < from { lo = m + 1 } else { hi = m } }
+        var e = lo
+        while e < arr.count && arr[e].a < to { e += 1 }
+        return arr[lo..<e]
+    }
+
+    func sentenceStartToken(_ i: Int) -> Int {
+        var k = i
+        let s = tk.tokens[i].sentence
+        var steps = 0
+        while k > 0 && tk.tokens[k - 1].sentence == s && steps < 60 { k -= 1; steps += 1 }
+        return k
+    }
+
+    func sentenceEndToken(_ i: Int) -> Int {
+        var k = i
+        let s = tk.tokens[i].sentence
+        var steps = 0
+        while k + 1 < tk.tokens.count && tk.tokens[k + 1].sentence == s && steps < 60 { k += 1; steps += 1 }
+        return k + 1
+    }
+
+    /// NegEx/ConText-style modifiers for a hit inside its sentence.
+    func contextModifiers(_ h: Hit) -> [String] {
+        guard h.tokStart < tk.tokens.count else { return [] }
+        var mods: [String] = []
+        let a = h.tokStart, b = h.tokEnd
+        let sStart = sentenceStartToken(a)
+        let sEnd = sentenceEndToken(max(a, b - 1))
+        let w = p.contextWindow
+        let from = max(sStart, a - w)
+        // terminators between a cue and the hit stop the cue's scope
+        let terms = cuesStarting(.terminator, from, a)
+        let lastTerm = terms.last.map { $0.b } ?? from
+        let pseudo = cuesStarting(.pseudoNeg, max(sStart, a - w - 2), a)
+        func inPseudo(_ c: CueSpan) -> Bool { pseudo.contains { $0.a <= c.a && c.b <= $0.b } }
+        let hitStart = Int(tk.tokens[a].start)
+        func sameClause(_ c: CueSpan) -> Bool {
+            let from = Int(tk.tokens[c.b - 1].end)
+            if from >= hitStart { return true }
+            for q in from..<hitStart {
+                let v = norm.scalars[q]
+                if v == 0x2C || v == 0x3B || v == 0x3A || v == 0x28 || v == 0x29 { return false }
+            }
+            return true
+        }
+        if cuesStarting(.negPre, max(lastTerm, a - 5), a).contains(where: { $0.b <= a && !inPseudo($0) && sameClause($0) }) {
+            mods.append("negated")
+        } else if cuesStarting(.negPost, b, min(sEnd, b + 3)).contains(where: { _ in true }) {
+            mods.append("negated")
+        }
+        let expFrom = max(sStart, a - w - 2)
+        let rel = cuesStarting(.relative, expFrom, a).last
+        let oth = cuesStarting(.other, expFrom, a).last
+        let slf = cuesStarting(.selfRef, expFrom, a).last
+        let best = [(rel?.a ?? -1, "experiencer:relative"), (oth?.a ?? -1, "experiencer:other"), (slf?.a ?? -1, "experiencer:self")].max { $0.0 < $1.0 }!
+        if best.0 >= 0 { mods.append(best.1) }
+        if !cuesStarting(.history, sStart, sEnd).isEmpty { mods.append("temporality:history") }
+        if !cuesStarting(.hypothetical, sStart, a).isEmpty { mods.append("hypothetical") }
+        let fig = cuesStarting(.figurative, max(sStart, a - 3), min(sEnd, b + 3))
+        if fig.contains(where: { $0.a < b + 3 && $0.b > a - 3 }) { mods.append("figurative") }
+        if !cuesStarting(.present, sStart, sEnd).isEmpty { mods.append("temporality:now") }
+        return mods
+    }
+
+    /// "John Peters has cancer", "Dr. Smith tiene VIH": a capitalised name, a verb of having, then a
+    /// symptom/condition word within a few tokens.
+    mutating func namedConditions() {
+        guard p.identifierKinds.contains(.namedCondition), let rules = Optional(p.identifierRules.filter { ri in
+            if case .identifier(.namedCondition) = p.rules[ri].source { return true }
+            return false
+        }), !rules.isEmpty, profile.upper > 0, profile.lower > 0 else { return }
+        let clinical = flagHits[FlagName.symptomQuestion.rank].filter { p.rules[$0.rule].role == .evidence && ($0.category == "condition" || $0.category == "symptom") }
+        guard !clinical.isEmpty else { return }
+        let toks = tk.tokens
+        func isName(_ j: Int) -> Bool {
+            let t = toks[j]
+            guard !t.isEmoji, t.text.utf8.count >= 2, !nameStopwords.contains(t.text), !p.clinicianTitles.contains(t.text),
+                  !(p.stopwords["en"]?.contains(t.text) ?? false), !(p.stopwords["es"]?.contains(t.text) ?? false) else { return false }
+            let o = Int(norm.map[Int(t.start)])
+            let first = norm.original[o]
+            guard first.properties.isUppercase else { return false }
+            // one lowercase letter at least: not an acronym or a [PLACEHOLDER]
+            let (s0, e0) = norm.originalSpan(Int(t.start), Int(t.end))
+            return norm.original[s0..<e0].contains { $0.properties.isLowercase }
+        }
+        var done = Set<Int>()
+        for h in clinical {
+            var k = h.tokStart - 1
+            var verb = -1
+            while k >= 0 && k >= h.tokStart - 4 && toks[k].sentence == toks[h.tokStart].sentence {
+                if havingVerbs.contains(toks[k].text) { verb = k; break }
+                k -= 1
+            }
+            guard verb > 0, !done.contains(verb) else { continue }
+            var a = verb
+            while a - 1 >= 0 && a > verb - 3 && isName(a - 1) { a -= 1 }
+            guard a < verb else { continue }
+            done.insert(verb)
+            for ri in rules {
+                let r = p.rules[ri]
+                guard let flag = r.flag else { continue }
+                var hit = Hit(rule: ri, tokStart: a, tokEnd: h.tokEnd, nStart: Int(toks[a].start), nEnd: h.nEnd, weight: r.weight,
+                              category: r.category ?? "named_condition", severity: r.severity, term: "named_condition")
+                hit.mods = ["validated"]
+                flagHits[flag.rank].append(hit)
+            }
+        }
+    }
+
+    mutating func identifiersAndPatterns() {
+        if !p.identifierRules.isEmpty {
+            var sc = IdentifierScanner(s: norm.scalars, tokens: tk.tokens, allow: p.allowlist)
+            sc.capitalized = capitalizedFunction(norm, tk.tokens, profile: profile)
+            let found = sc.scanAll(wanted: p.identifierKinds)
+            for m in found {
+                for ri in p.identifierRules {
+                    let r = p.rules[ri]
+                    guard case .identifier(let k) = r.source, k == m.kind, let flag = r.flag else { continue }
+                    let ti = min(tokenIndexAtOrAfter(m.start), max(0, tk.tokens.count - 1))
+                    var h = Hit(rule: ri, tokStart: ti, tokEnd: ti + 1, nStart: m.start, nEnd: m.end, weight: r.weight * (m.validated ? 1 : 0.85),
+                                category: r.category ?? m.kind.rawValue, severity: r.severity, term: m.kind.rawValue)
+                    h.mods = m.validated ? ["validated"] : ["keyword"]
+                    flagHits[flag.rank].append(h)
+                }
+            }
+        }
+        if !p.patternRules.isEmpty && p.patternRules.contains(where: { ri in
+            if case .pattern(_, let pre) = p.rules[ri].source { return containsLiteral(norm.scalars, pre) }
+            return false
+        }) {
+            let ns = norm.normalizedString
+            var utf16ToScalar: [Int]? = nil
+            for ri in p.patternRules {
+                let r = p.rules[ri]
+                guard case .pattern(let box, let pre) = r.source, let flag = r.flag, containsLiteral(norm.scalars, pre) else { continue }
+                if utf16ToScalar == nil {
+                    var m: [Int] = []
+                    m.reserveCapacity(ns.utf16.count + 1)
+                    for (si, sc) in ns.unicodeScalars.enumerated() { for _ in 0..<sc.utf16.count { m.append(si) } }
+                    m.append(ns.unicodeScalars.count)
+                    utf16ToScalar = m
+                }
+                let map = utf16ToScalar!
+                for match in box.regex.matches(in: ns, range: NSRange(location: 0, length: (ns as NSString).length)).prefix(20) {
+                    let a = map[min(match.range.location, map.count - 1)]
+                    let b = map[min(match.range.location + match.range.length, map.count - 1)]
+                    guard b > a else { continue }
+                    let ti = min(tokenIndexAtOrAfter(a), max(0, tk.tokens.count - 1))
+                    flagHits[flag.rank].append(Hit(rule: ri, tokStart: ti, tokEnd: ti + 1, nStart: a, nEnd: b, weight: r.weight, category: r.category, severity: r.severity, term: r.id))
+                }
+            }
+        }
+    }
+
+    // MARK: sentiment
+
+    mutating func sentimentScores() -> (compound: Double, pos: Double, neg: Double) {
+        let shoutingAllowed = profile.lower > profile.upper
+        let s = p.sentiment
+        var pos = 0.0, neg = 0.0
+        let contrast = cues[Role.sContrast.index].first
+        for h in sentHits {
+            var v = h.weight
+            let a = h.tokStart
+            let sent = tk.tokens[a].sentence
+            // negation within 3 tokens before, same sentence
+            if cuesStarting(.sNegator, max(0, a - 3), a).contains(where: { $0.b <= a && tk.tokens[$0.a].sentence == sent && sameClause($0.b, a) }) {
+                v *= s.negationFactor
+            }
+            if cuesStarting(.sIntensifier, max(0, a - 2), a).contains(where: { $0.b <= a && tk.tokens[$0.a].sentence == sent }) {
+                v *= s.intensifierFactor
+            }
+            if cuesStarting(.sDiminisher, max(0, a - 2), a).contains(where: { $0.b <= a && tk.tokens[$0.a].sentence == sent }) {
+                v *= s.diminisherFactor
+            }
+            if shoutingAllowed && isShouted(h) { v *= s.capsFactor }
+            if let c = contrast {
+                if a < c.a { v *= s.beforeContrast } else if a >= c.b { v *= s.afterContrast }
+            }
+            if v > 0 { pos += v } else { neg += v }
+        }
+        var total = pos + neg
+        if total != 0 {
+            let ex = Double(min(tk.exclamations, 4)) * s.exclamationBoost
+            total += total > 0 ? ex : -ex
+        }
+        let compound = total / (total * total + 15).squareRoot()
+        return (compound, pos, -neg)
+    }
+
+    /// No clause punctuation (, ; : parentheses) between the end of token `b - 1` and token `a`.
+    func sameClause(_ b: Int, _ a: Int) -> Bool {
+        guard b >= 1, a < tk.tokens.count else { return true }
+        let from = Int(tk.tokens[b - 1].end), to = Int(tk.tokens[a].start)
+        if from >= to { return true }
+        for q in from..<to {
+            let v = norm.scalars[q]
+            if v == 0x2C || v == 0x3B || v == 0x3A || v == 0x28 || v == 0x29 { return false }
+        }
+        return true
+    }
+
+    func isShouted(_ h: Hit) -> Bool {
+        let (o1, o2) = norm.originalSpan(h.nStart, h.nEnd)
+        guard o2 - o1 >= 3 else { return false }
+        var upper = 0, lower = 0
+        for sc in norm.original[o1..<o2] {
+            if sc.properties.isUppercase { upper += 1 } else if sc.properties.isLowercase { lower += 1 }
+        }
+        return upper > 0 && lower == 0
+    }
+
+    func sentimentLabel(_ sc: (compound: Double, pos: Double, neg: Double), rating: Int?) -> Sentiment {
+        let s = p.sentiment
+        if sc.pos >= s.mixedMin && sc.neg >= s.mixedMin && min(sc.pos, sc.neg) / max(sc.pos, sc.neg) >= s.mixedRatio { return .mixed }
+        let text: Sentiment = sc.compound >= s.neutralBand ? .positive : (sc.compound <= -s.neutralBand ? .negative : .neutral)
+        // A star rating is the reviewer's own verdict: it decides, unless the text clearly says the opposite.
+        if let r = rating {
+            if r >= 4 { return sc.compound <= -0.5 ? .mixed : .positive }
+            if r <= 2 { return sc.compound >= 0.5 ? .mixed : .negative }
+            return text == .neutral ? .mixed : text
+        }
+        return text
+    }
+
+    // MARK: scoring
+
+    mutating func run(kind: MessageKind?, rating: Int?) -> Classification {
+        detectLanguage()
+        scan()
+        identifiersAndPatterns()
+        namedConditions()
+        let sc = sentimentScores()
+        var sentiment = sentimentLabel(sc, rating: rating)
+        var results: [FlagName: FlagHit] = [:]
+
+        for flag in FlagName.allCases {
+            guard let fp = p.flagPolicies[flag] else { continue }
+            var hits = flagHits[flag.rank]
+            let forced = flag == .reviewFeedback && (kind == .review || rating != nil)
+            if hits.isEmpty && !forced { continue }
+            var hasCue = false, hasEvidence = false
+            var allDowngraded = true
+            for k in hits.indices {
+                var h = hits[k]
+                let rule = p.rules[h.rule]
+                if fp.context && h.mods.isEmpty || (fp.context && h.mods == ["obfuscated"]) {
+                    h.mods += contextModifiers(h)
+                }
+                var eff = h.weight
+                var downgraded = false
+                for m in h.mods {
+                    switch m {
+                    case "negated": eff *= fp.modifier("negated", 0.1); downgraded = true
+                    case "figurative": eff *= fp.modifier("figurative", 0.1); downgraded = true
+                    case "hypothetical": eff *= fp.modifier("hypothetical", 0.5)
+                    case "temporality:history": eff *= fp.modifier("history", 0.6)
+                    case "experiencer:other": eff *= fp.modifier("other", 0.7)
+                    case "experiencer:relative": eff *= fp.modifier("relative", 1.0)
+                    case "temporality:now": eff *= fp.modifier("present", 1.0)
+                    case "obfuscated": eff *= fp.modifier("obfuscated", 1.0)
+                    default: break
+                    }
+                }
+                eff = min(eff, 0.99)
+                h.eff = eff
+                hits[k] = h
+                if !downgraded { allDowngraded = false }
+                if rule.role == .cue { if !downgraded { hasCue = true } } else if eff > 0 && !h.mods.contains("negated") { hasEvidence = true }
+            }
+            if flag == .symptomQuestion && !tk.questionSentences.isEmpty { hasCue = true }
+            if flag == .reviewFeedback {
+                // an evaluation counts when it is said about the service: in a sentence with a service word
+                let evSentences = Set(hits.filter { p.rules[$0.rule].role == .evidence }.map { tk.tokens[min($0.tokStart, tk.tokens.count - 1)].sentence })
+                hasCue = hits.contains { p.rules[$0.rule].role == .cue && evSentences.contains(tk.tokens[min($0.tokStart, tk.tokens.count - 1)].sentence) }
+                if !hasCue && abs(sc.compound) >= 0.45 && evSentences.count >= 2 { hasCue = true }
+            }
+            var score = 1.0
+            for h in hits { score *= (1 - h.eff) }
+            score = 1 - score
+            if fp.requireCue && !(hasCue && hasEvidence) { score *= fp.missingCueFactor }
+            // cues support a flag but never raise it on their own
+            if !hasEvidence { score = min(score, fp.flagAt - 0.001) }
+            if forced { score = max(score, fp.flagAt) }
+            var decision = fp.decision(for: score)
+            if flag == .emergency {
+                if decision == nil && hits.contains(where: { p.rules[$0.rule].role == .evidence && $0.weight >= fp.reviewAt }) { decision = .review }
+                if allDowngraded, let d = decision, d > .review { decision = .review }
+            }
+            guard let dec = decision else { continue }
+            // category and severity
+            var category: String? = nil
+            var severity: String? = nil
+            let ranked = hits.filter { p.rules[$0.rule].role == .evidence }.sorted { $0.eff > $1.eff }
+            if flag == .emergency {
+                category = ranked.first?.category
+                let live = ranked.filter { !$0.mods.contains("negated") && !$0.mods.contains("figurative") }
+                severity = live.contains { $0.severity == "imminent" } ? "imminent" : "urgent"
+                if live.contains(where: { $0.mods.contains("temporality:now") }) && category == "medical" { severity = "imminent" }
+            } else if flag == .offensive {
+                category = ranked.first?.category
+                severity = ranked.compactMap { $0.severity.flatMap(Int.init) }.max().map(String.init) ?? "1"
+            } else if flag == .reviewFeedback {
+                category = sentiment.rawValue
+            } else {
+                category = ranked.first?.category
+            }
+            let ev = hits.sorted { $0.nStart < $1.nStart }.prefix(50).map { h -> Evidence in
+                let (s, e) = norm.originalSpan(h.nStart, h.nEnd)
+                let r = p.rules[h.rule]
+                return Evidence(rule: r.id, file: r.file, span: [s, e], text: norm.originalText(s, e), modifiers: h.mods, contribution: (h.eff * 1000).rounded() / 1000)
+            }
+            results[flag] = FlagHit(flag: flag, decision: dec, score: (score * 1000).rounded() / 1000, severity: severity, category: category, evidence: Array(ev))
+        }
+
+        // Cross-flag rules.
+        func cap(_ f: FlagName, _ to: Decision = .review) {
+            if var r = results[f], r.decision > to { r.decision = to; results[f] = r }
+        }
+        if let em = results[.emergency], em.decision >= .flag {
+            cap(.symptomQuestion)
+            if kind != .review && rating == nil { cap(.reviewFeedback) }
+            // never hide a crisis post for swearing; hate speech stays raised
+            if !flagHits[FlagName.offensive.rank].contains(where: { $0.category == "hate" }) { cap(.offensive) }
+        }
+        if let sq = results[.symptomQuestion], let rv = results[.reviewFeedback], sq.decision >= .flag, rv.decision >= .flag {
+            if kind == .review || rating != nil || rv.score > sq.score + 0.1 { cap(.symptomQuestion) } else { cap(.reviewFeedback) }
+        }
+        if let rv = results[.reviewFeedback], rv.decision >= .flag, let sp = results[.spam] { _ = sp; cap(.spam) }
+        if kind == .review || results[.reviewFeedback].map({ $0.decision >= .flag }) == true {
+            if sentiment == .neutral, let r = rating { sentiment = r >= 4 ? .positive : (r <= 2 ? .negative : .neutral) }
+        }
+
+        let flags = results.values.sorted { $0.flag < $1.flag }
+        var c = Classification(language: language, sentiment: sentiment, flags: flags, template: nil)
+        c.template = p.recommendedTemplateID(for: c, kind: kind ?? .comment)
+        return c
+    }
+
+    func hasEvidenceAny(_ hits: [Hit]) -> Bool {
+        hits.contains { p.rules[$0.rule].role == .evidence }
+    }
+}

@@ -1,0 +1,553 @@
+import Foundation
+
+/// Kinds of identifier the recognisers find.
+public enum IdentifierKind: String, CaseIterable, Sendable {
+    case phone, email, url, ssn, card, npi, mrn, dob, date, address, age, iban
+    /// A named person next to a health condition ("John Peters has cancer"); needs the clinical vocabulary.
+    case namedCondition = "named_condition"
+}
+
+/// One identifier found in a normalised text, `[start, end)` in normalised scalars.
+public struct IdentifierMatch: Sendable, Equatable {
+    public var kind: IdentifierKind
+    public var start: Int
+    public var end: Int
+    public var value: String
+    /// Validated by a checksum/format check (vs. accepted on a nearby keyword).
+    public var validated: Bool
+}
+
+/// Contacts that are never PHI: the organisation's own and the crisis numbers.
+struct Allowlist: Sendable {
+    var digits: Set<String> = []
+    var emails: Set<String> = []
+    var domains: Set<String> = []
+
+    func allowsDigits(_ d: String) -> Bool {
+        if digits.contains(d) { return true }
+        if d.count == 11, d.hasPrefix("1"), digits.contains(String(d.dropFirst())) { return true }
+        return false
+    }
+
+    func allowsDomain(_ host: String) -> Bool {
+        var h = host
+        if h.hasPrefix("www.") { h.removeFirst(4) }
+        for d in domains where h == d || h.hasSuffix("." + d) { return true }
+        return false
+    }
+}
+
+enum Validators {
+    static func luhn(_ digits: [UInt8]) -> Bool {
+        guard digits.count >= 2 else { return false }
+        var sum = 0
+        for (i, d) in digits.reversed().enumerated() {
+            var x = Int(d)
+            if i % 2 == 1 { x *= 2; if x > 9 { x -= 9 } }
+            sum += x
+        }
+        return sum % 10 == 0
+    }
+
+    static func npi(_ digits: [UInt8]) -> Bool {
+        guard digits.count == 10, digits[0] == 1 || digits[0] == 2 else { return false }
+        return luhn([8, 0, 8, 4, 0] + digits)
+    }
+
+    static func nanp(_ digits: [UInt8]) -> Bool {
+        var d = digits
+        if d.count == 11 && d[0] == 1 { d.removeFirst() }
+        guard d.count == 10 else { return false }
+        if d[0] < 2 || d[3] < 2 { return false }
+        if d[1] == 1 && d[2] == 1 { return false }  // N11 service codes
+        if d[3] == 5 && d[4] == 5 && d[5] == 5 && d[6] == 0 && d[7] == 1 { return true }
+        return true
+    }
+
+    static func ssn(_ d: [UInt8]) -> Bool {
+        guard d.count == 9 else { return false }
+        let area = Int(d[0]) * 100 + Int(d[1]) * 10 + Int(d[2])
+        let group = Int(d[3]) * 10 + Int(d[4])
+        let serial = Int(d[5]) * 1000 + Int(d[6]) * 100 + Int(d[7]) * 10 + Int(d[8])
+        if area == 0 || area == 666 || area >= 900 { return false }
+        if group == 0 || serial == 0 { return false }
+        return true
+    }
+
+    static func card(_ d: [UInt8]) -> Bool {
+        guard (13...19).contains(d.count), luhn(d) else { return false }
+        if Set(d).count <= 1 { return false }
+        return true
+    }
+
+    static func iban(_ s: String) -> Bool {
+        let u = Array(s.uppercased().utf8)
+        guard u.count >= 15, u.count <= 34 else { return false }
+        guard u[0] >= 65, u[0] <= 90, u[1] >= 65, u[1] <= 90, u[2] >= 48, u[2] <= 57, u[3] >= 48, u[3] <= 57 else { return false }
+        let re = Array(u[4...]) + Array(u[0..<4])
+        var rem = 0
+        for c in re {
+            if c >= 48 && c <= 57 {
+                rem = (rem * 10 + Int(c - 48)) % 97
+            } else if c >= 65 && c <= 90 {
+                let v = Int(c - 55)
+                rem = (rem * 100 + v) % 97
+            } else {
+                return false
+            }
+        }
+        return rem == 1
+    }
+}
+
+private let phoneKeywords: Set<String> = ["phone", "tel", "telephone", "cell", "mobile", "cellphone", "call", "text", "whatsapp", "fax", "number", "ph", "telefono", "celular", "numero", "llamame", "llame", "movil", "contact", "reach"]
+private let cardKeywords: Set<String> = ["card", "credit", "debit", "visa", "mastercard", "amex", "tarjeta", "cc"]
+private let ssnKeywords: Set<String> = ["ssn", "social", "security", "ss"]
+private let dobKeywords: Set<String> = ["born", "dob", "birth", "birthday", "birthdate", "nacimiento", "naci", "nacio", "nacido", "nacida", "cumpleanos", "d.o.b"]
+private let mrnKeywords: Set<String> = ["mrn", "chart", "record", "records", "member", "account", "acct", "claim", "policy", "subscriber", "expediente", "historia", "paciente", "afiliado", "poliza", "insurance", "medicaid", "medicare", "patient"]
+private let idWords: Set<String> = ["id", "number", "no", "num", "nr", "numero", "#"]
+private let months: [String: Int] = [
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4, "may": 5, "june": 6, "jun": 6,
+    "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9, "sep": 9, "sept": 9, "october": 10, "oct": 10,
+    "november": 11, "nov": 11, "december": 12, "dec": 12,
+    "enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6, "julio": 7, "agosto": 8,
+    "septiembre": 9, "setiembre": 9, "octubre": 10, "noviembre": 11, "diciembre": 12,
+]
+private let streetSuffixes: Set<String> = [
+    "street", "st", "avenue", "ave", "av", "road", "rd", "lane", "ln", "drive", "dr", "boulevard", "blvd", "way",
+    "court", "ct", "place", "pl", "circle", "cir", "route", "rte", "highway", "hwy", "parkway", "pkwy", "terrace",
+    "trail", "square", "sq", "alley", "bypass", "crescent", "plaza", "calle", "avenida", "carrera", "camino",
+    "paseo", "rua", "rue", "via", "viale", "piazza", "piazzetta", "strasse", "straße", "str", "gasse", "weg",
+    "plein", "laan", "gata", "gatan", "vej", "vegur", "utca", "ut", "ulica", "ul", "trg", "stra", "cesta",
+]
+private let fullSuffixes: Set<String> = ["street", "avenue", "road", "lane", "boulevard", "calle", "avenida", "drive", "highway"]
+private let streetBefore: Set<String> = ["rue", "calle", "avenida", "av", "rua", "via", "viale", "piazza", "piazzetta", "ul", "ulica", "carrera", "paseo", "camino", "trg", "avenue"]
+private let streetEndings = ["straat", "strasse", "straße", "gasse", "gatan", "gata", "vegur", "vej", "utca", "weg", "laan", "plein", "allee", "ulica"]
+private let addressKeywords: Set<String> = ["lives", "live", "address", "located", "reside", "resides", "direccion", "domicilio", "vive", "vivo"]
+/// One lookup per word: 1 record keyword, 2 unit word, 4 psc/unit/cmr, 8 apo/fpo/dpo, 16 po box.
+private let tokenClass: [String: UInt8] = {
+    var m: [String: UInt8] = [:]
+    for w in mrnKeywords { m[w, default: 0] |= 1 }
+    for w in ["apt", "apartment", "suite", "ste", "unit", "apto", "piso", "depto", "departamento"] { m[w, default: 0] |= 2 }
+    for w in ["psc", "unit", "cmr"] { m[w, default: 0] |= 4 }
+    for w in ["apo", "fpo", "dpo"] { m[w, default: 0] |= 8 }
+    for w in ["po", "p"] { m[w, default: 0] |= 16 }
+    return m
+}()
+
+func scalarString(_ s: [UInt32], _ a: Int, _ b: Int) -> String {
+    var str = String()
+    str.unicodeScalars.reserveCapacity(b - a)
+    for v in s[a..<b] { if let u = Unicode.Scalar(v) { str.unicodeScalars.append(u) } }
+    return str
+}
+
+private let unitWords: Set<String> = ["apt", "apartment", "suite", "ste", "unit", "apto", "piso", "depto", "departamento"]
+
+@inline(__always) private func isDigit(_ v: UInt32) -> Bool { v >= 0x30 && v <= 0x39 }
+@inline(__always) private func isAlnumASCII(_ v: UInt32) -> Bool { isDigit(v) || (v >= 0x61 && v <= 0x7A) }
+
+struct IdentifierScanner {
+    let s: [UInt32]
+    let tokens: [Token]
+    let allow: Allowlist
+    /// Whether the original text of a token starts with an uppercase letter (or the text has no case at all).
+    var capitalized: (Int) -> Bool = { _ in true }
+
+    func capitalizedOrNumber(_ j: Int) -> Bool {
+        if let f = tokens[j].text.unicodeScalars.first, isDigit(f.value) { return true }
+        return capitalized(j)
+    }
+
+    /// Index of the first token starting at or after `pos`.
+    func tokenIndex(atOrAfter pos: Int) -> Int {
+        var lo = 0, hi = tokens.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if Int(tokens[mid].start) < pos { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    func keywordBefore(_ pos: Int, _ words: Set<String>, within: Int) -> Bool {
+        let ti = tokenIndex(atOrAfter: pos)
+        var k = ti - 1
+        var n = 0
+        while k >= 0 && n < within {
+            if words.contains(tokens[k].text) { return true }
+            k -= 1; n += 1
+        }
+        return false
+    }
+
+    func scanAll(wanted: Set<IdentifierKind>) -> [IdentifierMatch] {
+        var out: [IdentifierMatch] = []
+        if wanted.isEmpty { return out }
+        var hasAt = false, hasDigitRun = false, hasHttp = false
+        var run = 0
+        for v in s {
+            if v == 0x40 { hasAt = true }
+            if isDigit(v) { run += 1; if run >= 2 { hasDigitRun = true } } else { run = 0 }
+            if v == 0x2F || v == 0x77 { hasHttp = true }
+        }
+        if hasDigitRun { numbers(&out, wanted) }
+        if hasAt && (wanted.contains(.email)) { emails(&out) }
+        if hasHttp && (wanted.contains(.url)) { urls(&out) }
+        if (hasDigitRun || s.contains(where: isDigit)) && (wanted.contains(.dob) || wanted.contains(.date)) { dates(&out, wanted) }
+        if hasDigitRun { tokenRecognisers(&out, wanted) }
+        return out
+    }
+
+    // Digit groups: phone, SSN, card, NPI.
+    func numbers(_ out: inout [IdentifierMatch], _ wanted: Set<IdentifierKind>) {
+        let n = s.count
+        var i = 0
+        while i < n {
+            let v = s[i]
+            let startsGroup = isDigit(v) || ((v == 0x2B || v == 0x28) && i + 1 < n && isDigit(s[i + 1]))
+            if !startsGroup || (i > 0 && (isAlnumASCII(s[i - 1]) || s[i - 1] == 0x2F || s[i - 1] == 0x40)) {
+                if isDigit(v) || (v >= 0x61 && v <= 0x7A) {
+                    while i < n && (isAlnumASCII(s[i])) { i += 1 }
+                } else { i += 1 }
+                continue
+            }
+            let start = i
+            var digits: [UInt8] = []
+            var lastDigitEnd = i
+            var seps = 0
+            var prevSep = false
+            var groups = 0
+            var inGroup = false
+            var dashGroups: [Int] = []
+            var curLen = 0
+            while i < n {
+                let c = s[i]
+                if isDigit(c) {
+                    digits.append(UInt8(c - 0x30))
+                    if !inGroup { groups += 1; inGroup = true; curLen = 0 }
+                    curLen += 1
+                    lastDigitEnd = i + 1
+                    prevSep = false
+                    i += 1
+                } else if c == 0x20 || c == 0x2D || c == 0x2E || c == 0x28 || c == 0x29 || c == 0x2B {
+                    if inGroup { dashGroups.append(curLen) }
+                    inGroup = false
+                    if prevSep && !(c == 0x20 || c == 0x28 || s[i - 1] == 0x29) { break }
+                    if c == 0x2E && (i + 1 >= n || !isDigit(s[i + 1])) { break }
+                    seps += 1
+                    prevSep = true
+                    i += 1
+                    if digits.count > 19 { break }
+                } else {
+                    break
+                }
+            }
+            if inGroup { dashGroups.append(curLen) }
+            let end = lastDigitEnd
+            // a letter right after the digits makes this a code, not a number
+            let followedByLetter = end < n && (s[end] >= 0x61 && s[end] <= 0x7A) && end == i
+            i = max(end, start + 1)
+            if followedByLetter || digits.count < 7 { continue }
+            let value = scalarString(s, start, end)
+            let digitStr = String(digits.map { Character(UnicodeScalar($0 + 48)) })
+            if allow.allowsDigits(digitStr) { continue }
+            // SSN
+            if digits.count == 9, wanted.contains(.ssn) {
+                let formatted = dashGroups == [3, 2, 4]
+                if (formatted || keywordBefore(start, ssnKeywords, within: 4)) && Validators.ssn(digits) {
+                    out.append(IdentifierMatch(kind: .ssn, start: start, end: end, value: value, validated: formatted))
+                    continue
+                }
+            }
+            if (13...19).contains(digits.count), wanted.contains(.card) {
+                if Validators.card(digits) {
+                    out.append(IdentifierMatch(kind: .card, start: start, end: end, value: value, validated: true))
+                    continue
+                }
+                if keywordBefore(start, cardKeywords, within: 4) && Set(digits).count > 2 {
+                    out.append(IdentifierMatch(kind: .card, start: start, end: end, value: value, validated: false))
+                    continue
+                }
+            }
+            if digits.count == 10, wanted.contains(.npi), keywordBefore(start, ["npi"], within: 4), Validators.npi(digits) {
+                out.append(IdentifierMatch(kind: .npi, start: start, end: end, value: value, validated: true))
+                continue
+            }
+            if wanted.contains(.phone) && !(digits.count < 10 && keywordBefore(start, mrnKeywords, within: 4)) {
+                if (digits.count == 10 || (digits.count == 11 && digits[0] == 1)) && Validators.nanp(digits) && groups >= 1 {
+                    // bare 10-digit runs need a keyword; formatted numbers are accepted as they are
+                    if groups >= 2 || keywordBefore(start, phoneKeywords, within: 4) {
+                        out.append(IdentifierMatch(kind: .phone, start: start, end: end, value: value, validated: true))
+                        continue
+                    }
+                }
+                if (7...15).contains(digits.count) && keywordBefore(start, phoneKeywords, within: 4) {
+                    out.append(IdentifierMatch(kind: .phone, start: start, end: end, value: value, validated: false))
+                    continue
+                }
+            }
+        }
+    }
+
+    func emails(_ out: inout [IdentifierMatch]) {
+        let n = s.count
+        func localChar(_ c: UInt32) -> Bool { isAlnumASCII(c) || c == 0x2E || c == 0x5F || c == 0x25 || c == 0x2B || c == 0x2D }
+        func domChar(_ c: UInt32) -> Bool { isAlnumASCII(c) || c == 0x2E || c == 0x2D }
+        var i = 0
+        while i < n {
+            if s[i] != 0x40 { i += 1; continue }
+            var a = i
+            while a > 0 && localChar(s[a - 1]) { a -= 1 }
+            var b = i + 1
+            while b < n && domChar(s[b]) { b += 1 }
+            while b > i + 1 && (s[b - 1] == 0x2E || s[b - 1] == 0x2D) { b -= 1 }
+            guard a < i, b > i + 1 else { i += 1; continue }
+            let domain = scalarString(s, i + 1, b)
+            let parts = domain.split(separator: ".")
+            guard parts.count >= 2, let tld = parts.last, tld.count >= 2, tld.allSatisfy({ $0.isLetter }) else { i = b; continue }
+            let value = scalarString(s, a, b)
+            if !allow.emails.contains(value) && !allow.allowsDomain(domain) {
+                out.append(IdentifierMatch(kind: .email, start: a, end: b, value: value, validated: true))
+            }
+            i = b
+        }
+    }
+
+    func urls(_ out: inout [IdentifierMatch]) {
+        let n = s.count
+        var i = 0
+        let http: [UInt32] = Array("http".unicodeScalars.map(\.value))
+        let www: [UInt32] = Array("www.".unicodeScalars.map(\.value))
+        func at(_ i: Int, _ p: [UInt32]) -> Bool {
+            guard i + p.count <= n else { return false }
+            for k in 0..<p.count where s[i + k] != p[k] { return false }
+            return true
+        }
+        while i < n {
+            let isStart = (at(i, http) && i + 6 < n && (s[i + 4] == 0x3A || (s[i + 4] == 0x73 && s[i + 5] == 0x3A))) || at(i, www)
+            if !isStart || (i > 0 && isAlnumASCII(s[i - 1])) { i += 1; continue }
+            var b = i
+            while b < n && s[b] > 0x20 && s[b] != 0x22 && s[b] != 0x3C && s[b] != 0x3E { b += 1 }
+            while b > i && (s[b - 1] == 0x2E || s[b - 1] == 0x2C || s[b - 1] == 0x29 || s[b - 1] == 0x21 || s[b - 1] == 0x3F) { b -= 1 }
+            let value = scalarString(s, i, b)
+            var host = Substring(value)
+            if let r = host.range(of: "://") { host = host[r.upperBound...] }
+            if let sl = host.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" || $0 == ":" }) { host = host[..<sl] }
+            if !allow.allowsDomain(String(host)) {
+                out.append(IdentifierMatch(kind: .url, start: i, end: b, value: value, validated: host.contains(".")))
+            }
+            i = max(b, i + 1)
+        }
+    }
+
+    /// Dates (numeric or with a month name); `dob` when a birth keyword comes before in the sentence.
+    func dates(_ out: inout [IdentifierMatch], _ wanted: Set<IdentifierKind>) {
+        let n = s.count
+        var i = 0
+        var found: [(Int, Int)] = []
+        // numeric: d{1,4}[/.-]d{1,2}[/.-]d{2,4}
+        while i < n {
+            guard isDigit(s[i]), i == 0 || !isAlnumASCII(s[i - 1]) else { i += 1; continue }
+            var parts: [Int] = []
+            var lens: [Int] = []
+            var j = i
+            var sep: UInt32 = 0
+            while j < n {
+                var v = 0, l = 0
+                while j < n && isDigit(s[j]) && l < 5 { v = v * 10 + Int(s[j] - 0x30); j += 1; l += 1 }
+                if l == 0 { break }
+                parts.append(v); lens.append(l)
+                if parts.count == 3 { break }
+                if j < n && (s[j] == 0x2F || s[j] == 0x2D || s[j] == 0x2E) && (sep == 0 || sep == s[j]) && j + 1 < n && isDigit(s[j + 1]) {
+                    sep = s[j]; j += 1
+                } else { break }
+            }
+            if parts.count == 3 && !(j < n && isAlnumASCII(s[j])) {
+                let ok: Bool
+                if lens[0] == 4 { ok = (1...12).contains(parts[1]) && (1...31).contains(parts[2]) }
+                else { ok = (1...31).contains(parts[0]) && (1...31).contains(parts[1]) && (parts[0] <= 12 || parts[1] <= 12) && (lens[2] == 2 || lens[2] == 4) }
+                if ok { found.append((i, j)) }
+                i = j
+                continue
+            }
+            while i < n && isDigit(s[i]) { i += 1 }
+        }
+        // month names: "march 3", "march 3, 2020", "3 march 2020", "3 de marzo de 2020"
+        for (ti, t) in tokens.enumerated() {
+            guard months[t.text] != nil else { continue }
+            if t.text == "may" || t.text == "mar" || t.text == "jun" {
+                // only with a number right next to it
+            }
+            var a = Int(t.start), b = Int(t.end)
+            var hasNum = false
+            if ti + 1 < tokens.count, let d = Int(tokens[ti + 1].text), d >= 1, d <= 31 || (d >= 1900 && d <= 2100) {
+                b = Int(tokens[ti + 1].end); hasNum = true
+                if ti + 2 < tokens.count, let y = Int(tokens[ti + 2].text), y >= 1900, y <= 2100 { b = Int(tokens[ti + 2].end) }
+            }
+            var k = ti - 1
+            if k >= 0 && tokens[k].text == "de" { k -= 1 }
+            if k >= 0, let d = Int(tokens[k].text), d >= 1, d <= 31 {
+                a = Int(tokens[k].start); hasNum = true
+                var m = ti + 1
+                if m < tokens.count && tokens[m].text == "de" { m += 1 }
+                if m < tokens.count, let y = Int(tokens[m].text), y >= 1900, y <= 2100 { b = Int(tokens[m].end) }
+            }
+            if hasNum { found.append((a, b)) }
+        }
+        for (a, b) in found {
+            let value = scalarString(s, a, b)
+            let ti = tokenIndex(atOrAfter: a)
+            var isDob = false
+            var k = ti - 1
+            var c = 0
+            while k >= 0 && c < 8 {
+                if dobKeywords.contains(tokens[k].text) { isDob = true; break }
+                if ti < tokens.count && tokens[k].sentence != tokens[ti].sentence { break }
+                k -= 1; c += 1
+            }
+            if isDob && wanted.contains(.dob) {
+                out.append(IdentifierMatch(kind: .dob, start: a, end: b, value: value, validated: true))
+            } else if wanted.contains(.date) {
+                out.append(IdentifierMatch(kind: .date, start: a, end: b, value: value, validated: true))
+            }
+        }
+    }
+
+    /// Token-level recognisers: IBAN, MRN / member id, age over 89, street addresses.
+    func tokenRecognisers(_ out: inout [IdentifierMatch], _ wanted: Set<IdentifierKind>) {
+        let T = tokens.count
+        var usedAddress = -1
+        let wantIban = wanted.contains(.iban), wantMrn = wanted.contains(.mrn)
+        let wantAge = wanted.contains(.age), wantAddr = wanted.contains(.address)
+        let firstAddressStart = out.count
+        for i in 0..<T {
+            let t = tokens[i].text
+            let u = t.utf8
+            guard let f = u.first else { continue }
+            let digitStart = f >= 48 && f <= 57
+            if !digitStart {
+                // IBAN: two letters, two digits, then 11-30 letters or digits
+                if wantIban, u.count >= 15, u.count <= 34, f >= 97, f <= 122 {
+                    var it = u.makeIterator()
+                    _ = it.next()
+                    let c1 = it.next() ?? 0, c2 = it.next() ?? 0, c3 = it.next() ?? 0
+                    if c1 >= 97 && c1 <= 122 && c2 >= 48 && c2 <= 57 && c3 >= 48 && c3 <= 57 && Validators.iban(t) {
+                        out.append(IdentifierMatch(kind: .iban, start: Int(tokens[i].start), end: Int(tokens[i].end), value: t, validated: true))
+                        continue
+                    }
+                }
+                guard u.count <= 10, let cls = tokenClass[t] else { continue }
+                // MRN / member id: keyword then a code with 5+ digits within 4 tokens
+                if wantMrn, cls & 1 != 0 {
+                    var j = i + 1
+                    while j < T && j <= i + 4 {
+                        let c = tokens[j].text
+                        let dcount = c.utf8.reduce(0) { $0 + (($1 >= 48 && $1 <= 57) ? 1 : 0) }
+                        if dcount >= 5 && c.utf8.count <= 20 {
+                            out.append(IdentifierMatch(kind: .mrn, start: Int(tokens[j].start), end: Int(tokens[j].end), value: c, validated: false))
+                            break
+                        }
+                        j += 1
+                    }
+                }
+                guard wantAddr, i > usedAddress else { continue }
+                if cls & 2 != 0, i + 1 < T, isNumberToken(tokens[i + 1].text) {
+                    out.append(IdentifierMatch(kind: .address, start: Int(tokens[i].start), end: Int(tokens[i + 1].end), value: "", validated: false))
+                    usedAddress = i + 1
+                    continue
+                }
+                if cls & 4 != 0 && i + 3 < T && isNumberToken(tokens[i + 1].text) && tokens[i + 2].text == "box" {
+                    out.append(IdentifierMatch(kind: .address, start: Int(tokens[i].start), end: Int(tokens[i + 3].end), value: "", validated: true))
+                    usedAddress = i + 3
+                    continue
+                }
+                if cls & 8 != 0 && i + 2 < T && ["aa", "ae", "ap"].contains(tokens[i + 1].text) && isNumberToken(tokens[i + 2].text) {
+                    out.append(IdentifierMatch(kind: .address, start: Int(tokens[i].start), end: Int(tokens[i + 2].end), value: "", validated: true))
+                    usedAddress = i + 2
+                    continue
+                }
+                if cls & 16 != 0 && i + 2 < T && tokens[i + 1].text == "box" && isNumberToken(tokens[i + 2].text) {
+                    out.append(IdentifierMatch(kind: .address, start: Int(tokens[i].start), end: Int(tokens[i + 2].end), value: "", validated: true))
+                    usedAddress = i + 2
+                }
+                continue
+            }
+            // Age over 89
+            if wantAge, u.count <= 3, let n = Int(t), n >= 90, n <= 125 {
+                let next = i + 1 < T ? tokens[i + 1].text : ""
+                let next2 = i + 2 < T ? tokens[i + 2].text : ""
+                let prev = i > 0 ? tokens[i - 1].text : ""
+                if ((next == "years" || next == "year" || next == "yrs" || next == "yr") && (next2 == "old" || next2 == "of")) || next == "yo" || next == "anos" || next == "años"
+                    || prev == "age" || prev == "aged" || prev == "edad" {
+                    out.append(IdentifierMatch(kind: .age, start: Int(tokens[i].start), end: Int(tokens[min(i + 2, T - 1)].end), value: t, validated: true))
+                }
+            }
+            // Street address starting at a house number
+            guard wantAddr, i > usedAddress, isNumberToken(t) else { continue }
+            var endTok = -1
+            var j = i + 1
+            var sawName = false
+            while j < T && j <= i + 5 && tokens[j].sentence == tokens[i].sentence {
+                let w = tokens[j].text
+                if streetSuffixes.contains(w) && (sawName || fullSuffixes.contains(w)) { endTok = j; break }
+                if !capitalizedOrNumber(j) { break }
+                sawName = true
+                j += 1
+            }
+            var startTok = i
+            if endTok < 0 {
+                var k = i - 1
+                while k >= 0 && k >= i - 3 && tokens[k].sentence == tokens[i].sentence {
+                    let w = tokens[k].text
+                    if streetBefore.contains(w) || hasStreetEnding(w) {
+                        startTok = k; endTok = i; break
+                    }
+                    k -= 1
+                }
+            }
+            if endTok < 0, i + 1 < T, hasStreetEnding(tokens[i + 1].text) {
+                endTok = i + 1
+            }
+            if endTok >= 0 {
+                var e = endTok
+                if e + 2 < T, unitWords.contains(tokens[e + 1].text), isNumberToken(tokens[e + 2].text) { e += 2 }
+                out.append(IdentifierMatch(kind: .address, start: Int(tokens[startTok].start), end: Int(tokens[e].end), value: "", validated: true))
+                usedAddress = e
+                continue
+            }
+            if i + 1 < T, capitalized(i + 1), !isNumberToken(tokens[i + 1].text), addressLead(i) {
+                var e = i + 1
+                while e + 1 < T && e < i + 5 && tokens[e + 1].sentence == tokens[i].sentence && capitalizedOrNumber(e + 1) { e += 1 }
+                out.append(IdentifierMatch(kind: .address, start: Int(tokens[i].start), end: Int(tokens[e].end), value: "", validated: false))
+                usedAddress = e
+            }
+        }
+        for k in firstAddressStart..<out.count where out[k].kind == .address {
+            out[k].value = scalarString(s, out[k].start, out[k].end)
+        }
+    }
+
+    /// "lives at 12 ...", "address is 12 ...", "vive en 12 ...": an address keyword right before the number.
+    private func addressLead(_ i: Int) -> Bool {
+        guard i >= 1 else { return false }
+        let p1 = tokens[i - 1].text
+        if p1 == "address" || p1 == "direccion" || p1 == "domicilio" { return true }
+        guard i >= 2, ["at", "on", "is", "en", "es"].contains(p1) else { return false }
+        return addressKeywords.contains(tokens[i - 2].text)
+    }
+
+    private func hasStreetEnding(_ w: String) -> Bool {
+        let n = w.utf8.count
+        guard n >= 6 else { return false }
+        for e in streetEndings where n > e.utf8.count + 1 && w.hasSuffix(e) { return true }
+        return false
+    }
+
+    private func isNumberToken(_ t: String) -> Bool {
+        let u = t.utf8
+        guard u.count >= 1, u.count <= 6 else { return false }
+        var digits = 0
+        for c in u { if c >= 48 && c <= 57 { digits += 1 } else if !(c >= 97 && c <= 122) { return false } }
+        return digits >= 1 && digits >= u.count - 1
+    }
+}

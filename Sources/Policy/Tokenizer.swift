@@ -1,0 +1,113 @@
+import Foundation
+
+/// One word (or emoji) of the normalised text.
+public struct Token: Sendable {
+    public var text: String
+    /// `[start, end)` in normalised scalars.
+    public var start: Int32
+    public var end: Int32
+    public var sentence: Int32
+    public var isEmoji: Bool
+}
+
+struct Tokenized: Sendable {
+    var tokens: [Token] = []
+    /// Sentences (by index) that contain a `?` or `¿`.
+    var questionSentences: Set<Int32> = []
+    var exclamations = 0
+    var sentenceCount: Int32 = 0
+}
+
+@inline(__always) func isWordScalar(_ v: UInt32) -> Bool {
+    if v < 0x80 {
+        return (v >= 0x61 && v <= 0x7A) || (v >= 0x30 && v <= 0x39)
+    }
+    if v == 0xF1 { return true }
+    if v >= 0x2000 { return v >= 0x3040 && v < 0xFE00 ? true : (Unicode.Scalar(v)?.properties.isAlphabetic ?? false) && !(0x1F000...0x1FFFF).contains(v) }
+    return Unicode.Scalar(v)?.properties.isAlphabetic ?? false
+}
+
+@inline(__always) func isEmojiScalar(_ v: UInt32) -> Bool {
+    if v < 0x2190 { return v == 0xA9 || v == 0xAE }
+    if (0x1F000...0x1FAFF).contains(v) { return true }
+    if (0x2600...0x27BF).contains(v) || (0x2B00...0x2BFF).contains(v) || (0x2190...0x21FF).contains(v) { return true }
+    return false
+}
+
+private let abbreviations: Set<String> = ["dr", "mr", "mrs", "ms", "st", "sr", "sra", "dra", "jr", "vs", "etc", "apt", "no", "dept", "u", "ul", "av", "ave", "str", "ste", "blvd", "rd", "ln", "dpto", "nr", "ca", "approx", "e.g", "i.e"]
+
+func tokenize(_ s: [UInt32], breaks: [Int32] = []) -> Tokenized {
+    var bp = 0
+    var r = Tokenized()
+    r.tokens.reserveCapacity(s.count / 4 + 1)
+    var i = 0
+    let n = s.count
+    var sentence: Int32 = 0
+    var buf: [UInt8] = []
+    buf.reserveCapacity(64)
+    @inline(__always) func appendUTF8(_ c: UInt32) {
+        if c < 0x80 { buf.append(UInt8(c)) }
+        else if c < 0x800 { buf.append(UInt8(0xC0 | (c >> 6))); buf.append(UInt8(0x80 | (c & 0x3F))) }
+        else if c < 0x10000 { buf.append(UInt8(0xE0 | (c >> 12))); buf.append(UInt8(0x80 | ((c >> 6) & 0x3F))); buf.append(UInt8(0x80 | (c & 0x3F))) }
+        else { buf.append(UInt8(0xF0 | (c >> 18))); buf.append(UInt8(0x80 | ((c >> 12) & 0x3F))); buf.append(UInt8(0x80 | ((c >> 6) & 0x3F))); buf.append(UInt8(0x80 | (c & 0x3F))) }
+    }
+    while i < n {
+        let v = s[i]
+        if isWordScalar(v) {
+            let start = i
+            buf.removeAll(keepingCapacity: true)
+            while bp < breaks.count && Int(breaks[bp]) <= i { bp += 1 }
+            let nextBreak = bp < breaks.count ? Int(breaks[bp]) : Int.max
+            while i < n {
+                let c = s[i]
+                if i == nextBreak && i > start { break }
+                if isWordScalar(c) {
+                    appendUTF8(c)
+                    i += 1
+                } else if c == 0x27, i + 1 < n, isWordScalar(s[i + 1]) {
+                    // possessive 's ends the word; other apostrophes are skipped ("don't" -> "dont")
+                    if s[i + 1] == 0x73 && (i + 2 >= n || !isWordScalar(s[i + 2])) {
+                        i += 2
+                        break
+                    }
+                    i += 1
+                } else {
+                    break
+                }
+            }
+            r.tokens.append(Token(text: String(decoding: buf, as: UTF8.self), start: Int32(start), end: Int32(i), sentence: sentence, isEmoji: false))
+            continue
+        }
+        if isEmojiScalar(v) {
+            r.tokens.append(Token(text: String(Unicode.Scalar(v)!), start: Int32(i), end: Int32(i + 1), sentence: sentence, isEmoji: true))
+            i += 1
+            continue
+        }
+        switch v {
+        case 0x3F, 0xBF:  // ? ¿
+            r.questionSentences.insert(sentence)
+            if v == 0x3F { sentence += 1 }
+        case 0x21:
+            r.exclamations += 1
+            sentence += 1
+        case 0x0A, 0x3B:
+            sentence += 1
+        case 0x2E:
+            let prev = r.tokens.last
+            let nextDigit = i + 1 < n && s[i + 1] >= 0x30 && s[i + 1] <= 0x39
+            if !nextDigit, !(prev.map { abbreviations.contains($0.text) && $0.end == Int32(i) } ?? false) {
+                sentence += 1
+            }
+        default: break
+        }
+        i += 1
+    }
+    r.sentenceCount = sentence + 1
+    return r
+}
+
+/// Tokenise a policy term the same way messages are tokenised.
+func termTokens(_ term: String) -> [String] {
+    let norm = NormalizedText(term)
+    return tokenize(norm.scalars).tokens.map(\.text)
+}

@@ -1,0 +1,197 @@
+import ArgumentParser
+import Foundation
+import InboxModel
+import Policy
+
+/// Resolves `--policies`, then `$ROUNDS_POLICIES`, then the default locations, and loads them.
+func loadPolicies(_ dir: String?) throws -> PolicySet {
+    let url: URL
+    if let d = dir {
+        url = URL(fileURLWithPath: d)
+    } else if let d = PolicySet.defaultDirectory() {
+        url = d
+    } else {
+        throw ValidationError("no Policies/ directory found: pass --policies DIR or set ROUNDS_POLICIES")
+    }
+    do {
+        return try PolicySet.load(from: url)
+    } catch let e as PolicyError {
+        FileHandle.standardError.write(Data("\(e.description)\n".utf8))
+        throw ExitCode(1)
+    }
+}
+
+struct ClassifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "classify",
+        abstract: "Classify messages (JSON lines or plain text) with the policies.")
+
+    enum Format: String, ExpressibleByArgument { case jsonl, text }
+
+    @Option(name: .long, help: "Policies directory (default: $ROUNDS_POLICIES or the checkout's Policies/).")
+    var policies: String?
+
+    @Option(name: .long, help: "jsonl: one JSON object per input line with text, id, platform, kind, rating; text: one message per line.")
+    var format: Format = .jsonl
+
+    @Argument(help: "Input file, or - for standard input.")
+    var file: String = "-"
+
+    func run() throws {
+        let set = try loadPolicies(policies)
+        let classifier = Classifier(policies: set)
+        let data: Data
+        if file == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            guard let d = FileManager.default.contents(atPath: file) else {
+                FileHandle.standardError.write(Data("\(file): cannot read file\n".utf8))
+                throw ExitCode(1)
+            }
+            data = d
+        }
+        var bad = 0
+        var out = Data()
+        out.reserveCapacity(1 << 16)
+        let stdout = FileHandle.standardOutput
+        var lineNo = 0
+        var start = data.startIndex
+        let bytes = data
+        func flush(_ force: Bool) {
+            if force || out.count > 1 << 16 { stdout.write(out); out.removeAll(keepingCapacity: true) }
+        }
+        while start < bytes.endIndex {
+            let nl = bytes[start...].firstIndex(of: 0x0A) ?? bytes.endIndex
+            var lineData = bytes[start..<nl]
+            start = nl < bytes.endIndex ? bytes.index(after: nl) : nl
+            lineNo += 1
+            if lineData.last == 0x0D { lineData = lineData.dropLast() }
+            if lineData.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+            let line = String(decoding: lineData, as: UTF8.self)  // invalid UTF-8 -> U+FFFD
+            switch format {
+            case .text:
+                let c = classifier.classify(line)
+                out.append(Data(explain(lineNo, line, c).utf8))
+            case .jsonl:
+                // invalid UTF-8 is replaced by U+FFFD so the rest of the record is still read
+                let jsonData = line.utf8.count == lineData.count && !line.contains("\u{FFFD}") ? Data(lineData) : Data(line.utf8)
+                guard let obj = (try? JSONSerialization.jsonObject(with: jsonData, options: [.fragmentsAllowed])) as? [String: Any] else {
+                    FileHandle.standardError.write(Data("\(lineNo): not a JSON object\n".utf8))
+                    bad += 1
+                    continue
+                }
+                guard let text = obj["text"] as? String else {
+                    FileHandle.standardError.write(Data("\(lineNo): missing string field 'text'\n".utf8))
+                    bad += 1
+                    continue
+                }
+                var platform: Platform? = nil
+                if let p = obj["platform"] as? String {
+                    guard let pp = Platform(rawValue: p) else {
+                        FileHandle.standardError.write(Data("\(lineNo): unknown platform '\(p)'\n".utf8))
+                        bad += 1
+                        continue
+                    }
+                    platform = pp
+                }
+                var kind: MessageKind? = nil
+                if let k = obj["kind"] as? String {
+                    guard let kk = MessageKind(rawValue: k) else {
+                        FileHandle.standardError.write(Data("\(lineNo): unknown kind '\(k)'\n".utf8))
+                        bad += 1
+                        continue
+                    }
+                    kind = kk
+                }
+                var rating: Int? = nil
+                if let r = obj["rating"], !(r is NSNull) {
+                    guard let n = r as? NSNumber, (1...5).contains(n.intValue) else {
+                        FileHandle.standardError.write(Data("\(lineNo): rating must be a number from 1 to 5\n".utf8))
+                        bad += 1
+                        continue
+                    }
+                    rating = n.intValue
+                }
+                let c = classifier.classify(text, platform: platform, kind: kind, rating: rating)
+                let id: Any = obj["id"].flatMap { $0 is NSNull ? nil : $0 } ?? lineNo
+                out.append(Data(jsonLine(id: id, c).utf8))
+                out.append(0x0A)
+            }
+            flush(false)
+        }
+        flush(true)
+        if bad > 0 { throw ExitCode(1) }
+    }
+}
+
+func jsonString(_ s: String) -> String {
+    var o = "\""
+    for u in s.unicodeScalars {
+        switch u {
+        case "\"": o += "\\\""
+        case "\\": o += "\\\\"
+        case "\n": o += "\\n"
+        case "\r": o += "\\r"
+        case "\t": o += "\\t"
+        default:
+            if u.value < 0x20 || (0x7F...0x9F).contains(u.value) || u.value == 0x2028 || u.value == 0x2029 {
+                o += String(format: "\\u%04x", u.value)
+            } else {
+                o.unicodeScalars.append(u)
+            }
+        }
+    }
+    return o + "\""
+}
+
+func jsonLine(id: Any, _ c: Classification) -> String {
+    let idJSON: String
+    if let s = id as? String { idJSON = jsonString(s) }
+    else if let n = id as? NSNumber { idJSON = n.stringValue }
+    else if let i = id as? Int { idJSON = String(i) }
+    else { idJSON = jsonString("\(id)") }
+    var s = "{\"id\": \(idJSON), \"language\": \(jsonString(c.language)), \"sentiment\": \(jsonString(c.sentiment.rawValue)), \"flags\": ["
+    s += c.flags.map { f in
+        var x = "{\"flag\": \(jsonString(f.flag.rawValue)), \"decision\": \(jsonString(f.decision.rawValue)), \"score\": \(f.score), "
+        x += "\"severity\": \(f.severity.map(jsonString) ?? "null"), \"category\": \(f.category.map(jsonString) ?? "null"), \"evidence\": ["
+        x += f.evidence.map { e in
+            "{\"rule\": \(jsonString(e.rule)), \"file\": \(jsonString(e.file)), \"span\": [\(e.span.first ?? 0), \(e.span.last ?? 0)], \"text\": \(jsonString(e.text)), \"modifiers\": [\(e.modifiers.map(jsonString).joined(separator: ", "))], \"contribution\": \(e.contribution)}"
+        }.joined(separator: ", ")
+        return x + "]}"
+    }.joined(separator: ", ")
+    s += "], \"template\": \(c.template.map(jsonString) ?? "null")}"
+    return s
+}
+
+/// Removes control characters so user text cannot drive the terminal.
+func printable(_ s: String) -> String {
+    var o = String()
+    for u in s.unicodeScalars {
+        if u.value < 0x20 || (0x7F...0x9F).contains(u.value) || (0x202A...0x202E).contains(u.value) || (0x2066...0x2069).contains(u.value) {
+            o += "\u{FFFD}"
+        } else {
+            o.unicodeScalars.append(u)
+        }
+    }
+    return o
+}
+
+func explain(_ lineNo: Int, _ text: String, _ c: Classification) -> String {
+    let preview = printable(String(text.prefix(100)))
+    var s = "\(lineNo): \(preview)\(text.count > 100 ? "…" : "")\n"
+    s += "  language \(c.language), sentiment \(c.sentiment.rawValue)\n"
+    if c.flags.isEmpty { s += "  no flags\n" }
+    for f in c.flags {
+        var head = "  \(f.flag.rawValue): \(f.decision.rawValue) (score \(f.score)"
+        if let sv = f.severity { head += ", severity \(sv)" }
+        if let ct = f.category { head += ", \(ct)" }
+        s += head + ")\n"
+        for e in f.evidence.prefix(8) {
+            let mods = e.modifiers.isEmpty ? "" : " [\(e.modifiers.joined(separator: ", "))]"
+            s += "    - \"\(printable(e.text))\" at \(e.span[0])..<\(e.span[1]) by \(e.rule) (\(e.file))\(mods), +\(e.contribution)\n"
+        }
+        if f.evidence.count > 8 { s += "    … \(f.evidence.count - 8) more\n" }
+    }
+    s += "  template: \(c.template ?? "none")\n"
+    return s
+}

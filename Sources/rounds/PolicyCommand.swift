@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import Policy
+
+struct PolicyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "policy",
+        abstract: "Work with the policies in Policies/.",
+        subcommands: [PolicyCheckCommand.self])
+}
+
+struct PolicyCheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Validate every policy file and run the examples in Policies/tests.")
+
+    @Option(name: .long, help: "Policies directory (default: $ROUNDS_POLICIES or the checkout's Policies/).")
+    var policies: String?
+
+    func run() throws {
+        let started = Date()
+        let set = try loadPolicies(policies)
+        let ms = Date().timeIntervalSince(started) * 1000
+        print("policies \(set.directory.path), version \(set.version), \(set.files.count) files, loaded in \(String(format: "%.1f", ms)) ms")
+        var failures = 0
+        for e in set.lint() {
+            print("FAIL \(e.description)")
+            failures += 1
+        }
+        let results = set.runExamples()
+        let failed = results.filter { !$0.passed }
+        for r in failed {
+            let ex = r.example
+            let extra = [ex.severity.map { "severity \($0)" }, ex.category.map { "category \($0)" }, ex.sentiment.map { "sentiment \($0)" }, ex.template.map { "template \($0)" }].compactMap { $0 }.joined(separator: ", ")
+            print("FAIL \(ex.file):\(ex.line): expected \(ex.flag.rawValue) \(ex.expect)\(extra.isEmpty ? "" : " (\(extra))"), got \(r.got)\n     \(printable(String(ex.text.prefix(160))))")
+        }
+        print("\(results.count) examples, \(results.count - failed.count) passed, \(failed.count) failed; \(failures) policy problems")
+        if failures > 0 || !failed.isEmpty { throw ExitCode(1) }
+    }
+}

@@ -1,5 +1,0 @@
-import XCTest
-
-final class PolicyTestsPlaceholder: XCTestCase {
-    func testBuilds() { XCTAssertTrue(true) }
-}
