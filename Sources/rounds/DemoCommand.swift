@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Ingest
+import Policy
 import Store
 
 struct DemoCommand: ParsableCommand {
@@ -17,6 +18,8 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Where to build the demo inbox.", valueName: "PATH"))
     var db: String = "rounds-demo.sqlite"
 
+    @OptionGroup var policy: PolicyOptions
+
     @Flag(help: "Build the inbox and print its stats without opening the console.")
     var noConsole = false
 
@@ -24,13 +27,19 @@ struct DemoCommand: ParsableCommand {
     static let anchor = Date(timeIntervalSince1970: 1_768_046_400) // 2026-01-10T12:00:00Z
 
     func run() throws {
-        try Self.build(at: db)
+        let policies = try policy.load()
+        try Self.build(at: db, policies: policies)
         let inbox = try InboxDatabase(path: db)
-        try StatsCommand.print(inbox)
+        if noConsole {
+            try StatsCommand.print(inbox)
+            return
+        }
+        // The demo makes whoever runs it a lead, so every action can be tried.
+        try ConsoleCommand.open(inbox: inbox, policies: policies, moderator: Moderator.login, role: .lead)
     }
 
     /// Builds a fresh demo inbox at `path`, refusing to replace a file that is not a demo.
-    static func build(at path: String) throws {
+    static func build(at path: String, policies: PolicySet) throws {
         let fm = FileManager.default
         if fm.fileExists(atPath: path) {
             let existing = try InboxDatabase(path: path)
@@ -47,7 +56,7 @@ struct DemoCommand: ParsableCommand {
         let file = dir.appendingPathComponent("demo-inbox.jsonl")
         try Data(demoInboxJSONL.utf8).write(to: file)
         guard let handle = FileHandle(forReadingAtPath: file.path) else { throw UserError("cannot read the demo inbox at \(file.path)") }
-        var ingester = Ingester(inbox: inbox)
+        var ingester = Ingester(inbox: inbox, classify: IngestClassifier.make(policies))
         ingester.timeShift = Date().addingTimeInterval(-60).timeIntervalSince(anchor)
         try ingester.ingest(IngestReader(name: "demo-inbox.jsonl", handle: handle, format: .jsonl))
         try ingester.finish()

@@ -18,6 +18,7 @@ struct IngestCommand: ParsableCommand {
     )
 
     @OptionGroup var store: StoreOptions
+    @OptionGroup var policy: PolicyOptions
 
     @Option(help: "auto, jsonl, csv, meta, x or gbp.")
     var format: String = "auto"
@@ -36,8 +37,9 @@ struct IngestCommand: ParsableCommand {
     }
 
     func run() throws {
+        let policies = try policy.load()
         let inbox = try store.open()
-        var ingester = Ingester(inbox: inbox, batchSize: batch)
+        var ingester = Ingester(inbox: inbox, batchSize: batch, classify: IngestClassifier.make(policies))
         var unreadable = 0
         for file in files {
             let handle: FileHandle

@@ -7,13 +7,17 @@ struct Rounds: ParsableCommand {
         commandName: "rounds",
         abstract: "Keyboard-driven moderation console for a healthcare organisation's social media.",
         subcommands: [
+            ConsoleCommand.self,
             IngestCommand.self,
             StatsCommand.self,
             ClassifyCommand.self,
             PolicyCommand.self,
+            ReclassifyCommand.self,
+            OutboxCommand.self,
             DemoCommand.self,
             BenchCommand.self,
-        ]
+        ],
+        defaultSubcommand: ConsoleCommand.self
     )
 
     /// Exit statuses: 0 success, 1 a failure or rejected input, 2 a usage error.
