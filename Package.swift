@@ -33,7 +33,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "Console", "InboxModel"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "InboxModel"]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "Terminal", "InboxModel"]),
-        .testTarget(name: "CLITests", dependencies: ["rounds"]),
+        .testTarget(name: "CLITests", dependencies: ["rounds", "Store", "Console", "InboxModel"]),
     ],
     swiftLanguageModes: [.v6]
 )

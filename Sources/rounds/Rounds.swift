@@ -14,6 +14,8 @@ struct Rounds: ParsableCommand {
             PolicyCommand.self,
             ReclassifyCommand.self,
             OutboxCommand.self,
+            AuditCommand.self,
+            ExportCommand.self,
             DemoCommand.self,
             BenchCommand.self,
         ],

@@ -1,0 +1,57 @@
+import Foundation
+import GRDB
+
+/// One row of the end-of-day export: an action with the minimum necessary about its message.
+public struct ExportRow: Sendable {
+    public var eventID: Int64
+    public var at: Date
+    public var moderator: String
+    public var role: String
+    public var action: String
+    public var reasonCode: String?
+    public var platform: String?
+    public var externalID: String?
+    public var kind: String?
+    public var flags: String?
+    public var templateID: String?
+    /// The reply's text, for reply actions (what the organisation said publicly or privately).
+    public var replyText: String?
+    /// Seconds from the message's arrival to the first action anyone took on it.
+    public var responseSeconds: Int64?
+    // Only with --include-text:
+    public var messageText: String?
+    public var authorHandle: String?
+    public var authorName: String?
+}
+
+extension InboxDatabase {
+    /// Streams the actions recorded in `[from, to)` in order, without loading them all.
+    public func exportActions(from: Date, to: Date, includeText: Bool, _ body: (ExportRow) throws -> Void) throws {
+        try pool.read { db in
+            let sql = """
+                SELECT a.id, a.at, a.moderator, a.role, a.action, a.reason_code, a.template_id, a.rule_ids,
+                       a.detail, m.platform, m.external_id, m.kind, m.received_at,
+                       (SELECT min(f.at) FROM action f WHERE f.message_id = a.message_id
+                            AND f.action NOT IN ('note', 'claim', 'release', 'open_phi', 'snooze_expired')) AS first_action,
+                       \(includeText ? "m.text, m.author_handle, m.author_name" : "NULL, NULL, NULL")
+                FROM action a LEFT JOIN message m ON m.id = a.message_id
+                WHERE a.at >= ? AND a.at < ? ORDER BY a.id
+                """
+            let cursor = try Row.fetchCursor(db, sql: sql, arguments: [Int64(from.timeIntervalSince1970 * 1000), Int64(to.timeIntervalSince1970 * 1000)])
+            while let r = try cursor.next() {
+                let action: String = r["action"]
+                var response: Int64?
+                if let received: Int64 = r["received_at"], let first: Int64 = r["first_action"] {
+                    response = max(0, (first - received) / 1000)
+                }
+                try body(ExportRow(
+                    eventID: r["id"], at: Date(timeIntervalSince1970: Double(r["at"] as Int64) / 1000),
+                    moderator: r["moderator"], role: r["role"], action: action, reasonCode: r["reason_code"],
+                    platform: r["platform"], externalID: r["external_id"], kind: r["kind"], flags: r["rule_ids"],
+                    templateID: r["template_id"], replyText: action == "reply_queued" ? r["detail"] : nil,
+                    responseSeconds: response, messageText: r[14], authorHandle: r[15], authorName: r[16]
+                ))
+            }
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Store
+
+/// Formats export rows as CSV (RFC 4180, spreadsheet formulas neutralised), JSON or JSON Lines
+/// (every control character escaped). Text from the internet is never written raw.
+struct ExportWriter {
+    let format: ExportCommand.Format
+    let includeText: Bool
+    private(set) var count = 0
+    private let iso: ISO8601DateFormatter = {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        return f
+    }()
+
+    init(format: ExportCommand.Format, includeText: Bool) {
+        self.format = format
+        self.includeText = includeText
+    }
+
+    var columns: [String] {
+        ["event_id", "time", "moderator", "role", "action", "reason_code", "platform", "external_id", "kind",
+         "flags", "template_id", "reply_text", "response_seconds"] + (includeText ? ["message_text", "author_handle", "author_name"] : [])
+    }
+
+    func values(_ r: ExportRow) -> [String?] {
+        ["\(r.eventID)", iso.string(from: r.at), r.moderator, r.role, r.action, r.reasonCode, r.platform, r.externalID,
+         r.kind, r.flags, r.templateID, r.replyText, r.responseSeconds.map(String.init)]
+            + (includeText ? [r.messageText, r.authorHandle, r.authorName] : [])
+    }
+
+    func header() -> String {
+        switch format {
+        case .csv: return columns.map(Self.csvCell).joined(separator: ",") + "\r\n"
+        case .json: return "[\n"
+        case .jsonl: return ""
+        }
+    }
+
+    mutating func row(_ r: ExportRow) -> String {
+        defer { count += 1 }
+        let v = values(r)
+        switch format {
+        case .csv:
+            return v.map { Self.csvCell($0 ?? "") }.joined(separator: ",") + "\r\n"
+        case .json, .jsonl:
+            var fields: [String] = []
+            for (k, value) in zip(columns, v) {
+                let isNumber = (k == "event_id" || k == "response_seconds") && value != nil
+                fields.append("\"\(k)\": " + (value.map { isNumber ? $0 : Self.jsonString($0) } ?? "null"))
+            }
+            let object = "{" + fields.joined(separator: ", ") + "}"
+            if format == .jsonl { return object + "\n" }
+            return (count == 0 ? "  " : ",\n  ") + object
+        }
+    }
+
+    func footer() -> String { format == .json ? (count == 0 ? "]\n" : "\n]\n") : "" }
+
+    /// RFC 4180 quoting; a cell a spreadsheet would run as a formula (leading = + - @ TAB CR)
+    /// gets a leading apostrophe. Control characters other than line breaks are made visible.
+    static func csvCell(_ s: String) -> String {
+        var cell = String(String.UnicodeScalarView(s.unicodeScalars.flatMap { u -> [Unicode.Scalar] in
+            switch u.value {
+            case 0x0A, 0x0D, 0x09: return [u]
+            case 0..<0x20, 0x7F..<0xA0, 0x202A...0x202E, 0x2066...0x2069, 0x200B...0x200F, 0xFEFF:
+                return Array(String(format: "\\u{%X}", u.value).unicodeScalars)
+            default: return [u]
+            }
+        }))
+        if let first = cell.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(Character(first)) {
+            cell = "'" + cell
+        }
+        if cell.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) || cell != cell.trimmingCharacters(in: .whitespaces) {
+            return "\"" + cell.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        return cell
+    }
+
+    /// A JSON string with every control character, DEL, C1, bidi and line separators escaped.
+    static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u.value {
+            case 0x22: out += "\\\""
+            case 0x5C: out += "\\\\"
+            case 0x0A: out += "\\n"
+            case 0x0D: out += "\\r"
+            case 0x09: out += "\\t"
+            case 0..<0x20, 0x7F...0x9F, 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069, 0x200B...0x200F, 0xFEFF:
+                out += String(format: "\\u%04x", u.value)
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out + "\""
+    }
+}
+
+enum ExportDigest {
+    static func sha256(_ bytes: [UInt8]) -> String { InboxDigest.sha256Hex(bytes) }
+}
