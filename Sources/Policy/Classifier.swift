@@ -137,6 +137,8 @@ struct Analysis {
         let tokens = tk.tokens
         var raw: [Hit] = []
         let roles = p.ruleRoles
+        var sentLocal: [Hit] = []
+        var cueLocal = cues
         trie.scan(tokens) { i, j, pid in
             let ri = Int(trie.payloads[Int(pid)].rule)
             let role = roles[ri]
@@ -145,11 +147,13 @@ struct Analysis {
                 let pl = trie.payloads[Int(pid)]
                 let h = Hit(rule: ri, tokStart: i, tokEnd: j, nStart: Int(tokens[i].start), nEnd: Int(tokens[j - 1].end),
                             weight: pl.weight, category: pl.category, severity: pl.severity, term: pl.term)
-                if role == .sentiment { sentHits.append(h) } else { raw.append(h) }
+                if role == .sentiment { sentLocal.append(h) } else { raw.append(h) }
             default:
-                cues[role.index].append(CueSpan(a: i, b: j))
+                cueLocal[role.index].append(CueSpan(a: i, b: j))
             }
         }
+        sentHits = sentLocal
+        cues = cueLocal
         // obfuscation channel for flags that ask for it
         obfuscationChannel(&raw)
         // allow-lists and false positives for offensive
