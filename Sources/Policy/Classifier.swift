@@ -136,20 +136,24 @@ struct Analysis {
         guard let trie = p.tries[trieKey] else { return }
         let tokens = tk.tokens
         var raw: [Hit] = []
+        let roles = p.ruleRoles
+        var sentLocal: [Hit] = []
+        var cueLocal = cues
         trie.scan(tokens) { i, j, pid in
-            let pl = trie.payloads[Int(pid)]
-            let rule = p.rules[Int(pl.rule)]
-            let h = Hit(rule: Int(pl.rule), tokStart: i, tokEnd: j, nStart: Int(tokens[i].start), nEnd: Int(tokens[j - 1].end),
-                        weight: pl.weight, category: pl.category, severity: pl.severity, term: pl.term)
-            switch rule.role {
-            case .evidence, .cue, .allow:
-                raw.append(h)
-            case .sentiment:
-                sentHits.append(h)
+            let ri = Int(trie.payloads[Int(pid)].rule)
+            let role = roles[ri]
+            switch role {
+            case .evidence, .cue, .allow, .sentiment:
+                let pl = trie.payloads[Int(pid)]
+                let h = Hit(rule: ri, tokStart: i, tokEnd: j, nStart: Int(tokens[i].start), nEnd: Int(tokens[j - 1].end),
+                            weight: pl.weight, category: pl.category, severity: pl.severity, term: pl.term)
+                if role == .sentiment { sentLocal.append(h) } else { raw.append(h) }
             default:
-                cues[rule.role.index].append(CueSpan(a: i, b: j))
+                cueLocal[role.index].append(CueSpan(a: i, b: j))
             }
         }
+        sentHits = sentLocal
+        cues = cueLocal
         // obfuscation channel for flags that ask for it
         obfuscationChannel(&raw)
         // allow-lists and false positives for offensive

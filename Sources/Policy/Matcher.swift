@@ -13,8 +13,7 @@ struct TermPayload: Sendable {
 /// A token-level trie over every phrase list of one language: exact tokens, `word*` prefixes
 /// and `*word` suffixes. Scanning visits each start token once and walks as deep as phrases go.
 struct PhraseTrie: Sendable {
-    /// Nodes are built once at load time and only read afterwards.
-    final class Node: @unchecked Sendable {
+    struct Node: Sendable {
         var exact: [String: Int32] = [:]
         /// Prefix / suffix keys of up to 7 bytes, packed into integers (cheaper than building strings).
         var prefixPacked: [UInt64: Int32] = [:]
@@ -27,12 +26,19 @@ struct PhraseTrie: Sendable {
         var prefixFilter: [UInt64] = []
         var suffixFilter: [UInt64] = []
         var payload: [Int32] = []
-        init() {}
     }
 
-    @inline(__always) static func pack<S: Sequence>(_ bytes: S, _ len: Int) -> UInt64 where S.Element == UInt8 {
+    static func pack(_ bytes: [UInt8], _ len: Int) -> UInt64 {
         var v = UInt64(len)
         for b in bytes { v = v << 8 | UInt64(b) }
+        return v
+    }
+
+    /// Packs `len` bytes of `u` starting at byte offset `from`, with the length as a tag.
+    @inline(__always) static func pack(_ u: String.UTF8View, from: Int, len: Int) -> UInt64 {
+        var v = UInt64(len)
+        var i = u.index(u.startIndex, offsetBy: from)
+        for _ in 0..<len { v = v << 8 | UInt64(u[i]); i = u.index(after: i) }
         return v
     }
 
@@ -102,39 +108,35 @@ struct PhraseTrie: Sendable {
 
     @inline(__always)
     private func step(_ node: Int32, _ t: String, _ out: inout [Int32]) {
-        let nd = nodes[Int(node)]
-        if let x = nd.exact[t] { out.append(x) }
-        if !nd.prefixLens.isEmpty {
-            let u = t.utf8
-            let count = u.count
-            if count >= 2 {
-                var it = u.makeIterator()
-                let k = PhraseTrie.key2(it.next()!, it.next()!)
-                if nd.prefixFilter[k >> 6] & (1 << UInt64(k & 63)) != 0 {
-                    for len in nd.prefixLens where len <= count {
-                        if len <= 7 {
-                            if let x = nd.prefixPacked[PhraseTrie.pack(u.prefix(len), len)] { out.append(x) }
-                        } else {
-                            let key = len == count ? t : (String(u.prefix(len)) ?? "")
-                            if let x = nd.prefix[key] { out.append(x) }
-                        }
+        let n = Int(node)
+        if let x = nodes[n].exact[t] { out.append(x) }
+        let hasPrefix = !nodes[n].prefixLens.isEmpty
+        let hasSuffix = !nodes[n].suffixLens.isEmpty
+        guard hasPrefix || hasSuffix else { return }
+        let u = t.utf8
+        let count = u.count
+        if hasPrefix && count >= 2 {
+            let k = PhraseTrie.key2(u[u.startIndex], u[u.index(after: u.startIndex)])
+            if nodes[n].prefixFilter[k >> 6] & (1 << UInt64(k & 63)) != 0 {
+                for len in nodes[n].prefixLens where len <= count {
+                    if len <= 7 {
+                        if let x = nodes[n].prefixPacked[PhraseTrie.pack(u, from: 0, len: len)] { out.append(x) }
+                    } else {
+                        let key = len == count ? t : (String(u.prefix(len)) ?? "")
+                        if let x = nodes[n].prefix[key] { out.append(x) }
                     }
                 }
             }
         }
-        if !nd.suffixLens.isEmpty {
-            let u = t.utf8
-            let count = u.count
-            if count >= 3 {
-                let last = u[u.index(before: u.endIndex)]
-                let prev = u[u.index(u.endIndex, offsetBy: -2)]
-                let k = PhraseTrie.key2(prev, last)
-                if nd.suffixFilter[k >> 6] & (1 << UInt64(k & 63)) != 0 {
-                    for len in nd.suffixLens where len < count {
-                        if len <= 7 {
-                            if let x = nd.suffixPacked[PhraseTrie.pack(u.suffix(len), len)] { out.append(x) }
-                        } else if let key = String(u.suffix(len)), let x = nd.suffix[key] { out.append(x) }
-                    }
+        if hasSuffix && count >= 3 {
+            let last = u[u.index(before: u.endIndex)]
+            let prev = u[u.index(u.endIndex, offsetBy: -2)]
+            let k = PhraseTrie.key2(prev, last)
+            if nodes[n].suffixFilter[k >> 6] & (1 << UInt64(k & 63)) != 0 {
+                for len in nodes[n].suffixLens where len < count {
+                    if len <= 7 {
+                        if let x = nodes[n].suffixPacked[PhraseTrie.pack(u, from: count - len, len: len)] { out.append(x) }
+                    } else if let key = String(u.suffix(len)), let x = nodes[n].suffix[key] { out.append(x) }
                 }
             }
         }
@@ -152,7 +154,7 @@ struct PhraseTrie: Sendable {
             var j = i
             while !frontier.isEmpty {
                 for nd in frontier {
-                    for p in nodes[Int(nd)].payload { emit(i, j + 1, p) }
+                    if !nodes[Int(nd)].payload.isEmpty { for p in nodes[Int(nd)].payload { emit(i, j + 1, p) } }
                 }
                 j += 1
                 if j >= tokens.count || j - i > 8 { break }

@@ -52,8 +52,9 @@ public struct NormalizedText: Sendable {
             oi = Int(o)
             let sc = orig[oi]
             let v = sc.value
-            let isUpper = v < 0x80 ? (v >= 0x41 && v <= 0x5A) : sc.properties.isUppercase
-            let isLower = v < 0x80 ? (v >= 0x61 && v <= 0x7A) : sc.properties.isLowercase
+            let cased = v < 0x2C00 || (0xFF00...0xFF5A).contains(v) || (0x1D400...0x1D7FF).contains(v)
+            let isUpper = v < 0x80 ? (v >= 0x41 && v <= 0x5A) : (cased && sc.properties.isUppercase)
+            let isLower = v < 0x80 ? (v >= 0x61 && v <= 0x7A) : (cased && sc.properties.isLowercase)
             if isUpper && prevLower { breaks.append(Int32(ni)) }
             prevLower = isLower
         }

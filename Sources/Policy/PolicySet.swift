@@ -151,6 +151,7 @@ public struct PolicySet: Sendable {
     public var files: [String]
 
     var rules: [CompiledRule]
+    var ruleRoles: [Role]
     var tries: [String: PhraseTrie]          // "en", "es", "all"
     var obfuscationIndex: [String: [Int32]]  // squeezed single-token terms -> payload ids in tries["all"]
     var wildcardTerms: [Int: [(String, [Int32])]]
@@ -518,7 +519,7 @@ struct PolicyLoader {
         return PolicySet(
             directory: dir, version: versionHash, organization: org, flagPolicies: flagPolicies, removalReasons: com.reasons,
             commentingPolicyURL: com.policy_url, offensiveReasonCodes: com.offensive_categories, replyTemplates: templates,
-            examples: examples, files: files, rules: rules, tries: tries, obfuscationIndex: obf, wildcardTerms: wild,
+            examples: examples, files: files, rules: rules, ruleRoles: rules.map(\.role), tries: tries, obfuscationIndex: obf, wildcardTerms: wild,
             falsePositives: falsePositives, stopwords: stopwords, stopwordMask: {
                 var m: [String: UInt8] = [:]
                 for w in stopwords["en"] ?? [] { m[w, default: 0] |= 1 }

@@ -74,7 +74,7 @@ struct ClassifyCommand: ParsableCommand {
                 out.append(Data(explain(lineNo, line, c).utf8))
             case .jsonl:
                 // invalid UTF-8 is replaced by U+FFFD so the rest of the record is still read
-                let jsonData = line.utf8.count == lineData.count && !line.contains("\u{FFFD}") ? Data(lineData) : Data(line.utf8)
+                let jsonData = line.utf8.count == lineData.count && !line.unicodeScalars.contains(where: { $0.value == 0xFFFD }) ? Data(lineData) : Data(line.utf8)
                 guard let obj = (try? JSONSerialization.jsonObject(with: jsonData, options: [.fragmentsAllowed])) as? [String: Any] else {
                     FileHandle.standardError.write(Data("\(lineNo): not a JSON object\n".utf8))
                     bad += 1
