@@ -208,7 +208,8 @@ public enum Renderer {
         var head = StyledLine("@" + row.authorHandle, .heading)
         if let name = d.authorName, !name.isEmpty { head.append(" (\(name))", .heading) }
         head.append(" · \(row.platform.label) \(row.kind.rawValue) · \(row.visibility == .public ? "PUBLIC" : "PRIVATE")", .normal)
-        head.append(" · \(age(row.receivedAt, now: s.now)) ago · lang \(d.language)", .normal)
+        let a = age(row.receivedAt, now: s.now)
+        head.append(" · \(a == "now" ? "just now" : a + " ago") · lang \(d.language)", .normal)
         head.append(" · \(d.authorEarlierCount) earlier message\(d.authorEarlierCount == 1 ? "" : "s") from this author", .normal)
         if let c = row.claimedBy { head.append(" · claimed by \(c)", .normal) }
         out += wrap(head, width: width)
