@@ -148,7 +148,8 @@ public enum Console {
     // MARK: - Commands
 
     static func run(_ s: inout ConsoleState, _ command: Command) -> [Effect] {
-        if let targets = s.bulkTargets, command != .cancel {
+        let passThrough: Set<Command> = [.cancel, .moveDown, .moveUp, .pageDown, .pageUp, .first, .last, .openDetail, .help, .redraw]
+        if let targets = s.bulkTargets, !passThrough.contains(command) {
             return bulk(&s, command, targets)
         }
         switch command {

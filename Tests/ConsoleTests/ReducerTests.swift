@@ -306,10 +306,21 @@ final class ReducerTests: XCTestCase {
         _ = Console.reduce(into: &s, .taggedInViewResolved([2, 4]))
         XCTAssertEqual(s.bulkTargets, [2, 4])
         XCTAssertTrue(s.flash!.text.contains("2 tagged in view"))
+        _ = press(&s, .char("k"))  // moving keeps the pending ';'
+        XCTAssertEqual(s.bulkTargets, [2, 4])
         XCTAssertEqual(press(&s, .char("x")), [])
         XCTAssertEqual(s.overlay, .confirm(.bulk(.done, ids: [2, 4]), question: "Mark 2 tagged messages done? (y/n)"))
         XCTAssertEqual(press(&s, .char("y")), [.performBulk([.markDone(message: 2), .markDone(message: 4)])])
         XCTAssertNil(s.bulkTargets)
+    }
+
+    func testApplyToTaggedRefusesActionsItCannotApply() {
+        var s = loaded()
+        s.tagged = [1]
+        _ = Console.reduce(into: &s, .taggedInViewResolved([1]))
+        XCTAssertEqual(press(&s, .char("1")), [])
+        XCTAssertNil(s.bulkTargets)
+        XCTAssertEqual(s.flash?.text, "That action cannot be applied to tagged messages (x, c, h, z can)")
     }
 
     func testApplyToTaggedCanBeCancelled() {
