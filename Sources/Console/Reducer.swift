@@ -79,7 +79,7 @@ public enum Console {
             return commandFinished(&s, command, result)
 
         case .bulkFinished(let ok, let refusals, let undoable):
-            s.undoStack += undoable
+            s.undoStack += undoable.map(UndoEntry.action)
             s.bulkTargets = nil
             if refusals.isEmpty {
                 say(&s, "Done for \(ok) tagged message\(ok == 1 ? "" : "s")")
@@ -223,10 +223,18 @@ public enum Console {
             return []
         case .undo:
             guard allowed(&s, .undo) else { return [] }
-            if let p = s.pendingReplies.popLast() {
-                return [.perform(.cancelReply(outbox: p.outboxID))]
+            // The most recent thing first; replies already released can no longer be taken back.
+            while let entry = s.undoStack.popLast() {
+                switch entry {
+                case .reply(let outbox):
+                    guard let i = s.pendingReplies.firstIndex(where: { $0.outboxID == outbox }) else { continue }
+                    s.pendingReplies.remove(at: i)
+                    return [.perform(.cancelReply(outbox: outbox))]
+                case .action(let a):
+                    return [.perform(.undo(action: a))]
+                }
             }
-            if let a = s.undoStack.popLast() { return [.perform(.undo(action: a))] }
+            if let p = s.pendingReplies.popLast() { return [.perform(.cancelReply(outbox: p.outboxID))] }
             say(&s, "Nothing to undo")
             return []
         case .tag:
@@ -537,6 +545,7 @@ public enum Console {
             switch command {
             case .queueReply(let id, _, _, _, _):
                 if let outbox = receipt.outboxID {
+                    s.undoStack.append(.reply(outbox: outbox))
                     s.pendingReplies.append(PendingReply(outboxID: outbox, messageID: id,
                                                          deadline: s.now.addingTimeInterval(TimeInterval(s.undoWindowSeconds))))
                 }
@@ -544,7 +553,7 @@ public enum Console {
             case .releaseReply:
                 return [.loadCounts]  // quiet: the countdown already said it
             default:
-                if let a = receipt.undoableAction { s.undoStack.append(a) }
+                if let a = receipt.undoableAction { s.undoStack.append(.action(a)) }
                 say(&s, receipt.summary)
             }
             return refresh(s)

@@ -125,12 +125,26 @@ final class ReducerTests: XCTestCase {
     func testUndoCancelsAPendingReplyBeforeItLeaves() {
         var s = loaded()
         s.pendingReplies = [PendingReply(outboxID: 7, messageID: 1, deadline: now.addingTimeInterval(5))]
-        s.undoStack = [555]
+        s.undoStack = [.action(555), .reply(outbox: 7)]
         XCTAssertEqual(press(&s, .char("u")), [.perform(.cancelReply(outbox: 7))])
         XCTAssertTrue(s.pendingReplies.isEmpty)
         // The tick after that releases nothing.
         XCTAssertFalse(Console.reduce(into: &s, .clockTicked(now.addingTimeInterval(6))).contains { if case .perform = $0 { true } else { false } })
         XCTAssertEqual(press(&s, .char("u")), [.perform(.undo(action: 555))])
+        XCTAssertEqual(press(&s, .char("u")), [])
+        XCTAssertEqual(s.flash?.text, "Nothing to undo")
+    }
+
+    func testUndoTakesBackTheMostRecentThingFirst() {
+        var s = loaded()
+        let queue = ModeratorCommand.queueReply(message: 1, text: "x", templateID: nil, visibility: .private, override: nil)
+        _ = Console.reduce(into: &s, .commandFinished(queue, .success(CommandReceipt(summary: "", outboxID: 9))))
+        _ = Console.reduce(into: &s, .commandFinished(.hide(message: 2, reasonCode: "spam"), .success(CommandReceipt(summary: "Hidden", undoableAction: 77))))
+        XCTAssertEqual(press(&s, .char("u")), [.perform(.undo(action: 77))], "the hide came last")
+        XCTAssertEqual(press(&s, .char("u")), [.perform(.cancelReply(outbox: 9))])
+        // A reply released after its window is skipped.
+        _ = Console.reduce(into: &s, .commandFinished(queue, .success(CommandReceipt(summary: "", outboxID: 10))))
+        _ = Console.reduce(into: &s, .clockTicked(now.addingTimeInterval(11)))
         XCTAssertEqual(press(&s, .char("u")), [])
         XCTAssertEqual(s.flash?.text, "Nothing to undo")
     }
