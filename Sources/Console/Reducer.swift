@@ -128,12 +128,16 @@ public enum Console {
             }
             if s.overlay != nil { return overlayKey(&s, key) }
             if s.fullDetail {
+                // Scrolling stops at the last page of the detail (computed the way it is drawn).
+                let page = max(1, s.height - 4)
+                let snapshot = s
+                let maxScroll = { max(0, Renderer.detailLines(snapshot, width: snapshot.width).count - (snapshot.height - 3)) }
                 switch key {
                 case .escape, .enter, .char("q"): s.fullDetail = false; s.detailScroll = 0; return []
-                case .char("j"), .down: s.detailScroll += 1; return []
+                case .char("j"), .down: s.detailScroll = min(maxScroll(), s.detailScroll + 1); return []
                 case .char("k"), .up: s.detailScroll = max(0, s.detailScroll - 1); return []
-                case .char(" "), .pageDown: s.detailScroll += max(1, s.height - 4); return []
-                case .pageUp: s.detailScroll = max(0, s.detailScroll - max(1, s.height - 4)); return []
+                case .char(" "), .pageDown: s.detailScroll = min(maxScroll(), s.detailScroll + page); return []
+                case .pageUp: s.detailScroll = max(0, s.detailScroll - page); return []
                 default: break
                 }
             }
@@ -325,11 +329,13 @@ public enum Console {
         }
         switch overlay {
         case .help(let scroll):
+            let maxScroll = max(0, Renderer.helpLines(s.keyMap).count - (Layout(width: s.width, height: s.height).statusRow - 3))
+            let page = max(1, s.height - 4)
             switch key {
-            case .char("j"), .down: s.overlay = .help(scroll: scroll + 1)
+            case .char("j"), .down: s.overlay = .help(scroll: min(maxScroll, scroll + 1))
             case .char("k"), .up: s.overlay = .help(scroll: max(0, scroll - 1))
-            case .char(" "), .pageDown: s.overlay = .help(scroll: scroll + max(1, s.height - 4))
-            case .pageUp: s.overlay = .help(scroll: max(0, scroll - max(1, s.height - 4)))
+            case .char(" "), .pageDown: s.overlay = .help(scroll: min(maxScroll, scroll + page))
+            case .pageUp: s.overlay = .help(scroll: max(0, scroll - page))
             case .char("q"), .char("?"), .enter: s.overlay = nil
             default: break
             }

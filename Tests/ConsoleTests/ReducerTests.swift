@@ -270,6 +270,24 @@ final class ReducerTests: XCTestCase {
         XCTAssertEqual(press(&s, .enter), [.perform(.snooze(message: 1, until: now.addingTimeInterval(4 * 3600)))])
     }
 
+    func testScrollingStopsAtTheEnd() {
+        var s = loaded()
+        _ = press(&s, .enter)
+        XCTAssertTrue(s.fullDetail)
+        for _ in 0..<50 { _ = press(&s, .char("j")) }
+        // The detail of message 1 is 14 lines at 80 columns; 21 rows are available: no scrolling.
+        XCTAssertEqual(s.detailScroll, 0)
+        _ = press(&s, .escape)
+        XCTAssertFalse(s.fullDetail)
+        _ = press(&s, .char("?"))
+        for _ in 0..<500 { _ = press(&s, .char("j")) }
+        guard case .help(let scroll) = s.overlay else { return XCTFail() }
+        XCTAssertEqual(scroll, Renderer.helpLines(s.keyMap).count - 19)
+        _ = press(&s, .char("k"))
+        guard case .help(let after) = s.overlay else { return XCTFail() }
+        XCTAssertEqual(after, scroll - 1, "one key scrolls back at once")
+    }
+
     func testEscapeClosesAnyOverlay() {
         var s = loaded()
         for opener: KeyEvent in [.char("?"), .char("/"), .char(":"), .char("h"), .char("z"), .char("n"), .char("e")] {
