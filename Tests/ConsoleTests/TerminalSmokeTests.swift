@@ -132,6 +132,23 @@ final class TerminalSmokeTests: XCTestCase {
     }
 }
 
+extension TerminalSmokeTests {
+    func testBadTermIsAClearErrorNotACrash() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") else { throw XCTSkip("tmux not installed") }
+        guard ProcessInfo.processInfo.environment["ROUNDS_TTY_SMOKE"] == nil else { throw XCTSkip("inner run") }
+        let binary = ProcessInfo.processInfo.arguments[0]
+        guard binary.hasSuffix(".xctest") else { throw XCTSkip("not run from the xctest binary") }
+        let command = "env ROUNDS_TTY_SMOKE=1 TERM=bogus-term LANG=C.UTF-8 '\(binary)' ConsoleTests.TerminalSmokeTests/testInteractiveRun; sleep 30"
+        tmux(["-u", "new-session", "-d", "-s", "s", "-x", "200", "-y", "24", command])
+        defer {
+            tmux(["kill-server"])
+            try? FileManager.default.removeItem(atPath: "/tmp/tmux-\(getuid())/\(socket)")
+        }
+        let screen = waitFor("cannot use terminal type 'bogus-term' (no terminfo entry): try TERM=xterm-256color")
+        XCTAssertFalse(screen.contains("Fatal error"))
+    }
+}
+
 final class ThemeTests: XCTestCase {
     func testNoColorSelectsMonochrome() {
         XCTAssertEqual(Theme.fromEnvironment(["NO_COLOR": "1"]), .monochrome)
