@@ -517,7 +517,7 @@ public enum Console {
         guard let head = parts.first?.lowercased() else { return [] }
         let arg = parts.count > 1 ? String(parts[1]) : ""
         switch head {
-        case "queue", "q" where !arg.isEmpty:
+        case _ where head == "queue" || (head == "q" && !arg.isEmpty):
             let want = arg.lowercased()
             guard let q = QueueID.allCases.first(where: { $0.rawValue == want || $0.title.lowercased() == want || $0.shortTitle.lowercased() == want }) else {
                 say(&s, "No queue '\(arg)'; queues: \(QueueID.allCases.map(\.title).joined(separator: ", "))", error: true)
