@@ -84,6 +84,11 @@ public enum Renderer {
             col = screen.write(text, row: 0, column: col, maxWidth: s.width - col, style: q == s.queue ? .barActive : .bar)
             if col >= s.width { break }
         }
+        // The organisation, right-aligned, when there is room.
+        let org = Sanitizer.width(s.organisation)
+        if org > 0, col + 2 + org + 1 <= s.width {
+            screen.write(s.organisation, row: 0, column: s.width - org - 1, style: .bar)
+        }
     }
 
     // MARK: - List
