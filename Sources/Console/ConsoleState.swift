@@ -49,6 +49,14 @@ public struct ReplyDraft: Equatable, Sendable {
     public var override: String?
 }
 
+/// One thing `u` can take back.
+public enum UndoEntry: Equatable, Sendable {
+    /// A queued reply: cancelled if still in its undo window, skipped once released.
+    case reply(outbox: Int64)
+    /// A store action, by the id its receipt gave.
+    case action(Int64)
+}
+
 /// A reply in its undo window.
 public struct PendingReply: Equatable, Sendable {
     public var outboxID: Int64
@@ -159,8 +167,8 @@ public struct ConsoleState: Equatable, Sendable {
     public var detailScroll = 0
     public var overlay: Overlay?
     public var pendingReplies: [PendingReply] = []
-    /// Receipts of undoable actions, most recent last.
-    public var undoStack: [Int64] = []
+    /// What `u` can take back, most recent last.
+    public var undoStack: [UndoEntry] = []
     public var tagged: Set<Int64> = []
     /// Tagged messages of the current view that the next action applies to (after `;`).
     public var bulkTargets: [Int64]?

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A key press as the console understands it, decoded from ncurses' `get_wch`.
 public enum KeyEvent: Hashable, Sendable {
     case char(Character)
@@ -185,6 +187,15 @@ public struct KeyMap: Equatable, Sendable {
     }
 
     public mutating func bind(_ key: KeyEvent, to command: Command?) { bindings[key] = command }
+
+    /// Reads a `keys.conf` file over the defaults; a missing file is no error (defaults apply).
+    public static func load(path: String) -> (KeyMap, [KeyConfigError]) {
+        guard FileManager.default.fileExists(atPath: path) else { return (.defaults, []) }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            return (.defaults, [KeyConfigError(line: 0, message: "cannot read \(path) as UTF-8 text")])
+        }
+        return parse(text)
+    }
 
     /// Applies a `keys.conf`: lines `KEY = COMMAND-ID` (or `KEY = none` to unbind); `#` comments.
     /// Valid lines apply even when others are wrong; every wrong line is reported.

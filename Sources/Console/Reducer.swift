@@ -79,7 +79,7 @@ public enum Console {
             return commandFinished(&s, command, result)
 
         case .bulkFinished(let ok, let refusals, let undoable):
-            s.undoStack += undoable
+            s.undoStack += undoable.map(UndoEntry.action)
             s.bulkTargets = nil
             if refusals.isEmpty {
                 say(&s, "Done for \(ok) tagged message\(ok == 1 ? "" : "s")")
@@ -128,12 +128,16 @@ public enum Console {
             }
             if s.overlay != nil { return overlayKey(&s, key) }
             if s.fullDetail {
+                // Scrolling stops at the last page of the detail (computed the way it is drawn).
+                let page = max(1, s.height - 4)
+                let snapshot = s
+                let maxScroll = { max(0, Renderer.detailLines(snapshot, width: snapshot.width).count - (snapshot.height - 3)) }
                 switch key {
                 case .escape, .enter, .char("q"): s.fullDetail = false; s.detailScroll = 0; return []
-                case .char("j"), .down: s.detailScroll += 1; return []
+                case .char("j"), .down: s.detailScroll = min(maxScroll(), s.detailScroll + 1); return []
                 case .char("k"), .up: s.detailScroll = max(0, s.detailScroll - 1); return []
-                case .char(" "), .pageDown: s.detailScroll += max(1, s.height - 4); return []
-                case .pageUp: s.detailScroll = max(0, s.detailScroll - max(1, s.height - 4)); return []
+                case .char(" "), .pageDown: s.detailScroll = min(maxScroll(), s.detailScroll + page); return []
+                case .pageUp: s.detailScroll = max(0, s.detailScroll - page); return []
                 default: break
                 }
             }
@@ -148,7 +152,8 @@ public enum Console {
     // MARK: - Commands
 
     static func run(_ s: inout ConsoleState, _ command: Command) -> [Effect] {
-        if let targets = s.bulkTargets, command != .cancel {
+        let passThrough: Set<Command> = [.cancel, .moveDown, .moveUp, .pageDown, .pageUp, .first, .last, .openDetail, .help, .redraw]
+        if let targets = s.bulkTargets, !passThrough.contains(command) {
             return bulk(&s, command, targets)
         }
         switch command {
@@ -222,10 +227,18 @@ public enum Console {
             return []
         case .undo:
             guard allowed(&s, .undo) else { return [] }
-            if let p = s.pendingReplies.popLast() {
-                return [.perform(.cancelReply(outbox: p.outboxID))]
+            // The most recent thing first; replies already released can no longer be taken back.
+            while let entry = s.undoStack.popLast() {
+                switch entry {
+                case .reply(let outbox):
+                    guard let i = s.pendingReplies.firstIndex(where: { $0.outboxID == outbox }) else { continue }
+                    s.pendingReplies.remove(at: i)
+                    return [.perform(.cancelReply(outbox: outbox))]
+                case .action(let a):
+                    return [.perform(.undo(action: a))]
+                }
             }
-            if let a = s.undoStack.popLast() { return [.perform(.undo(action: a))] }
+            if let p = s.pendingReplies.popLast() { return [.perform(.cancelReply(outbox: p.outboxID))] }
             say(&s, "Nothing to undo")
             return []
         case .tag:
@@ -316,11 +329,13 @@ public enum Console {
         }
         switch overlay {
         case .help(let scroll):
+            let maxScroll = max(0, Renderer.helpLines(s.keyMap).count - (Layout(width: s.width, height: s.height).statusRow - 3))
+            let page = max(1, s.height - 4)
             switch key {
-            case .char("j"), .down: s.overlay = .help(scroll: scroll + 1)
+            case .char("j"), .down: s.overlay = .help(scroll: min(maxScroll, scroll + 1))
             case .char("k"), .up: s.overlay = .help(scroll: max(0, scroll - 1))
-            case .char(" "), .pageDown: s.overlay = .help(scroll: scroll + max(1, s.height - 4))
-            case .pageUp: s.overlay = .help(scroll: max(0, scroll - max(1, s.height - 4)))
+            case .char(" "), .pageDown: s.overlay = .help(scroll: min(maxScroll, scroll + page))
+            case .pageUp: s.overlay = .help(scroll: max(0, scroll - page))
             case .char("q"), .char("?"), .enter: s.overlay = nil
             default: break
             }
@@ -502,7 +517,7 @@ public enum Console {
         guard let head = parts.first?.lowercased() else { return [] }
         let arg = parts.count > 1 ? String(parts[1]) : ""
         switch head {
-        case "queue", "q" where !arg.isEmpty:
+        case _ where head == "queue" || (head == "q" && !arg.isEmpty):
             let want = arg.lowercased()
             guard let q = QueueID.allCases.first(where: { $0.rawValue == want || $0.title.lowercased() == want || $0.shortTitle.lowercased() == want }) else {
                 say(&s, "No queue '\(arg)'; queues: \(QueueID.allCases.map(\.title).joined(separator: ", "))", error: true)
@@ -536,6 +551,7 @@ public enum Console {
             switch command {
             case .queueReply(let id, _, _, _, _):
                 if let outbox = receipt.outboxID {
+                    s.undoStack.append(.reply(outbox: outbox))
                     s.pendingReplies.append(PendingReply(outboxID: outbox, messageID: id,
                                                          deadline: s.now.addingTimeInterval(TimeInterval(s.undoWindowSeconds))))
                 }
@@ -543,7 +559,7 @@ public enum Console {
             case .releaseReply:
                 return [.loadCounts]  // quiet: the countdown already said it
             default:
-                if let a = receipt.undoableAction { s.undoStack.append(a) }
+                if let a = receipt.undoableAction { s.undoStack.append(.action(a)) }
                 say(&s, receipt.summary)
             }
             return refresh(s)

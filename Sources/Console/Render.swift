@@ -17,6 +17,9 @@ struct StyledLine {
 
 /// Renders the state into a `Screen`: pure, deterministic, every row exactly `width` wide.
 public enum Renderer {
+    /// Most characters of a message body the detail pane renders.
+    public static let maxDetailScalars = 20_000
+
     public static func render(_ s: ConsoleState) -> Screen {
         var screen = Screen(width: s.width, height: s.height)
         guard s.width > 0, s.height > 0 else { return screen }
@@ -80,6 +83,11 @@ public enum Renderer {
             if col > 0 && gap > 0 { col += gap }
             col = screen.write(text, row: 0, column: col, maxWidth: s.width - col, style: q == s.queue ? .barActive : .bar)
             if col >= s.width { break }
+        }
+        // The organisation, right-aligned, when there is room.
+        let org = Sanitizer.width(s.organisation)
+        if org > 0, col + 2 + org + 1 <= s.width {
+            screen.write(s.organisation, row: 0, column: s.width - org - 1, style: .bar)
         }
     }
 
@@ -231,7 +239,10 @@ public enum Renderer {
             return e.span[0]..<e.span[1]
         } }
         var offset = 0
-        for para in d.text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // A huge message is shown up to a bound: rendering time must not grow with its size.
+        let shown = d.text.unicodeScalars.count > maxDetailScalars
+            ? String(String.UnicodeScalarView(d.text.unicodeScalars.prefix(maxDetailScalars))) : d.text
+        for para in shown.split(separator: "\n", omittingEmptySubsequences: false) {
             var l = StyledLine()
             for a in Sanitizer.atoms(String(para)) {
                 var a2 = a
@@ -241,6 +252,9 @@ public enum Renderer {
             }
             offset += para.unicodeScalars.count + 1
             out += wrap(l, width: width)
+        }
+        if shown.unicodeScalars.count < d.text.unicodeScalars.count {
+            out.append(StyledLine("… \(d.text.unicodeScalars.count - maxDetailScalars) more characters not shown", .muted))
         }
         out.append(StyledLine())
         for hit in d.classification.flags.sorted(by: { $0.flag < $1.flag }) {
@@ -457,6 +471,11 @@ public enum Renderer {
             l.append("  [\(e.id)]", .muted)
             out.append(l)
         }
+        out += [StyledLine(), StyledLine("In prompts and menus", .heading),
+                StyledLine("  Enter submits · Esc cancels · Backspace · C-u clears · C-w deletes a word", .overlay),
+                StyledLine("  Menus: j/k or arrows, Enter, or the option's number · Confirm: y / n", .overlay),
+                StyledLine("  Reply guard: o overrides with a reason (leads only)", .overlay),
+                StyledLine("  Rebind keys in keys.conf: KEY = command-id (ids in brackets), KEY = none unbinds", .overlay)]
         return out
     }
 

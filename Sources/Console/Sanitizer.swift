@@ -44,17 +44,21 @@ public enum Sanitizer {
     }
 
     /// The cells that show `text`, one per column position (wide cells count once, width 2).
-    public static func atoms(_ text: String) -> [DisplayAtom] {
+    /// `maxColumns` stops early (long texts cost time proportional to what is shown only).
+    public static func atoms(_ text: String, maxColumns: Int = .max) -> [DisplayAtom] {
         var out: [DisplayAtom] = []
-        out.reserveCapacity(text.utf8.count)
+        out.reserveCapacity(min(text.utf8.count, maxColumns == .max ? text.utf8.count : maxColumns + 8))
         var combining = 0
         var index = 0
+        var columns = 0
         for s in text.unicodeScalars {
             defer { index += 1 }
+            if columns > maxColumns { break }
             if let p = placeholder(for: s) {
                 for ch in p.unicodeScalars {
                     out.append(DisplayAtom(text: String(ch), width: 1, source: index, isPlaceholder: true))
                 }
+                columns += p.unicodeScalars.count
                 combining = 0
                 continue
             }
@@ -68,11 +72,13 @@ public enum Sanitizer {
                 } else {
                     out.append(DisplayAtom(text: "\u{25CC}" + String(s), width: 1, source: index, isPlaceholder: false))
                     combining = 1
+                    columns += 1
                 }
                 continue
             }
             out.append(DisplayAtom(text: String(s), width: w, source: index, isPlaceholder: false))
             combining = 0
+            columns += w
         }
         return out
     }

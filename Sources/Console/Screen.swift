@@ -85,7 +85,8 @@ public struct Screen: Equatable, Sendable {
     @discardableResult
     public mutating func write(_ text: String, row: Int, column: Int, maxWidth: Int? = nil,
                                style: Style, highlight: ((Int) -> Style?)? = nil) -> Int {
-        write(atoms: Sanitizer.atoms(text), row: row, column: column, maxWidth: maxWidth, style: style, highlight: highlight)
+        let room = max(0, min(width, column + (maxWidth ?? width)) - column)
+        return write(atoms: Sanitizer.atoms(text, maxColumns: room), row: row, column: column, maxWidth: maxWidth, style: style, highlight: highlight)
     }
 
     @discardableResult

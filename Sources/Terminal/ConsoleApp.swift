@@ -37,8 +37,9 @@ public enum ConsoleApp {
                 for p in driver.state.pendingReplies { _ = store.perform(.releaseReply(outbox: p.outboxID), moderator: moderator) }
                 break
             }
-            if driver.redrawRequested { term.invalidate(); driver.redrawRequested = false }
-            term.present(Renderer.render(driver.state), force: false)
+            let force = driver.redrawRequested  // Ctrl-L: repaint every cell, clear the terminal
+            driver.redrawRequested = false
+            term.present(Renderer.render(driver.state), force: force)
             if driver.quitRequested { break }
             if let key = term.readKey() {
                 if key == .resize {

@@ -125,12 +125,26 @@ final class ReducerTests: XCTestCase {
     func testUndoCancelsAPendingReplyBeforeItLeaves() {
         var s = loaded()
         s.pendingReplies = [PendingReply(outboxID: 7, messageID: 1, deadline: now.addingTimeInterval(5))]
-        s.undoStack = [555]
+        s.undoStack = [.action(555), .reply(outbox: 7)]
         XCTAssertEqual(press(&s, .char("u")), [.perform(.cancelReply(outbox: 7))])
         XCTAssertTrue(s.pendingReplies.isEmpty)
         // The tick after that releases nothing.
         XCTAssertFalse(Console.reduce(into: &s, .clockTicked(now.addingTimeInterval(6))).contains { if case .perform = $0 { true } else { false } })
         XCTAssertEqual(press(&s, .char("u")), [.perform(.undo(action: 555))])
+        XCTAssertEqual(press(&s, .char("u")), [])
+        XCTAssertEqual(s.flash?.text, "Nothing to undo")
+    }
+
+    func testUndoTakesBackTheMostRecentThingFirst() {
+        var s = loaded()
+        let queue = ModeratorCommand.queueReply(message: 1, text: "x", templateID: nil, visibility: .private, override: nil)
+        _ = Console.reduce(into: &s, .commandFinished(queue, .success(CommandReceipt(summary: "", outboxID: 9))))
+        _ = Console.reduce(into: &s, .commandFinished(.hide(message: 2, reasonCode: "spam"), .success(CommandReceipt(summary: "Hidden", undoableAction: 77))))
+        XCTAssertEqual(press(&s, .char("u")), [.perform(.undo(action: 77))], "the hide came last")
+        XCTAssertEqual(press(&s, .char("u")), [.perform(.cancelReply(outbox: 9))])
+        // A reply released after its window is skipped.
+        _ = Console.reduce(into: &s, .commandFinished(queue, .success(CommandReceipt(summary: "", outboxID: 10))))
+        _ = Console.reduce(into: &s, .clockTicked(now.addingTimeInterval(11)))
         XCTAssertEqual(press(&s, .char("u")), [])
         XCTAssertEqual(s.flash?.text, "Nothing to undo")
     }
@@ -256,6 +270,24 @@ final class ReducerTests: XCTestCase {
         XCTAssertEqual(press(&s, .enter), [.perform(.snooze(message: 1, until: now.addingTimeInterval(4 * 3600)))])
     }
 
+    func testScrollingStopsAtTheEnd() {
+        var s = loaded()
+        _ = press(&s, .enter)
+        XCTAssertTrue(s.fullDetail)
+        for _ in 0..<50 { _ = press(&s, .char("j")) }
+        // The detail of message 1 is 14 lines at 80 columns; 21 rows are available: no scrolling.
+        XCTAssertEqual(s.detailScroll, 0)
+        _ = press(&s, .escape)
+        XCTAssertFalse(s.fullDetail)
+        _ = press(&s, .char("?"))
+        for _ in 0..<500 { _ = press(&s, .char("j")) }
+        guard case .help(let scroll) = s.overlay else { return XCTFail() }
+        XCTAssertEqual(scroll, Renderer.helpLines(s.keyMap).count - 19)
+        _ = press(&s, .char("k"))
+        guard case .help(let after) = s.overlay else { return XCTFail() }
+        XCTAssertEqual(after, scroll - 1, "one key scrolls back at once")
+    }
+
     func testEscapeClosesAnyOverlay() {
         var s = loaded()
         for opener: KeyEvent in [.char("?"), .char("/"), .char(":"), .char("h"), .char("z"), .char("n"), .char("e")] {
@@ -306,10 +338,21 @@ final class ReducerTests: XCTestCase {
         _ = Console.reduce(into: &s, .taggedInViewResolved([2, 4]))
         XCTAssertEqual(s.bulkTargets, [2, 4])
         XCTAssertTrue(s.flash!.text.contains("2 tagged in view"))
+        _ = press(&s, .char("k"))  // moving keeps the pending ';'
+        XCTAssertEqual(s.bulkTargets, [2, 4])
         XCTAssertEqual(press(&s, .char("x")), [])
         XCTAssertEqual(s.overlay, .confirm(.bulk(.done, ids: [2, 4]), question: "Mark 2 tagged messages done? (y/n)"))
         XCTAssertEqual(press(&s, .char("y")), [.performBulk([.markDone(message: 2), .markDone(message: 4)])])
         XCTAssertNil(s.bulkTargets)
+    }
+
+    func testApplyToTaggedRefusesActionsItCannotApply() {
+        var s = loaded()
+        s.tagged = [1]
+        _ = Console.reduce(into: &s, .taggedInViewResolved([1]))
+        XCTAssertEqual(press(&s, .char("1")), [])
+        XCTAssertNil(s.bulkTargets)
+        XCTAssertEqual(s.flash?.text, "That action cannot be applied to tagged messages (x, c, h, z can)")
     }
 
     func testApplyToTaggedCanBeCancelled() {

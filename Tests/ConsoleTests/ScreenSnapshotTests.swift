@@ -75,7 +75,9 @@ final class ScreenSnapshotTests: XCTestCase {
     func test120x40() {
         let s = screen(120, 40)
         assertWellFormed(s)
-        XCTAssertEqual(s.line(0), pad(" Urgent 1  PHI 1  Symptoms 1  Offensive 1  Reviews 1  New 2  Mine 0  Snoozed 0  Done 0  All 7 ", 120))
+        // Full titles (94 columns), then the organisation right-aligned with one space after it.
+        XCTAssertEqual(s.line(0), " Urgent 1  PHI 1  Symptoms 1  Offensive 1  Reviews 1  New 2  Mine 0  Snoozed 0  Done 0  All 7 "
+                       + String(repeating: " ", count: 120 - 94 - 13 - 1) + "Mercy General ")
         // Wider author (16) and badge (14) columns: the text starts at column 58.
         XCTAssertEqual(s.line(2), pad("   10m X  mention PUBLIC  @h␛[31macker     OFF            ␛]52;c;ZWNobyBwd25lZA==␇hi ␛[2J<U+202E>evil<U+202C> <U+200B>x", 120))
         XCTAssertEqual(s.line(7), pad("    2d GB review  PUBLIC  @fam             REV            Great staff 👨<U+200D>👩<U+200D>👧 ❤<U+FE0F> 🇺🇸 café", 120))

@@ -37,13 +37,14 @@ final class TerminalSmokeTests: XCTestCase {
         return capture ? String(decoding: out, as: UTF8.self) : ""
     }
 
-    let socket = "rounds-console-smoke-\(ProcessInfo.processInfo.processIdentifier)"
+    /// One private tmux server per test (each test method gets its own instance).
+    let socket = "rounds-console-smoke-" + UUID().uuidString.prefix(8)
 
     func waitFor(_ text: String, timeout: TimeInterval = 20) -> String {
         let deadline = Date().addingTimeInterval(timeout)
         var screen = ""
         while Date() < deadline {
-            screen = tmux(["capture-pane", "-t", "s", "-p"], capture: true)
+            screen = tmux(["capture-pane", "-J", "-t", "s", "-p"], capture: true)
             if screen.contains(text) { return screen }
             Thread.sleep(forTimeInterval: 0.2)
         }
@@ -58,7 +59,10 @@ final class TerminalSmokeTests: XCTestCase {
         guard binary.hasSuffix(".xctest") else { throw XCTSkip("not run from the xctest binary") }
         let command = "env ROUNDS_TTY_SMOKE=1 TERM=tmux-256color LANG=C.UTF-8 '\(binary)' ConsoleTests.TerminalSmokeTests/testInteractiveRun; sleep 30"
         tmux(["-u", "new-session", "-d", "-s", "s", "-x", "100", "-y", "30", command])
-        defer { tmux(["kill-server"]) }
+        defer {
+            tmux(["kill-server"])
+            try? FileManager.default.removeItem(atPath: "/tmp/tmux-\(getuid())/\(socket)")
+        }
 
         var screen = waitFor("Urgent 1")
         XCTAssertTrue(screen.contains("@sad_user"))
@@ -99,5 +103,57 @@ final class TerminalSmokeTests: XCTestCase {
         screen = waitFor("SMOKE-RESULT")
         XCTAssertTrue(screen.contains("6=open"), screen)
         XCTAssertTrue(screen.contains("outbox=ready"), screen)
+    }
+
+    func testSigtermRestoresTheTerminalAndReleasesPendingReplies() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") else { throw XCTSkip("tmux not installed") }
+        guard ProcessInfo.processInfo.environment["ROUNDS_TTY_SMOKE"] == nil else { throw XCTSkip("inner run") }
+        let binary = ProcessInfo.processInfo.arguments[0]
+        guard binary.hasSuffix(".xctest") else { throw XCTSkip("not run from the xctest binary") }
+        let command = "env ROUNDS_TTY_SMOKE=1 TERM=xterm-256color LANG=C.UTF-8 NO_COLOR=1 '\(binary)' ConsoleTests.TerminalSmokeTests/testInteractiveRun; sleep 30"
+        tmux(["-u", "new-session", "-d", "-s", "s", "-x", "80", "-y", "24", command])
+        defer {
+            tmux(["kill-server"])
+            try? FileManager.default.removeItem(atPath: "/tmp/tmux-\(getuid())/\(socket)")
+        }
+        _ = waitFor("Urg 1")
+        tmux(["send-keys", "-t", "s", "1"])
+        _ = waitFor("reply sends in")
+        XCTAssertEqual(tmux(["display-message", "-p", "-t", "s", "#{alternate_on}"], capture: true).trimmingCharacters(in: .whitespacesAndNewlines), "1")
+        // The pane runs `sh -c`, whose child is the console: signal that one process only.
+        let shell = tmux(["display-message", "-p", "-t", "s", "#{pane_pid}"], capture: true).trimmingCharacters(in: .whitespacesAndNewlines)
+        let children = try String(contentsOfFile: "/proc/\(shell)/task/\(shell)/children", encoding: .utf8)
+        guard let child = children.split(separator: " ").first.flatMap({ Int32($0) }) else { return XCTFail("no console process") }
+        XCTAssertEqual(kill(child, SIGTERM), 0)
+        let screen = waitFor("SMOKE-RESULT")
+        XCTAssertTrue(screen.contains("outbox=ready"), screen)
+        XCTAssertEqual(tmux(["display-message", "-p", "-t", "s", "#{alternate_on}"], capture: true).trimmingCharacters(in: .whitespacesAndNewlines), "0",
+                       "the alternate screen was left")
+    }
+}
+
+extension TerminalSmokeTests {
+    func testBadTermIsAClearErrorNotACrash() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") else { throw XCTSkip("tmux not installed") }
+        guard ProcessInfo.processInfo.environment["ROUNDS_TTY_SMOKE"] == nil else { throw XCTSkip("inner run") }
+        let binary = ProcessInfo.processInfo.arguments[0]
+        guard binary.hasSuffix(".xctest") else { throw XCTSkip("not run from the xctest binary") }
+        let command = "env ROUNDS_TTY_SMOKE=1 TERM=bogus-term LANG=C.UTF-8 '\(binary)' ConsoleTests.TerminalSmokeTests/testInteractiveRun; sleep 30"
+        tmux(["-u", "new-session", "-d", "-s", "s", "-x", "200", "-y", "24", command])
+        defer {
+            tmux(["kill-server"])
+            try? FileManager.default.removeItem(atPath: "/tmp/tmux-\(getuid())/\(socket)")
+        }
+        let screen = waitFor("cannot use terminal type 'bogus-term' (no terminfo entry): try TERM=xterm-256color")
+        XCTAssertFalse(screen.contains("Fatal error"))
+    }
+}
+
+final class ThemeTests: XCTestCase {
+    func testNoColorSelectsMonochrome() {
+        XCTAssertEqual(Theme.fromEnvironment(["NO_COLOR": "1"]), .monochrome)
+        XCTAssertEqual(Theme.fromEnvironment(["NO_COLOR": ""]), .colour)  // no-color.org: only a non-empty value counts
+        XCTAssertEqual(Theme.fromEnvironment(["ROUNDS_THEME": "monochrome"]), .monochrome)
+        XCTAssertEqual(Theme.fromEnvironment([:]), .colour)
     }
 }

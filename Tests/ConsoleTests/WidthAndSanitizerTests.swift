@@ -125,3 +125,28 @@ final class SanitizerTests: XCTestCase {
         XCTAssertEqual(ph.last?.source, 1)
     }
 }
+
+final class LargeTextTests: XCTestCase {
+    func testAtomsStopAtTheRequestedColumns() {
+        let big = String(repeating: "病", count: 100_000)
+        let atoms = Sanitizer.atoms(big, maxColumns: 80)
+        XCTAssertLessThanOrEqual(atoms.count, 42)
+        XCTAssertGreaterThanOrEqual(atoms.reduce(0) { $0 + $1.width }, 80)
+    }
+
+    func testHugeMessageDetailIsBounded() {
+        let text = String(repeating: "word ", count: 200_000)  // 1 MB
+        var details = Fixtures.details()
+        details[0].text = text
+        let (d, _) = Fixtures.driver(store: InMemoryConsoleStore(details))
+        let start = Date()
+        let s = Renderer.render(d.state)
+        XCTAssertLessThan(Date().timeIntervalSince(start), 2.0)
+        for r in 0..<s.height { XCTAssertEqual(s.rowWidth(r), 80) }
+        d.send(.keyPressed(.enter))
+        d.send(.keyPressed(.char("G")))  // full-screen detail: G is not a scroll key; scroll far with Space
+        for _ in 0..<30 { d.send(.keyPressed(.char(" "))) }  // 30 pages of 20 rows pass the ~260 lines
+        let end = Renderer.render(d.state)
+        XCTAssertTrue(end.lines.contains { $0.contains("more characters not shown") })
+    }
+}
