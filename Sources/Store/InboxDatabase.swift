@@ -25,6 +25,9 @@ public final class InboxDatabase: Sendable {
             // FULL: a moderator's acknowledged action survives power loss, not only a crash.
             try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
+            // Statement journals (each insert that fires a trigger opens one) stay in memory:
+            // as temp files they were four page writes per ingested message.
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         do {
             let old = umask(0o007)

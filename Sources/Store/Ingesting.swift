@@ -147,9 +147,7 @@ extension InboxDatabase {
         try writeClassification(c, kind: item.message.kind, policyVersion: item.policyVersion, messageID: messageID, in: db)
     }
 
-    static func encodeJSON(_ c: Classification) throws -> String {
-        String(decoding: try JSONEncoder().encode(c), as: UTF8.self)
-    }
+    static func encodeJSON(_ c: Classification) throws -> String { c.json }
 
     static func writeClassification(_ c: Classification, kind: MessageKind, policyVersion: String?, messageID: Int64, in db: Database) throws {
         try db.cachedStatement(sql: """

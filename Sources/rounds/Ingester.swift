@@ -23,7 +23,7 @@ struct Ingester {
     private var pending: [ClassifiedMessage] = []
     private var rejections: [Rejection] = []
 
-    init(inbox: InboxDatabase, batchSize: Int = 2000, classify: ((IncomingMessage) -> (Classification, String)?)? = nil) {
+    init(inbox: InboxDatabase, batchSize: Int = 1000, classify: ((IncomingMessage) -> (Classification, String)?)? = nil) {
         self.batchSize = batchSize
         self.classify = classify
         writer = BatchWriter(inbox: inbox)

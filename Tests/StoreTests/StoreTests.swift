@@ -163,3 +163,22 @@ final class StoreTests: XCTestCase {
         XCTAssertNotEqual(try a.changeToken(), mid)
     }
 }
+
+/// The hand-written classification JSON reads back exactly as written.
+final class ClassificationJSONTests: XCTestCase {
+    func testRoundTripsThroughCodable() throws {
+        let c = Classification(language: "es", sentiment: .mixed, flags: [
+            FlagHit(flag: .emergency, decision: .review, score: 0.4125, severity: "urgent", category: "suicide", evidence: [
+                Evidence(rule: "emergency.\"quoted\"", file: "Policies/lists/es/crisis.txt", span: [3, 17],
+                         text: "me quiero morir\n\t\u{1B}[2J\u{0}\\ 👨‍👩‍👧", modifiers: ["figurative", "experiencer:self"], contribution: 0.3),
+            ]),
+            FlagHit(flag: .reviewFeedback, decision: .act, score: 1, evidence: []),
+        ], template: nil)
+        let decoded = try JSONDecoder().decode(Classification.self, from: Data(c.json.utf8))
+        XCTAssertEqual(decoded, c)
+        XCTAssertFalse(c.json.contains("\u{1B}"), "controls are escaped")
+        var t = c
+        t.template = "emergency_988_es"
+        XCTAssertEqual(try JSONDecoder().decode(Classification.self, from: Data(t.json.utf8)), t)
+    }
+}
