@@ -16,10 +16,14 @@ public final class SQLiteConsoleStore: ConsoleStore, @unchecked Sendable {
     /// How long a queued reply stays `pending` (the undo window).
     public var undoWindow: TimeInterval = 10
     var now: () -> Date = Date.init
+    /// Who reads through this store: opening a PHI-flagged message is audited under them.
+    public var reader: String?
+    private var auditedPHIOpens = Set<Int64>()
 
-    public init(inbox: InboxDatabase, role: String) {
+    public init(inbox: InboxDatabase, role: String, reader: String? = nil) {
         self.inbox = inbox
         self.role = role
+        self.reader = reader
     }
 
     static func ms(_ d: Date) -> Int64 { Int64((d.timeIntervalSince1970 * 1000).rounded()) }
@@ -233,6 +237,18 @@ public final class SQLiteConsoleStore: ConsoleStore, @unchecked Sendable {
     }
 
     public func detail(id: Int64) throws -> MessageDetail? {
+        let detail = try readDetail(id: id)
+        // Who looked at exposed patient information is part of the record (once per session).
+        if let d = detail, let reader, d.row.flags[.phiExposure] != nil, !auditedPHIOpens.contains(id) {
+            auditedPHIOpens.insert(id)
+            try inbox.audit(AuditEvent(at: Self.ms(now()), moderator: reader, role: role, action: "open_phi", messageID: id,
+                                       ruleIDs: d.classification.hit(.phiExposure)?.evidence.map(\.rule).joined(separator: ","),
+                                       stateBefore: d.row.state.rawValue, stateAfter: d.row.state.rawValue))
+        }
+        return detail
+    }
+
+    func readDetail(id: Int64) throws -> MessageDetail? {
         try inbox.pool.read { db in
             guard let r = try Row.fetchOne(db, sql: "SELECT \(Self.rowColumns), text, language, classification, parent_id, post_id FROM message WHERE id = ?", arguments: [id]) else { return nil }
             let row = self.row(r, byPriority: true)

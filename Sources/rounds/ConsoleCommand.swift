@@ -34,14 +34,41 @@ struct ConsoleCommand: ParsableCommand {
     }
 
     static func open(inbox: InboxDatabase, policies: PolicySet, moderator: String, role: Role) throws {
-        let store = SQLiteConsoleStore(inbox: inbox, role: role.rawValue)
+        let store = SQLiteConsoleStore(inbox: inbox, role: role.rawValue, reader: moderator)
         store.undoWindow = TimeInterval(policies.organization.replyUndoSeconds)
         let zone = TimeZone(identifier: policies.organization.timezone) ?? .current
         do {
-            try ConsoleApp.run(store: store, policy: ConsolePolicyAdapter(policies), moderator: moderator, role: role, timeZone: zone)
+            try ConsoleApp.run(store: store, policy: ConsolePolicyAdapter(policies), moderator: moderator, role: role,
+                               timeZone: zone, exporter: { _, _ in exportToday(inbox: inbox, zone: zone, moderator: moderator) })
         } catch {
             throw UserError("cannot open the console: \(error)")
         }
+    }
+}
+
+/// `:export` in the console: today's actions as CSV in the current folder, owner-only, audited.
+func exportToday(inbox: InboxDatabase, zone: TimeZone, moderator: String) -> Result<String, Refusal> {
+    var cal = Calendar(identifier: .gregorian)
+    cal.timeZone = zone
+    let from = cal.startOfDay(for: Date())
+    let to = cal.date(byAdding: .day, value: 1, to: from) ?? from.addingTimeInterval(86_400)
+    let f = DateFormatter()
+    f.dateFormat = "yyyy-MM-dd"
+    f.timeZone = zone
+    let path = FileManager.default.currentDirectoryPath + "/rounds-export-\(f.string(from: from)).csv"
+    do {
+        var sink = try ExportSink(file: path)
+        var writer = ExportWriter(format: .csv, includeText: false)
+        sink.write(writer.header())
+        try inbox.exportActions(from: from, to: to, includeText: false) { sink.write(writer.row($0)) }
+        let digest = try sink.finish() ?? ""
+        try Data("\(digest)  \((path as NSString).lastPathComponent)\n".utf8).write(to: URL(fileURLWithPath: path + ".sha256"))
+        chmod(path + ".sha256", 0o600)
+        try inbox.audit(AuditEvent(at: Int64(Date().timeIntervalSince1970 * 1000), moderator: moderator, role: "lead",
+                                   action: "export", detail: "\(writer.count) actions csv -> \(path)"))
+        return .success(path)
+    } catch {
+        return .failure(Refusal("Export failed: \(error)"))
     }
 }
 

@@ -165,6 +165,19 @@ final class ConsoleQueriesTests: XCTestCase {
         XCTAssertThrowsError(try inbox.pool.write { try $0.execute(sql: "DELETE FROM action WHERE id = 2") })
     }
 
+    func testOpeningAPHIMessageIsAuditedOncePerSession() throws {
+        try seed(2) { $0 == 1 ? Classification(language: "en", sentiment: .neutral, flags: [
+            FlagHit(flag: .phiExposure, decision: .act, score: 0.9, evidence: [Evidence(rule: "phi.mrn", file: "f", span: [0, 3], text: "MRN", contribution: 0.9)]),
+        ], template: nil) : nil }
+        let store = SQLiteConsoleStore(inbox: inbox, role: "moderator", reader: "bo")
+        let rows = try store.page(queue: .all, query: .all, moderator: "bo", anchor: .start, limit: 2)
+        for r in rows + rows { _ = try store.detail(id: r.id) }
+        let events = try inbox.auditEvents()
+        XCTAssertEqual(events.map(\.action), ["open_phi"])
+        XCTAssertEqual(events.first?.moderator, "bo")
+        XCTAssertEqual(events.first?.ruleIDs, "phi.mrn")
+    }
+
     func testSHA256MatchesNISTVectors() {
         XCTAssertEqual(SHA256.hex(Array("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         XCTAssertEqual(SHA256.hex([UInt8]()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
