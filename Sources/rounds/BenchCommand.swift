@@ -5,6 +5,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks and the seeded generator of synthetic inboxes.",
-        subcommands: [GenerateCommand.self, BenchIngestCommand.self, BenchClassifyCommand.self]
+        subcommands: [GenerateCommand.self, BenchIngestCommand.self, BenchClassifyCommand.self, BenchShiftCommand.self]
     )
 }
