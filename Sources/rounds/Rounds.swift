@@ -16,6 +16,7 @@ struct Rounds: ParsableCommand {
             OutboxCommand.self,
             AuditCommand.self,
             ExportCommand.self,
+            ReportCommand.self,
             DemoCommand.self,
             BenchCommand.self,
         ],

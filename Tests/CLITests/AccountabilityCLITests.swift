@@ -109,4 +109,26 @@ final class AccountabilityCLITests: XCTestCase {
         XCTAssertTrue(audit.stdout.contains("export_with_text"), audit.stdout)
         XCTAssertEqual(try CLI.run(["audit", "verify", "--db", db]).status, 0)
     }
+
+    func testReportTextAndSelfContainedHTML() throws {
+        let tmp = try TempDir()
+        let db = try seededInbox(tmp)
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let dir = root.appendingPathComponent("Policies").path
+        let text = try CLI.run(["report", "--db", db, "--policies", dir])
+        XCTAssertEqual(text.status, 0, text.stderr)
+        XCTAssertTrue(text.stdout.contains("Messages received: 2"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("hide"), "actions by moderator are listed: \(text.stdout)")
+        let html = tmp.path("report.html")
+        let out = try CLI.run(["report", "--db", db, "--policies", dir, "--format", "html", "-o", html])
+        XCTAssertEqual(out.status, 0, out.stderr)
+        let page = try String(contentsOfFile: html, encoding: .utf8)
+        XCTAssertTrue(page.hasPrefix("<!doctype html>"))
+        XCTAssertTrue(page.contains("<svg"))
+        XCTAssertFalse(page.contains("<script"), "self-contained and inert")
+        XCTAssertFalse(page.contains("\u{1B}"))
+        var st = stat()
+        XCTAssertEqual(stat(html, &st), 0)
+        XCTAssertEqual(st.st_mode & 0o777, 0o600)
+    }
 }
