@@ -46,6 +46,13 @@ extension Double {
 extension String {
     /// Appends `s` as a JSON string literal, escaping quotes, backslashes and controls.
     mutating func appendJSONString(_ s: String) {
+        // Most strings (rule ids, file names, words) need no escape: append them whole.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F || $0 == 0xE2 }) {
+            append("\"")
+            append(s)
+            append("\"")
+            return
+        }
         append("\"")
         for u in s.unicodeScalars {
             switch u.value {

@@ -7,6 +7,8 @@ public struct ClassifiedMessage: Sendable {
     public var message: IncomingMessage
     public var classification: Classification?
     public var policyVersion: String?
+    /// The classification as JSON, when encoded ahead of the write transaction.
+    public var classificationJSON: String?
 
     public init(_ message: IncomingMessage, classification: Classification? = nil, policyVersion: String? = nil) {
         self.message = message
@@ -95,7 +97,7 @@ extension InboxDatabase {
             m.event == .edited ? now : nil, markRemoved, markHidden, m.hadInvalidUTF8,
             m.rawPayload, m.sourceFile, now,
             (c?.lane(kind: m.kind) ?? (m.kind == .review ? .reviews : .new)).rawValue, c?.priority ?? 3,
-            c?.sentiment.rawValue, try c.map(encodeJSON), item.policyVersion,
+            c?.sentiment.rawValue, item.classificationJSON ?? c?.json, item.policyVersion,
         ])
         if db.changesCount == 1 {
             if let c { try insertFlags(c, messageID: db.lastInsertedRowID, in: db) }

@@ -18,7 +18,7 @@ struct PolicyOptions: ParsableArguments {
 
 /// Ingest's classify step: the classifier and the policy version it stamps on each message.
 enum IngestClassifier {
-    static func make(_ set: PolicySet) -> (IncomingMessage) -> (Classification, String)? {
+    static func make(_ set: PolicySet) -> Ingester.Classify {
         let classifier = Classifier(policies: set)
         let version = set.version
         return { m in (classifier.classify(m.text, platform: m.platform, kind: m.kind, rating: m.rating), version) }
