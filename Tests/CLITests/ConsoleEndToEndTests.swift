@@ -49,7 +49,7 @@ final class ConsoleEndToEndTests: XCTestCase {
         // 1. The queue bar with live counts, in the issue's order; the list starts in Urgent.
         // Building the demo inbox takes about a second; allow for a busy CI machine.
         var screen = try waitFor("the queue bar and the Urgent list", timeout: 30) { s in
-            s.count == 40 && s[0].hasPrefix(" Urgent ") && s[0].contains(" All ") && self.status(s).contains("Urgent 1/")
+            s.count == 40 && self.row(s, 0).hasPrefix(" Urgent ") && self.row(s, 0).contains(" All ") && self.status(s).contains("Urgent 1/")
         }
         let bar = screen[0]
         let titles = ["Urgent", "PHI", "Symptoms", "Offensive", "Reviews", "New", "Mine", "Snoozed", "Done", "All"]
@@ -69,9 +69,9 @@ final class ConsoleEndToEndTests: XCTestCase {
         // Move with j and k: the marker and the position in the status line follow.
         try keys("j")
         try keys("j")
-        screen = try waitFor("j j moves to row 3") { s in self.status(s).contains("Urgent 3/") && s[3].hasPrefix(" >") }
+        screen = try waitFor("j j moves to row 3") { s in self.status(s).contains("Urgent 3/") && self.row(s, 3).hasPrefix(" >") }
         try keys("k")
-        screen = try waitFor("k moves back to row 2") { s in self.status(s).contains("Urgent 2/") && s[2].hasPrefix(" >") }
+        screen = try waitFor("k moves back to row 2") { s in self.status(s).contains("Urgent 2/") && self.row(s, 2).hasPrefix(" >") }
         XCTAssertFalse(screen[1].hasPrefix(" >"), dump(screen))
         XCTAssertFalse(screen[3].hasPrefix(" >"), dump(screen))
 
@@ -85,7 +85,7 @@ final class ConsoleEndToEndTests: XCTestCase {
         }
         try keys("Escape")
         screen = try waitFor("the help closes on Esc") { s in
-            !s.contains { $0.contains("Keys (j/k scroll") } && s[39].contains("? help") && s[2].hasPrefix(" >")
+            !s.contains { $0.contains("Keys (j/k scroll") } && self.row(s, 39).contains("? help") && self.row(s, 2).hasPrefix(" >")
         }
 
         // 2. A canned reply with `1`: queued at once, counted down in the status line.
@@ -114,12 +114,12 @@ final class ConsoleEndToEndTests: XCTestCase {
 
         // 3. The Offensive queue (Tab three times from Urgent), hide with the pre-selected reason, undo.
         try keys("Tab", "Tab", "Tab")
-        screen = try waitFor("the Offensive queue") { s in self.status(s).contains("Offensive 1/") && s[1].hasPrefix(" >") }
+        screen = try waitFor("the Offensive queue") { s in self.status(s).contains("Offensive 1/") && self.row(s, 1).hasPrefix(" >") }
         let offensiveCount = try XCTUnwrap(count("Offensive", screen[0]))
         let offRow = try XCTUnwrap((1...14).first { screen[$0].contains(" OFF ") }, "no OFF badge in the list:\n\(dump(screen))")
         for _ in 1..<offRow { try keys("j") }
         screen = try waitFor("an offensive comment selected, its detail loaded") { s in
-            s[offRow].hasPrefix(" >") && self.status(s).contains("Offensive \(offRow)/") && s.contains { $0.hasPrefix("Offensive · ") }
+            self.row(s, offRow).hasPrefix(" >") && self.status(s).contains("Offensive \(offRow)/") && s.contains { $0.hasPrefix("Offensive · ") }
         }
         let hiddenID = try XCTUnwrap(selectedID(screen), dump(screen))
         try keys("h")
@@ -131,12 +131,12 @@ final class ConsoleEndToEndTests: XCTestCase {
             return self.firstMatch(#"^ \d ([^(]+)\(([a-z_]+)\)"#, in: String(line[r.upperBound...]), group: 2)
         }.first, "no highlighted reason:\n\(colours)")
         try keys("Enter")
-        screen = try waitFor("the hide confirmation") { s in s[39].hasPrefix(" Hidden (") }
+        screen = try waitFor("the hide confirmation") { s in self.row(s, 39).hasPrefix(" Hidden (") }
         XCTAssertEqual(screen[39], " Hidden (\(highlighted))", "the pre-selected reason is the one applied")
         XCTAssertEqual(count("Offensive", screen[0]), offensiveCount - 1, screen[0])
         XCTAssertNotEqual(selectedID(screen), hiddenID, "the hidden comment left the queue:\n\(dump(screen))")
         try keys("u")
-        screen = try waitFor("the undo") { s in s[39] == " Undone: hide" }
+        screen = try waitFor("the undo") { s in self.row(s, 39) == " Undone: hide" }
         XCTAssertEqual(count("Offensive", screen[0]), offensiveCount, screen[0])
         XCTAssertTrue(screen.contains { $0.contains(" OFF ") }, dump(screen))
 
@@ -146,11 +146,11 @@ final class ConsoleEndToEndTests: XCTestCase {
         try keys("Enter")
         screen = try waitFor("the All queue") { s in self.status(s).contains("All 1/\(allCount)") }
         try keys("/")
-        screen = try waitFor("the search prompt") { s in s[39] == "/" }
+        screen = try waitFor("the search prompt") { s in self.row(s, 39) == "/" }
         try literal("flu")
         try keys("Enter")
         screen = try waitFor("the search results") { s in
-            self.status(s).contains("filter: flu") && s[39] == " Filter: flu" && s[1].hasPrefix(" >")
+            self.status(s).contains("filter: flu") && self.row(s, 39) == " Filter: flu" && self.row(s, 1).hasPrefix(" >")
         }
         let resultRows = listRows(screen)
         XCTAssertGreaterThanOrEqual(resultRows.filter { $0.lowercased().contains("flu") }.count, 3, dump(screen))
@@ -290,6 +290,9 @@ final class ConsoleEndToEndTests: XCTestCase {
     }
 
     // MARK: - Reading the screen
+
+    /// Row `i` of a captured screen, or "" if the screen is shorter (no crash mid-test).
+    private func row(_ s: [String], _ i: Int) -> String { s.indices.contains(i) ? s[i] : "" }
 
     /// The status line: second to last row.
     private func status(_ s: [String]) -> String { s.count >= 2 ? s[s.count - 2] : "" }
