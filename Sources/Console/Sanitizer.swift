@@ -54,6 +54,10 @@ public enum Sanitizer {
         for s in text.unicodeScalars {
             defer { index += 1 }
             if columns > maxColumns { break }
+            // VS15/VS16 right after a visible character only choose text or emoji style;
+            // dropping them keeps its width what wcwidth says (terminals disagree on VS16).
+            if s.value == 0xFE0E || s.value == 0xFE0F, let last = out.last, !last.isPlaceholder,
+               let base = last.text.unicodeScalars.first, base.value > 0x7F, base.properties.isEmoji { continue }
             if let p = placeholder(for: s) {
                 for ch in p.unicodeScalars {
                     out.append(DisplayAtom(text: String(ch), width: 1, source: index, isPlaceholder: true))

@@ -150,3 +150,14 @@ final class LargeTextTests: XCTestCase {
         XCTAssertTrue(end.lines.contains { $0.contains("more characters not shown") })
     }
 }
+
+final class VariationSelectorTests: XCTestCase {
+    func testEmojiPresentationHintsAreDroppedElsewhereShown() {
+        let heart = Sanitizer.atoms("❤\u{FE0F}!")
+        XCTAssertEqual(heart.map(\.text), ["❤", "!"], "VS16 after an emoji only picks its style")
+        XCTAssertFalse(heart.contains { $0.isPlaceholder })
+        let letter = Sanitizer.atoms("a\u{FE0F}")
+        XCTAssertTrue(letter.contains { $0.isPlaceholder }, "after a letter it is suspicious: shown")
+        XCTAssertTrue(Sanitizer.atoms("\u{FE0F}x").first?.isPlaceholder == true, "with nothing before it: shown")
+    }
+}
