@@ -596,8 +596,13 @@ struct Analysis {
             if flag == .reviewFeedback {
                 // an evaluation counts when it is said about the service: in a sentence with a service word
                 let evSentences = Set(hits.filter { p.rules[$0.rule].role == .evidence }.map { tk.tokens[min($0.tokStart, tk.tokens.count - 1)].sentence })
-                hasCue = hits.contains { p.rules[$0.rule].role == .cue && evSentences.contains(tk.tokens[min($0.tokStart, tk.tokens.count - 1)].sentence) }
-                if !hasCue && abs(sc.compound) >= 0.45 && evSentences.count >= 2 { hasCue = true }
+                hasCue = hits.contains { h in
+                    guard p.rules[h.rule].role == .cue else { return false }
+                    let s = tk.tokens[min(h.tokStart, tk.tokens.count - 1)].sentence
+                    return evSentences.contains(s) || evSentences.contains(s + 1) || evSentences.contains(s - 1)
+                }
+                let evidenceCount = Set(hits.filter { p.rules[$0.rule].role == .evidence }.map { $0.term.lowercased() }).count
+                if !hasCue && abs(sc.compound) >= 0.45 && evidenceCount >= 2 { hasCue = true }
             }
             var score = 1.0
             for h in hits { score *= (1 - h.eff) }
@@ -648,7 +653,9 @@ struct Analysis {
             if !flagHits[FlagName.offensive.rank].contains(where: { $0.category == "hate" }) { cap(.offensive) }
         }
         if let sq = results[.symptomQuestion], let rv = results[.reviewFeedback], sq.decision >= .flag, rv.decision >= .flag {
-            if kind == .review || rating != nil || rv.score > sq.score + 0.1 { cap(.symptomQuestion) } else { cap(.reviewFeedback) }
+            // A story about a visit is a review; it is a symptom question only when it asks something.
+            let asks = !tk.questionSentences.isEmpty || (flagHits[FlagName.symptomQuestion.rank]).contains { p.rules[$0.rule].role == .cue && $0.weight >= 0.2 }
+            if kind == .review || rating != nil || !asks || rv.score >= sq.score { cap(.symptomQuestion) } else { cap(.reviewFeedback) }
         }
         if let rv = results[.reviewFeedback], rv.decision >= .flag, let sp = results[.spam] { _ = sp; cap(.spam) }
         if kind == .review || results[.reviewFeedback].map({ $0.decision >= .flag }) == true {
