@@ -47,8 +47,8 @@ struct PhraseTrie: Sendable {
 
     /// Inserts a phrase. `pieces` are whitespace-separated parts of the term; a part may end in
     /// `*` (prefix) or start with `*` (suffix). Returns false if the term has no tokens.
-    @discardableResult
-    mutating func insert(term: String, payload: TermPayload) -> Bool {
+    /// The token edges of a term: whitespace-separated parts, `word*` a prefix, `*word` a suffix.
+    static func edges(for term: String) -> [(String, Int)] {
         var edges: [(String, Int)] = []  // 0 exact, 1 prefix, 2 suffix
         for piece in term.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
             var p = String(piece)
@@ -64,6 +64,16 @@ struct PhraseTrie: Sendable {
                 edges.append((t, kk))
             }
         }
+        return edges
+    }
+
+    @discardableResult
+    mutating func insert(term: String, payload: TermPayload) -> Bool {
+        insert(edges: PhraseTrie.edges(for: term), payload: payload)
+    }
+
+    @discardableResult
+    mutating func insert(edges: [(String, Int)], payload: TermPayload) -> Bool {
         guard !edges.isEmpty else { return false }
         var node = 0
         for (t, kind) in edges {
