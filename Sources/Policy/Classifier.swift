@@ -634,10 +634,15 @@ struct Analysis {
             } else {
                 category = ranked.first?.category
             }
-            let ev = hits.sorted { $0.nStart < $1.nStart }.prefix(50).map { h -> Evidence in
+            var ev = hits.sorted { $0.nStart < $1.nStart }.prefix(50).map { h -> Evidence in
                 let (s, e) = norm.originalSpan(h.nStart, h.nEnd)
                 let r = p.rules[h.rule]
                 return Evidence(rule: r.id, file: r.file, span: [s, e], text: norm.originalText(s, e), modifiers: h.mods, contribution: (h.eff * 1000).rounded() / 1000)
+            }
+            if forced {
+                // reviews and rated posts carry review_feedback by their kind: say so in the evidence
+                let why = kind == .review ? "kind:review" : "rating:\(rating ?? 0)"
+                ev.insert(Evidence(rule: "review_feedback.kind", file: fp.file, span: [0, 0], text: "", modifiers: [why], contribution: fp.flagAt), at: 0)
             }
             results[flag] = FlagHit(flag: flag, decision: dec, score: (score * 1000).rounded() / 1000, severity: severity, category: category, evidence: Array(ev))
         }

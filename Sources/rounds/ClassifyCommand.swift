@@ -44,7 +44,7 @@ struct ClassifyCommand: ParsableCommand {
         if file == "-" {
             data = FileHandle.standardInput.readDataToEndOfFile()
         } else {
-            guard let d = FileManager.default.contents(atPath: file) else {
+            guard let fh = FileHandle(forReadingAtPath: file), let d = try? fh.readToEnd() ?? Data() else {
                 FileHandle.standardError.write(Data("\(file): cannot read file\n".utf8))
                 throw ExitCode(1)
             }
@@ -155,7 +155,7 @@ func jsonLine(id: Any, _ c: Classification) -> String {
         var x = "{\"flag\": \(jsonString(f.flag.rawValue)), \"decision\": \(jsonString(f.decision.rawValue)), \"score\": \(f.score), "
         x += "\"severity\": \(f.severity.map(jsonString) ?? "null"), \"category\": \(f.category.map(jsonString) ?? "null"), \"evidence\": ["
         x += f.evidence.map { e in
-            "{\"rule\": \(jsonString(e.rule)), \"file\": \(jsonString(e.file)), \"span\": [\(e.span.first ?? 0), \(e.span.last ?? 0)], \"text\": \(jsonString(e.text)), \"modifiers\": [\(e.modifiers.map(jsonString).joined(separator: ", "))], \"contribution\": \(e.contribution)}"
+            "{\"rule\": \(jsonString(e.rule)), \"file\": \(jsonString(e.file)), \"span\": [\(e.span.first ?? 0), \(e.span.last ?? 0)], \"text\": \(jsonString(e.text)), \"modifiers\": [\(e.modifiers.map(jsonString).joined(separator: ", "))]}"
         }.joined(separator: ", ")
         return x + "]}"
     }.joined(separator: ", ")
