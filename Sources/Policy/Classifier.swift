@@ -287,9 +287,9 @@ struct Analysis {
         let toks = tk.tokens
         var k = 0
         while k < toks.count {
-            guard toks[k].text.unicodeScalars.count == 1, !toks[k].isEmoji else { k += 1; continue }
+            guard toks[k].end - toks[k].start == 1, !toks[k].isEmoji else { k += 1; continue }
             var j = k + 1
-            while j < toks.count && toks[j].text.unicodeScalars.count == 1 && !toks[j].isEmoji && toks[j].start - toks[j - 1].end <= 3 {
+            while j < toks.count && toks[j].end - toks[j].start == 1 && !toks[j].isEmoji && toks[j].start - toks[j - 1].end <= 3 {
                 var onlySep = true
                 for q in Int(toks[j - 1].end)..<Int(toks[j].start) where ![0x20, 0x2E, 0x2D, 0x5F, 0x2A, 0x2C].contains(s[q]) { onlySep = false }
                 if !onlySep { break }
