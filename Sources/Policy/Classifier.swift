@@ -55,7 +55,27 @@ public struct Classifier: Sendable {
         self.policies = policies
     }
 
+    /// Texts longer than this (in Unicode scalars) are classified on their first part only and marked
+    /// for review as spam: no platform accepts posts of that size, and memory stays bounded.
+    public static let maxScalars = 2_000_000
+
     public func classify(_ text: String, platform: Platform? = nil, kind: MessageKind? = nil, rating: Int? = nil) -> Classification {
+        if text.utf8.count > Classifier.maxScalars, text.unicodeScalars.count > Classifier.maxScalars {
+            var head = String()
+            head.unicodeScalars.append(contentsOf: text.unicodeScalars.prefix(Classifier.maxScalars))
+            var a = Analysis(policies: policies, text: head)
+            var c = a.run(kind: kind, rating: rating)
+            let ev = Evidence(rule: "spam.oversize", file: policies.flagPolicies[.spam]?.file ?? "Policies/flags/spam.yml",
+                              span: [Classifier.maxScalars, text.unicodeScalars.count], text: "",
+                              modifiers: ["oversize", "classified:first \(Classifier.maxScalars) scalars"], contribution: 0)
+            if let i = c.flags.firstIndex(where: { $0.flag == .spam }) {
+                c.flags[i].evidence.append(ev)
+            } else {
+                c.flags.append(FlagHit(flag: .spam, decision: .review, score: policies.flagPolicies[.spam]?.reviewAt ?? 0.3, category: "oversize", evidence: [ev]))
+                c.flags.sort { $0.flag < $1.flag }
+            }
+            return c
+        }
         var a = Analysis(policies: policies, text: text)
         return a.run(kind: kind, rating: rating)
     }

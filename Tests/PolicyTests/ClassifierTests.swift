@@ -137,6 +137,15 @@ final class ClassifierTests: XCTestCase {
         XCTAssertTrue(p.templates(for: s, kind: .comment).first?.text.contains("988") ?? false)
     }
 
+    func testOversizeTextIsClassifiedOnItsStartAndMarked() {
+        let text = "I want to end my life. " + String(repeating: "x ", count: Classifier.maxScalars)
+        let r = c.classify(text)
+        XCTAssertTrue(r.raised(.emergency))
+        XCTAssertEqual(r.hit(.spam)?.decision, .review)
+        XCTAssertEqual(r.hit(.spam)?.evidence.last?.rule, "spam.oversize")
+        XCTAssertNil(c.classify("short text").hit(.spam))
+    }
+
     func testHostileInputDoesNotCrash() {
         _ = c.classify("")
         _ = c.classify("\u{0}\u{0}\u{0}fuck\u{0}")
