@@ -651,7 +651,8 @@ struct Analysis {
             var severity: String? = nil
             let ranked = hits.filter { box.p.rules[$0.rule].role == .evidence }.sorted { $0.eff > $1.eff }
             if flag == .emergency {
-                category = ranked.first?.category
+                // distress language supports a crisis reading; the category names the crisis itself
+                category = ranked.first(where: { $0.category != "distress" })?.category ?? "suicide"
                 let live = ranked.filter { !$0.mods.contains("negated") && !$0.mods.contains("figurative") }
                 severity = live.contains { $0.severity == "imminent" } ? "imminent" : "urgent"
                 if live.contains(where: { $0.mods.contains("temporality:now") }) && category == "medical" { severity = "imminent" }
