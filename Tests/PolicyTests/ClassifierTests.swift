@@ -116,6 +116,8 @@ final class ClassifierTests: XCTestCase {
         XCTAssertEqual(r.sentiment, .negative)
         XCTAssertEqual(r.template, "review.apology.en")
         XCTAssertTrue(c.classify("fine", rating: 5).raised(.reviewFeedback))
+        XCTAssertEqual(r.hit(.reviewFeedback)?.evidence.first?.modifiers, ["kind:review"])
+        XCTAssertEqual(c.classify("Horrible, rude staff", rating: 5).sentiment, .mixed)
     }
 
     func testLanguageDetection() {
