@@ -192,6 +192,8 @@ struct Analysis {
             guard let flag = rule.flag else { continue }
             if flag == .offensive {
                 if h.tokEnd - h.tokStart == 1 && box.p.falsePositives.contains(tk.tokens[h.tokStart].text) && !h.mods.contains("obfuscated") { continue }
+                // a word cut off by truncation ("nig…" for "night") is not the word
+                if h.nEnd < norm.scalars.count && (norm.scalars[h.nEnd] == 0x2026 || (h.nEnd + 2 < norm.scalars.count && norm.scalars[h.nEnd] == 0x2E && norm.scalars[h.nEnd + 1] == 0x2E && norm.scalars[h.nEnd + 2] == 0x2E)) { continue }
                 if allowSpans.contains(where: { $0.2 == flag && $0.0 <= h.nStart && h.nEnd <= $0.1 }) { continue }
             }
             flagHits[flag.rank].append(h)
@@ -686,6 +688,11 @@ struct Analysis {
             if kind != .review && rating == nil { cap(.reviewFeedback) }
             // never hide a crisis post for swearing; hate speech stays raised
             if !flagHits[FlagName.offensive.rank].contains(where: { $0.category == "hate" }) { cap(.offensive) }
+        } else if results[.emergency] != nil,
+                  let em = results[.emergency], em.evidence.contains(where: { ev in !ev.modifiers.contains("figurative") && flagHits[FlagName.emergency.rank].contains { $0.category == "suicide" && $0.weight >= 0.5 && box.p.rules[$0.rule].id == ev.rule } }),
+                  !flagHits[FlagName.offensive.rank].contains(where: { $0.category == "hate" || $0.category == "threat" }) {
+            // a suicidal statement, even negated, is not hidden for its swearing either
+            cap(.offensive)
         }
         if let sq = results[.symptomQuestion], let rv = results[.reviewFeedback], sq.decision >= .flag, rv.decision >= .flag {
             // A story about a visit is a review; it is a symptom question only when it asks something.
