@@ -30,7 +30,15 @@ private let nameStopwords: Set<String> = [
 ]
 
 /// Whether the normalised scalars contain a literal (a cheap prefilter before a regex).
+/// `lit` may list alternatives separated by `|`: any of them passes.
 func containsLiteral(_ s: [UInt32], _ lit: String) -> Bool {
+    if lit.contains("|") && lit.count > 1 {
+        return lit.split(separator: "|").contains { !$0.isEmpty && containsOne(s, String($0)) }
+    }
+    return containsOne(s, lit)
+}
+
+private func containsOne(_ s: [UInt32], _ lit: String) -> Bool {
     let l = lit.unicodeScalars.map(\.value)
     guard let f = l.first, l.count <= s.count else { return l.isEmpty }
     var i = 0
