@@ -30,7 +30,15 @@ private let nameStopwords: Set<String> = [
 ]
 
 /// Whether the normalised scalars contain a literal (a cheap prefilter before a regex).
+/// `lit` may list alternatives separated by `|`: any of them passes.
 func containsLiteral(_ s: [UInt32], _ lit: String) -> Bool {
+    if lit.contains("|") && lit.count > 1 {
+        return lit.split(separator: "|").contains { !$0.isEmpty && containsOne(s, String($0)) }
+    }
+    return containsOne(s, lit)
+}
+
+private func containsOne(_ s: [UInt32], _ lit: String) -> Bool {
     let l = lit.unicodeScalars.map(\.value)
     guard let f = l.first, l.count <= s.count else { return l.isEmpty }
     var i = 0
@@ -48,15 +56,44 @@ func containsLiteral(_ s: [UInt32], _ lit: String) -> Bool {
 
 /// The classifier: one pass of normalisation, tokenising, one automaton scan, identifier
 /// recognisers, context and scoring.
+/// Holds the policies by reference so that each message's analysis borrows them instead of
+/// copying a struct of many reference-counted fields.
+final class PolicyBox: Sendable {
+    let p: PolicySet
+    init(_ p: PolicySet) { self.p = p }
+}
+
 public struct Classifier: Sendable {
     public let policies: PolicySet
+    let box: PolicyBox
 
     public init(policies: PolicySet) {
         self.policies = policies
+        self.box = PolicyBox(policies)
     }
 
+    /// Texts longer than this (in Unicode scalars) are classified on their first part only and marked
+    /// for review as spam: no platform accepts posts of that size, and memory stays bounded.
+    public static let maxScalars = 2_000_000
+
     public func classify(_ text: String, platform: Platform? = nil, kind: MessageKind? = nil, rating: Int? = nil) -> Classification {
-        var a = Analysis(policies: policies, text: text)
+        if text.utf8.count > Classifier.maxScalars, text.unicodeScalars.count > Classifier.maxScalars {
+            var head = String()
+            head.unicodeScalars.append(contentsOf: text.unicodeScalars.prefix(Classifier.maxScalars))
+            var a = Analysis(box: box, text: head)
+            var c = a.run(kind: kind, rating: rating)
+            let ev = Evidence(rule: "spam.oversize", file: policies.flagPolicies[.spam]?.file ?? "Policies/flags/spam.yml",
+                              span: [Classifier.maxScalars, text.unicodeScalars.count], text: "",
+                              modifiers: ["oversize", "classified:first \(Classifier.maxScalars) scalars"], contribution: 0)
+            if let i = c.flags.firstIndex(where: { $0.flag == .spam }) {
+                c.flags[i].evidence.append(ev)
+            } else {
+                c.flags.append(FlagHit(flag: .spam, decision: .review, score: policies.flagPolicies[.spam]?.reviewAt ?? 0.3, category: "oversize", evidence: [ev]))
+                c.flags.sort { $0.flag < $1.flag }
+            }
+            return c
+        }
+        var a = Analysis(box: box, text: text)
         return a.run(kind: kind, rating: rating)
     }
 
@@ -94,7 +131,7 @@ func capitalizedFunction(_ norm: NormalizedText, _ tokens: [Token], profile: (up
 }
 
 struct Analysis {
-    let p: PolicySet
+    let box: PolicyBox
     let text: String
     let norm: NormalizedText
     let tk: Tokenized
@@ -105,8 +142,8 @@ struct Analysis {
     var sentHits: [Hit] = []
     lazy var profile: (upper: Int, lower: Int) = caseProfile(norm)
 
-    init(policies: PolicySet, text: String) {
-        self.p = policies
+    init(box: PolicyBox, text: String) {
+        self.box = box
         self.text = text
         self.norm = NormalizedText(text)
         self.tk = tokenize(norm.scalars, breaks: norm.caseBreaks)
@@ -114,7 +151,7 @@ struct Analysis {
 
     mutating func detectLanguage() {
         var en = 0, es = 0
-        let mask = p.stopwordMask
+        let mask = box.p.stopwordMask
         for t in tk.tokens.prefix(400) {
             if let m = mask[t.text] {
                 if m & 1 != 0 { en += 1 }
@@ -133,10 +170,10 @@ struct Analysis {
     }
 
     mutating func scan() {
-        guard let trie = p.tries[trieKey] else { return }
+        guard let trie = box.p.tries[trieKey] else { return }
         let tokens = tk.tokens
         var raw: [Hit] = []
-        let roles = p.ruleRoles
+        let roles = box.p.ruleRoles
         var sentLocal: [Hit] = []
         var cueLocal = cues
         trie.scan(tokens) { i, j, pid in
@@ -157,12 +194,14 @@ struct Analysis {
         // obfuscation channel for flags that ask for it
         obfuscationChannel(&raw)
         // allow-lists and false positives for offensive
-        let allowSpans = raw.filter { p.rules[$0.rule].role == .allow }.map { ($0.nStart, $0.nEnd, p.rules[$0.rule].flag) }
-        for h in raw where p.rules[h.rule].role != .allow {
-            let rule = p.rules[h.rule]
+        let allowSpans = raw.filter { box.p.rules[$0.rule].role == .allow }.map { ($0.nStart, $0.nEnd, box.p.rules[$0.rule].flag) }
+        for h in raw where box.p.rules[h.rule].role != .allow {
+            let rule = box.p.rules[h.rule]
             guard let flag = rule.flag else { continue }
             if flag == .offensive {
-                if h.tokEnd - h.tokStart == 1 && p.falsePositives.contains(tk.tokens[h.tokStart].text) && !h.mods.contains("obfuscated") { continue }
+                if h.tokEnd - h.tokStart == 1 && box.p.falsePositives.contains(tk.tokens[h.tokStart].text) && !h.mods.contains("obfuscated") { continue }
+                // a word cut off by truncation ("nig…" for "night") is not the word
+                if h.nEnd < norm.scalars.count && (norm.scalars[h.nEnd] == 0x2026 || (h.nEnd + 2 < norm.scalars.count && norm.scalars[h.nEnd] == 0x2E && norm.scalars[h.nEnd + 1] == 0x2E && norm.scalars[h.nEnd + 2] == 0x2E)) { continue }
                 if allowSpans.contains(where: { $0.2 == flag && $0.0 <= h.nStart && h.nEnd <= $0.1 }) { continue }
             }
             flagHits[flag.rank].append(h)
@@ -175,7 +214,7 @@ struct Analysis {
             var maxEnd = -1
             var lastRoleCue = false
             for h in sorted {
-                let isCue = p.rules[h.rule].role == .cue
+                let isCue = box.p.rules[h.rule].role == .cue
                 if h.nEnd <= maxEnd && isCue == lastRoleCue { continue }
                 if h.nEnd > maxEnd { maxEnd = h.nEnd }
                 lastRoleCue = isCue
@@ -198,7 +237,7 @@ struct Analysis {
     }
 
     mutating func obfuscationChannel(_ raw: inout [Hit]) {
-        guard !p.obfuscationIndex.isEmpty, let trie = p.tries["all"] else { return }
+        guard !box.p.obfuscationIndex.isEmpty, let trie = box.p.tries["all"] else { return }
         let s = norm.scalars
         let n = s.count
         var i = 0
@@ -218,12 +257,12 @@ struct Analysis {
             }
         }
         func emit(_ word: String, _ a: Int, _ b: Int, wildcard: Bool) {
-            if p.falsePositives.contains(word) { return }
+            if box.p.falsePositives.contains(word) { return }
             var pids: [Int32] = []
             if wildcard {
                 let len = word.unicodeScalars.count
                 let w = Array(word.unicodeScalars)
-                for (term, ps) in p.wildcardTerms[len] ?? [] {
+                for (term, ps) in box.p.wildcardTerms[len] ?? [] {
                     let t = Array(term.unicodeScalars)
                     var ok = true
                     var stars = 0
@@ -231,8 +270,8 @@ struct Analysis {
                     if ok && stars < len - 1 { pids.append(contentsOf: ps) }
                 }
             } else {
-                pids = trie.singleToken(word).filter { p.rules[Int(trie.payloads[Int($0)].rule)].flag.map { p.flagPolicies[$0]?.obfuscation ?? false } ?? false }
-                if pids.isEmpty { pids = p.obfuscationIndex[squeeze(word)] ?? [] }
+                pids = trie.singleToken(word).filter { box.p.rules[Int(trie.payloads[Int($0)].rule)].flag.map { box.p.flagPolicies[$0]?.obfuscation ?? false } ?? false }
+                if pids.isEmpty { pids = box.p.obfuscationIndex[squeeze(word)] ?? [] }
             }
             guard !pids.isEmpty else { return }
             let ti = tokenIndexAtOrAfter(a)
@@ -287,9 +326,9 @@ struct Analysis {
         let toks = tk.tokens
         var k = 0
         while k < toks.count {
-            guard toks[k].text.unicodeScalars.count == 1, !toks[k].isEmoji else { k += 1; continue }
+            guard toks[k].end - toks[k].start == 1, !toks[k].isEmoji else { k += 1; continue }
             var j = k + 1
-            while j < toks.count && toks[j].text.unicodeScalars.count == 1 && !toks[j].isEmoji && toks[j].start - toks[j - 1].end <= 3 {
+            while j < toks.count && toks[j].end - toks[j].start == 1 && !toks[j].isEmoji && toks[j].start - toks[j - 1].end <= 3 {
                 var onlySep = true
                 for q in Int(toks[j - 1].end)..<Int(toks[j].start) where ![0x20, 0x2E, 0x2D, 0x5F, 0x2A, 0x2C].contains(s[q]) { onlySep = false }
                 if !onlySep { break }
@@ -350,7 +389,7 @@ struct Analysis {
         let a = h.tokStart, b = h.tokEnd
         let sStart = sentenceStartToken(a)
         let sEnd = sentenceEndToken(max(a, b - 1))
-        let w = p.contextWindow
+        let w = box.p.contextWindow
         let from = max(sStart, a - w)
         // terminators between a cue and the hit stop the cue's scope
         let terms = cuesStarting(.terminator, from, a)
@@ -389,17 +428,17 @@ struct Analysis {
     /// "John Peters has cancer", "Dr. Smith tiene VIH": a capitalised name, a verb of having, then a
     /// symptom/condition word within a few tokens.
     mutating func namedConditions() {
-        guard p.identifierKinds.contains(.namedCondition), let rules = Optional(p.identifierRules.filter { ri in
-            if case .identifier(.namedCondition) = p.rules[ri].source { return true }
+        guard box.p.identifierKinds.contains(.namedCondition), let rules = Optional(box.p.identifierRules.filter { ri in
+            if case .identifier(.namedCondition) = box.p.rules[ri].source { return true }
             return false
         }), !rules.isEmpty, profile.upper > 0, profile.lower > 0 else { return }
-        let clinical = flagHits[FlagName.symptomQuestion.rank].filter { p.rules[$0.rule].role == .evidence && ($0.category == "condition" || $0.category == "symptom") }
+        let clinical = flagHits[FlagName.symptomQuestion.rank].filter { box.p.rules[$0.rule].role == .evidence && ($0.category == "condition" || $0.category == "symptom") }
         guard !clinical.isEmpty else { return }
         let toks = tk.tokens
         func isName(_ j: Int) -> Bool {
             let t = toks[j]
-            guard !t.isEmoji, t.text.utf8.count >= 2, !nameStopwords.contains(t.text), !p.clinicianTitles.contains(t.text),
-                  !(p.stopwords["en"]?.contains(t.text) ?? false), !(p.stopwords["es"]?.contains(t.text) ?? false) else { return false }
+            guard !t.isEmoji, t.text.utf8.count >= 2, !nameStopwords.contains(t.text), !box.p.clinicianTitles.contains(t.text),
+                  !(box.p.stopwords["en"]?.contains(t.text) ?? false), !(box.p.stopwords["es"]?.contains(t.text) ?? false) else { return false }
             let o = Int(norm.map[Int(t.start)])
             let first = norm.original[o]
             guard first.properties.isUppercase else { return false }
@@ -421,7 +460,7 @@ struct Analysis {
             guard a < verb else { continue }
             done.insert(verb)
             for ri in rules {
-                let r = p.rules[ri]
+                let r = box.p.rules[ri]
                 guard let flag = r.flag else { continue }
                 var hit = Hit(rule: ri, tokStart: a, tokEnd: h.tokEnd, nStart: Int(toks[a].start), nEnd: h.nEnd, weight: r.weight,
                               category: r.category ?? "named_condition", severity: r.severity, term: "named_condition")
@@ -432,13 +471,13 @@ struct Analysis {
     }
 
     mutating func identifiersAndPatterns() {
-        if !p.identifierRules.isEmpty {
-            var sc = IdentifierScanner(s: norm.scalars, tokens: tk.tokens, allow: p.allowlist)
+        if !box.p.identifierRules.isEmpty {
+            var sc = IdentifierScanner(s: norm.scalars, tokens: tk.tokens, allow: box.p.allowlist)
             sc.capitalized = capitalizedFunction(norm, tk.tokens, profile: profile)
-            let found = sc.scanAll(wanted: p.identifierKinds)
+            let found = sc.scanAll(wanted: box.p.identifierKinds)
             for m in found {
-                for ri in p.identifierRules {
-                    let r = p.rules[ri]
+                for ri in box.p.identifierRules {
+                    let r = box.p.rules[ri]
                     guard case .identifier(let k) = r.source, k == m.kind, let flag = r.flag else { continue }
                     let ti = min(tokenIndexAtOrAfter(m.start), max(0, tk.tokens.count - 1))
                     var h = Hit(rule: ri, tokStart: ti, tokEnd: ti + 1, nStart: m.start, nEnd: m.end, weight: r.weight * (m.validated ? 1 : 0.85),
@@ -448,14 +487,14 @@ struct Analysis {
                 }
             }
         }
-        if !p.patternRules.isEmpty && p.patternRules.contains(where: { ri in
-            if case .pattern(_, let pre) = p.rules[ri].source { return containsLiteral(norm.scalars, pre) }
+        if !box.p.patternRules.isEmpty && box.p.patternRules.contains(where: { ri in
+            if case .pattern(_, let pre) = box.p.rules[ri].source { return containsLiteral(norm.scalars, pre) }
             return false
         }) {
             let ns = norm.normalizedString
             var utf16ToScalar: [Int]? = nil
-            for ri in p.patternRules {
-                let r = p.rules[ri]
+            for ri in box.p.patternRules {
+                let r = box.p.rules[ri]
                 guard case .pattern(let box, let pre) = r.source, let flag = r.flag, containsLiteral(norm.scalars, pre) else { continue }
                 if utf16ToScalar == nil {
                     var m: [Int] = []
@@ -480,7 +519,7 @@ struct Analysis {
 
     mutating func sentimentScores() -> (compound: Double, pos: Double, neg: Double) {
         let shoutingAllowed = profile.lower > profile.upper
-        let s = p.sentiment
+        let s = box.p.sentiment
         var pos = 0.0, neg = 0.0
         let contrast = cues[Role.sContrast.index].first
         for h in sentHits {
@@ -535,7 +574,7 @@ struct Analysis {
     }
 
     func sentimentLabel(_ sc: (compound: Double, pos: Double, neg: Double), rating: Int?) -> Sentiment {
-        let s = p.sentiment
+        let s = box.p.sentiment
         if sc.pos >= s.mixedMin && sc.neg >= s.mixedMin && min(sc.pos, sc.neg) / max(sc.pos, sc.neg) >= s.mixedRatio { return .mixed }
         let text: Sentiment = sc.compound >= s.neutralBand ? .positive : (sc.compound <= -s.neutralBand ? .negative : .neutral)
         // A star rating is the reviewer's own verdict: it decides, unless the text clearly says the opposite.
@@ -559,7 +598,7 @@ struct Analysis {
         var results: [FlagName: FlagHit] = [:]
 
         for flag in FlagName.allCases {
-            guard let fp = p.flagPolicies[flag] else { continue }
+            guard let fp = box.p.flagPolicies[flag] else { continue }
             var hits = flagHits[flag.rank]
             let forced = flag == .reviewFeedback && (kind == .review || rating != nil)
             if hits.isEmpty && !forced { continue }
@@ -567,7 +606,7 @@ struct Analysis {
             var allDowngraded = true
             for k in hits.indices {
                 var h = hits[k]
-                let rule = p.rules[h.rule]
+                let rule = box.p.rules[h.rule]
                 if fp.context && h.mods.isEmpty || (fp.context && h.mods == ["obfuscated"]) {
                     h.mods += contextModifiers(h)
                 }
@@ -595,9 +634,14 @@ struct Analysis {
             if flag == .symptomQuestion && !tk.questionSentences.isEmpty { hasCue = true }
             if flag == .reviewFeedback {
                 // an evaluation counts when it is said about the service: in a sentence with a service word
-                let evSentences = Set(hits.filter { p.rules[$0.rule].role == .evidence }.map { tk.tokens[min($0.tokStart, tk.tokens.count - 1)].sentence })
-                hasCue = hits.contains { p.rules[$0.rule].role == .cue && evSentences.contains(tk.tokens[min($0.tokStart, tk.tokens.count - 1)].sentence) }
-                if !hasCue && abs(sc.compound) >= 0.45 && evSentences.count >= 2 { hasCue = true }
+                let evSentences = Set(hits.filter { box.p.rules[$0.rule].role == .evidence }.map { tk.tokens[min($0.tokStart, tk.tokens.count - 1)].sentence })
+                hasCue = hits.contains { h in
+                    guard box.p.rules[h.rule].role == .cue else { return false }
+                    let s = tk.tokens[min(h.tokStart, tk.tokens.count - 1)].sentence
+                    return evSentences.contains(s) || evSentences.contains(s + 1) || evSentences.contains(s - 1)
+                }
+                let evidenceCount = Set(hits.filter { box.p.rules[$0.rule].role == .evidence }.map { $0.term.lowercased() }).count
+                if !hasCue && abs(sc.compound) >= 0.45 && evidenceCount >= 2 { hasCue = true }
             }
             var score = 1.0
             for h in hits { score *= (1 - h.eff) }
@@ -608,16 +652,17 @@ struct Analysis {
             if forced { score = max(score, fp.flagAt) }
             var decision = fp.decision(for: score)
             if flag == .emergency {
-                if decision == nil && hits.contains(where: { p.rules[$0.rule].role == .evidence && $0.weight >= fp.reviewAt }) { decision = .review }
+                if decision == nil && hits.contains(where: { box.p.rules[$0.rule].role == .evidence && $0.weight >= fp.reviewAt }) { decision = .review }
                 if allDowngraded, let d = decision, d > .review { decision = .review }
             }
             guard let dec = decision else { continue }
             // category and severity
             var category: String? = nil
             var severity: String? = nil
-            let ranked = hits.filter { p.rules[$0.rule].role == .evidence }.sorted { $0.eff > $1.eff }
+            let ranked = hits.filter { box.p.rules[$0.rule].role == .evidence }.sorted { $0.eff > $1.eff }
             if flag == .emergency {
-                category = ranked.first?.category
+                // distress language supports a crisis reading; the category names the crisis itself
+                category = ranked.first(where: { $0.category != "distress" })?.category ?? "suicide"
                 let live = ranked.filter { !$0.mods.contains("negated") && !$0.mods.contains("figurative") }
                 severity = live.contains { $0.severity == "imminent" } ? "imminent" : "urgent"
                 if live.contains(where: { $0.mods.contains("temporality:now") }) && category == "medical" { severity = "imminent" }
@@ -629,10 +674,15 @@ struct Analysis {
             } else {
                 category = ranked.first?.category
             }
-            let ev = hits.sorted { $0.nStart < $1.nStart }.prefix(50).map { h -> Evidence in
+            var ev = hits.sorted { $0.nStart < $1.nStart }.prefix(50).map { h -> Evidence in
                 let (s, e) = norm.originalSpan(h.nStart, h.nEnd)
-                let r = p.rules[h.rule]
+                let r = box.p.rules[h.rule]
                 return Evidence(rule: r.id, file: r.file, span: [s, e], text: norm.originalText(s, e), modifiers: h.mods, contribution: (h.eff * 1000).rounded() / 1000)
+            }
+            if forced {
+                // reviews and rated posts carry review_feedback by their kind: say so in the evidence
+                let why = kind == .review ? "kind:review" : "rating:\(rating ?? 0)"
+                ev.insert(Evidence(rule: "review_feedback.kind", file: fp.file, span: [0, 0], text: "", modifiers: [why], contribution: fp.flagAt), at: 0)
             }
             results[flag] = FlagHit(flag: flag, decision: dec, score: (score * 1000).rounded() / 1000, severity: severity, category: category, evidence: Array(ev))
         }
@@ -646,9 +696,16 @@ struct Analysis {
             if kind != .review && rating == nil { cap(.reviewFeedback) }
             // never hide a crisis post for swearing; hate speech stays raised
             if !flagHits[FlagName.offensive.rank].contains(where: { $0.category == "hate" }) { cap(.offensive) }
+        } else if results[.emergency] != nil,
+                  let em = results[.emergency], em.evidence.contains(where: { ev in !ev.modifiers.contains("figurative") && flagHits[FlagName.emergency.rank].contains { $0.category == "suicide" && $0.weight >= 0.5 && box.p.rules[$0.rule].id == ev.rule } }),
+                  !flagHits[FlagName.offensive.rank].contains(where: { $0.category == "hate" || $0.category == "threat" }) {
+            // a suicidal statement, even negated, is not hidden for its swearing either
+            cap(.offensive)
         }
         if let sq = results[.symptomQuestion], let rv = results[.reviewFeedback], sq.decision >= .flag, rv.decision >= .flag {
-            if kind == .review || rating != nil || rv.score > sq.score + 0.1 { cap(.symptomQuestion) } else { cap(.reviewFeedback) }
+            // A story about a visit is a review; it is a symptom question only when it asks something.
+            let asks = !tk.questionSentences.isEmpty || (flagHits[FlagName.symptomQuestion.rank]).contains { box.p.rules[$0.rule].role == .cue && $0.weight >= 0.2 }
+            if kind == .review || rating != nil || !asks || rv.score >= sq.score { cap(.symptomQuestion) } else { cap(.reviewFeedback) }
         }
         if let rv = results[.reviewFeedback], rv.decision >= .flag, let sp = results[.spam] { _ = sp; cap(.spam) }
         if kind == .review || results[.reviewFeedback].map({ $0.decision >= .flag }) == true {
@@ -657,11 +714,11 @@ struct Analysis {
 
         let flags = results.values.sorted { $0.flag < $1.flag }
         var c = Classification(language: language, sentiment: sentiment, flags: flags, template: nil)
-        c.template = p.recommendedTemplateID(for: c, kind: kind ?? .comment)
+        c.template = box.p.recommendedTemplateID(for: c, kind: kind ?? .comment)
         return c
     }
 
     func hasEvidenceAny(_ hits: [Hit]) -> Bool {
-        hits.contains { p.rules[$0.rule].role == .evidence }
+        hits.contains { box.p.rules[$0.rule].role == .evidence }
     }
 }

@@ -113,6 +113,7 @@ private let months: [String: Int] = [
     "enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6, "julio": 7, "agosto": 8,
     "septiembre": 9, "setiembre": 9, "octubre": 10, "noviembre": 11, "diciembre": 12,
 ]
+private let monthInitials: Set<UInt8> = Set("jfmasondje".utf8)
 private let streetSuffixes: Set<String> = [
     "street", "st", "avenue", "ave", "av", "road", "rd", "lane", "ln", "drive", "dr", "boulevard", "blvd", "way",
     "court", "ct", "place", "pl", "circle", "cir", "route", "rte", "highway", "hwy", "parkway", "pkwy", "terrace",
@@ -374,7 +375,8 @@ struct IdentifierScanner {
         }
         // month names: "march 3", "march 3, 2020", "3 march 2020", "3 de marzo de 2020"
         for (ti, t) in tokens.enumerated() {
-            guard months[t.text] != nil else { continue }
+            let u = t.text.utf8
+            guard u.count >= 3, u.count <= 10, let f = u.first, monthInitials.contains(f), months[t.text] != nil else { continue }
             if t.text == "may" || t.text == "mar" || t.text == "jun" {
                 // only with a number right next to it
             }

@@ -25,6 +25,8 @@ struct PhraseTrie: Sendable {
         /// Bitmaps over the first two (prefix) / last two (suffix) UTF-8 bytes of the keys.
         var prefixFilter: [UInt64] = []
         var suffixFilter: [UInt64] = []
+        /// Bitmap over (length, first byte, last byte) of the exact keys: most words skip the lookup.
+        var exactFilter: [UInt64] = []
         var payload: [Int32] = []
     }
 
@@ -47,8 +49,8 @@ struct PhraseTrie: Sendable {
 
     /// Inserts a phrase. `pieces` are whitespace-separated parts of the term; a part may end in
     /// `*` (prefix) or start with `*` (suffix). Returns false if the term has no tokens.
-    @discardableResult
-    mutating func insert(term: String, payload: TermPayload) -> Bool {
+    /// The token edges of a term: whitespace-separated parts, `word*` a prefix, `*word` a suffix.
+    static func edges(for term: String) -> [(String, Int)] {
         var edges: [(String, Int)] = []  // 0 exact, 1 prefix, 2 suffix
         for piece in term.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
             var p = String(piece)
@@ -64,6 +66,16 @@ struct PhraseTrie: Sendable {
                 edges.append((t, kk))
             }
         }
+        return edges
+    }
+
+    @discardableResult
+    mutating func insert(term: String, payload: TermPayload) -> Bool {
+        insert(edges: PhraseTrie.edges(for: term), payload: payload)
+    }
+
+    @discardableResult
+    mutating func insert(edges: [(String, Int)], payload: TermPayload) -> Bool {
         guard !edges.isEmpty else { return false }
         var node = 0
         for (t, kind) in edges {
@@ -95,6 +107,9 @@ struct PhraseTrie: Sendable {
                 nodes[node].suffixFilter[key >> 6] |= 1 << UInt64(key & 63)
             default:
                 nodes[node].exact[t] = id
+                if nodes[node].exactFilter.isEmpty { nodes[node].exactFilter = Array(repeating: 0, count: 256) }
+                let k = PhraseTrie.exactKey(bytes)
+                nodes[node].exactFilter[k >> 6] |= 1 << UInt64(k & 63)
             }
             node = Int(id)
         }
@@ -104,12 +119,23 @@ struct PhraseTrie: Sendable {
         return true
     }
 
+    @inline(__always) static func exactKey(_ b: [UInt8]) -> Int {
+        (b.count & 15) << 10 | Int(b[0] & 31) << 5 | Int(b[b.count - 1] & 31)
+    }
+
+    @inline(__always) static func exactKey(_ u: String.UTF8View) -> Int {
+        (u.count & 15) << 10 | Int(u[u.startIndex] & 31) << 5 | Int(u[u.index(before: u.endIndex)] & 31)
+    }
+
     @inline(__always) static func key2(_ a: UInt8, _ b: UInt8) -> Int { Int(a) << 8 | Int(b) }
 
     @inline(__always)
     private func step(_ node: Int32, _ t: String, _ out: inout [Int32]) {
         let n = Int(node)
-        if let x = nodes[n].exact[t] { out.append(x) }
+        if !nodes[n].exactFilter.isEmpty, !t.isEmpty {
+            let k = PhraseTrie.exactKey(t.utf8)
+            if nodes[n].exactFilter[k >> 6] & (1 << UInt64(k & 63)) != 0, let x = nodes[n].exact[t] { out.append(x) }
+        }
         let hasPrefix = !nodes[n].prefixLens.isEmpty
         let hasSuffix = !nodes[n].suffixLens.isEmpty
         guard hasPrefix || hasSuffix else { return }

@@ -77,9 +77,16 @@ public struct NormalizedText: Sendable {
 
     public func originalText(_ s: Int, _ e: Int) -> String {
         guard s < e, s >= 0, e <= original.count else { return "" }
-        var str = String()
-        str.unicodeScalars.append(contentsOf: original[s..<e])
-        return str
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity((e - s) * 2)
+        for u in original[s..<e] {
+            let c = u.value
+            if c < 0x80 { bytes.append(UInt8(c)) }
+            else if c < 0x800 { bytes.append(UInt8(0xC0 | (c >> 6))); bytes.append(UInt8(0x80 | (c & 0x3F))) }
+            else if c < 0x10000 { bytes.append(UInt8(0xE0 | (c >> 12))); bytes.append(UInt8(0x80 | ((c >> 6) & 0x3F))); bytes.append(UInt8(0x80 | (c & 0x3F))) }
+            else { bytes.append(UInt8(0xF0 | (c >> 18))); bytes.append(UInt8(0x80 | ((c >> 12) & 0x3F))); bytes.append(UInt8(0x80 | ((c >> 6) & 0x3F))); bytes.append(UInt8(0x80 | (c & 0x3F))) }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     public var normalizedString: String {

@@ -44,6 +44,14 @@ public struct Organization: Codable, Sendable {
     public var response_targets_minutes: [String: Int]
 
     public var replyUndoSeconds: Int { reply_undo_seconds ?? 10 }
+    public var bookingLink: String { booking_link }
+    public var patientRelations: Contact { patient_relations }
+    public var businessHours: [String: String] { business_hours }
+    /// Response-time targets per flag, in minutes.
+    public var responseTargets: [String: Int] { response_targets_minutes }
+    public var emergencyNumber: String { numbers.emergency }
+    public var crisisNumber: String { numbers.crisis }
+    public var poisonNumber: String { numbers.poison }
     public func responseTarget(_ flag: String) -> Int? { response_targets_minutes[flag] }
 }
 

@@ -419,13 +419,14 @@ struct PolicyLoader {
             for l in lines {
                 let p = TermPayload(rule: Int32(ri), weight: (l.weight ?? 1) * (rule.role == .sentiment ? 1 : rule.weight), category: l.category ?? rule.category, severity: l.severity ?? rule.severity, term: l.term, line: Int32(l.line))
                 let langs = rule.language == "all" ? ["en", "es"] : [rule.language]
-                for lg in langs {
-                    guard tries[lg] != nil else { continue }
-                    if !tries[lg]!.insert(term: l.term, payload: p) {
-                        throw PolicyError(file: rule.file, line: l.line, message: "term '\(l.term)' has no words")
-                    }
+                let edges = PhraseTrie.edges(for: l.term)
+                if edges.isEmpty {
+                    throw PolicyError(file: rule.file, line: l.line, message: "term '\(l.term)' has no words")
                 }
-                tries["all"]!.insert(term: l.term, payload: p)
+                for lg in langs where tries[lg] != nil {
+                    tries[lg]!.insert(edges: edges, payload: p)
+                }
+                tries["all"]!.insert(edges: edges, payload: p)
                 if let flag = rule.flag, flagPolicies[flag]?.obfuscation == true, rule.role == .evidence {
                     let toks = termTokens(l.term.replacingOccurrences(of: "*", with: ""))
                     if toks.count == 1 {

@@ -65,6 +65,7 @@ extension PolicySet {
 
     /// The template the policy recommends: the most urgent raised flag's recommended template.
     func recommendedTemplateID(for c: Classification, kind: MessageKind) -> String? {
+        guard !c.flags.isEmpty else { return nil }
         let lang = replyTemplates.contains { $0.language == c.language } ? c.language : "en"
         let order = c.flags.sorted { $0.flag < $1.flag }
         guard let top = order.first(where: { $0.decision >= .flag }) ?? order.first(where: { $0.flag == .emergency }) else { return nil }

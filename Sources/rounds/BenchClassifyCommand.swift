@@ -63,7 +63,7 @@ struct BenchClassifyCommand: ParsableCommand {
 
     func run() throws {
         var loads: [Double] = []
-        var set = try loadPolicies(policies)
+        var set = try PolicyCLI.loadPolicies(policies)
         for _ in 0..<max(1, runs) {
             let t0 = Self.cpu()
             set = try PolicySet.load(from: set.directory)

@@ -3,8 +3,10 @@ import Foundation
 import InboxModel
 import Policy
 
+/// Helpers of the policy commands, in a namespace so they cannot clash with other commands.
+enum PolicyCLI {
 /// Resolves `--policies`, then `$ROUNDS_POLICIES`, then the default locations, and loads them.
-func loadPolicies(_ dir: String?) throws -> PolicySet {
+static func loadPolicies(_ dir: String?) throws -> PolicySet {
     let url: URL
     if let d = dir {
         url = URL(fileURLWithPath: d)
@@ -19,6 +21,7 @@ func loadPolicies(_ dir: String?) throws -> PolicySet {
         FileHandle.standardError.write(Data("\(e.description)\n".utf8))
         throw ExitCode(1)
     }
+}
 }
 
 struct ClassifyCommand: ParsableCommand {
@@ -38,13 +41,13 @@ struct ClassifyCommand: ParsableCommand {
     var file: String = "-"
 
     func run() throws {
-        let set = try loadPolicies(policies)
+        let set = try PolicyCLI.loadPolicies(policies)
         let classifier = Classifier(policies: set)
         let data: Data
         if file == "-" {
             data = FileHandle.standardInput.readDataToEndOfFile()
         } else {
-            guard let d = FileManager.default.contents(atPath: file) else {
+            guard let fh = FileHandle(forReadingAtPath: file), let d = try? fh.readToEnd() ?? Data() else {
                 FileHandle.standardError.write(Data("\(file): cannot read file\n".utf8))
                 throw ExitCode(1)
             }
@@ -71,7 +74,7 @@ struct ClassifyCommand: ParsableCommand {
             switch format {
             case .text:
                 let c = classifier.classify(line)
-                out.append(Data(explain(lineNo, line, c).utf8))
+                out.append(Data(PolicyCLI.explain(lineNo, line, c).utf8))
             case .jsonl:
                 // invalid UTF-8 is replaced by U+FFFD so the rest of the record is still read
                 let jsonData = line.utf8.count == lineData.count && !line.unicodeScalars.contains(where: { $0.value == 0xFFFD }) ? Data(lineData) : Data(line.utf8)
@@ -114,7 +117,7 @@ struct ClassifyCommand: ParsableCommand {
                 }
                 let c = classifier.classify(text, platform: platform, kind: kind, rating: rating)
                 let id: Any = obj["id"].flatMap { $0 is NSNull ? nil : $0 } ?? lineNo
-                out.append(Data(jsonLine(id: id, c).utf8))
+                out.append(Data(PolicyCLI.jsonLine(id: id, c).utf8))
                 out.append(0x0A)
             }
             flush(false)
@@ -124,7 +127,8 @@ struct ClassifyCommand: ParsableCommand {
     }
 }
 
-func jsonString(_ s: String) -> String {
+extension PolicyCLI {
+static func jsonString(_ s: String) -> String {
     var o = "\""
     for u in s.unicodeScalars {
         switch u {
@@ -143,28 +147,32 @@ func jsonString(_ s: String) -> String {
     }
     return o + "\""
 }
+}
 
-func jsonLine(id: Any, _ c: Classification) -> String {
+extension PolicyCLI {
+static func jsonLine(id: Any, _ c: Classification) -> String {
     let idJSON: String
-    if let s = id as? String { idJSON = jsonString(s) }
+    if let s = id as? String { idJSON = PolicyCLI.jsonString(s) }
     else if let n = id as? NSNumber { idJSON = n.stringValue }
     else if let i = id as? Int { idJSON = String(i) }
-    else { idJSON = jsonString("\(id)") }
-    var s = "{\"id\": \(idJSON), \"language\": \(jsonString(c.language)), \"sentiment\": \(jsonString(c.sentiment.rawValue)), \"flags\": ["
+    else { idJSON = PolicyCLI.jsonString("\(id)") }
+    var s = "{\"id\": \(idJSON), \"language\": \(PolicyCLI.jsonString(c.language)), \"sentiment\": \(PolicyCLI.jsonString(c.sentiment.rawValue)), \"flags\": ["
     s += c.flags.map { f in
-        var x = "{\"flag\": \(jsonString(f.flag.rawValue)), \"decision\": \(jsonString(f.decision.rawValue)), \"score\": \(f.score), "
-        x += "\"severity\": \(f.severity.map(jsonString) ?? "null"), \"category\": \(f.category.map(jsonString) ?? "null"), \"evidence\": ["
+        var x = "{\"flag\": \(PolicyCLI.jsonString(f.flag.rawValue)), \"decision\": \(PolicyCLI.jsonString(f.decision.rawValue)), \"score\": \(f.score), "
+        x += "\"severity\": \(f.severity.map(PolicyCLI.jsonString) ?? "null"), \"category\": \(f.category.map(PolicyCLI.jsonString) ?? "null"), \"evidence\": ["
         x += f.evidence.map { e in
-            "{\"rule\": \(jsonString(e.rule)), \"file\": \(jsonString(e.file)), \"span\": [\(e.span.first ?? 0), \(e.span.last ?? 0)], \"text\": \(jsonString(e.text)), \"modifiers\": [\(e.modifiers.map(jsonString).joined(separator: ", "))], \"contribution\": \(e.contribution)}"
+            "{\"rule\": \(PolicyCLI.jsonString(e.rule)), \"file\": \(PolicyCLI.jsonString(e.file)), \"span\": [\(e.span.first ?? 0), \(e.span.last ?? 0)], \"text\": \(PolicyCLI.jsonString(e.text)), \"modifiers\": [\(e.modifiers.map(PolicyCLI.jsonString).joined(separator: ", "))]}"
         }.joined(separator: ", ")
         return x + "]}"
     }.joined(separator: ", ")
-    s += "], \"template\": \(c.template.map(jsonString) ?? "null")}"
+    s += "], \"template\": \(c.template.map(PolicyCLI.jsonString) ?? "null")}"
     return s
+}
 }
 
 /// Removes control characters so user text cannot drive the terminal.
-func printable(_ s: String) -> String {
+extension PolicyCLI {
+static func printable(_ s: String) -> String {
     var o = String()
     for u in s.unicodeScalars {
         if u.value < 0x20 || (0x7F...0x9F).contains(u.value) || (0x202A...0x202E).contains(u.value) || (0x2066...0x2069).contains(u.value) {
@@ -175,9 +183,11 @@ func printable(_ s: String) -> String {
     }
     return o
 }
+}
 
-func explain(_ lineNo: Int, _ text: String, _ c: Classification) -> String {
-    let preview = printable(String(text.prefix(100)))
+extension PolicyCLI {
+static func explain(_ lineNo: Int, _ text: String, _ c: Classification) -> String {
+    let preview = PolicyCLI.printable(String(text.prefix(100)))
     var s = "\(lineNo): \(preview)\(text.count > 100 ? "…" : "")\n"
     s += "  language \(c.language), sentiment \(c.sentiment.rawValue)\n"
     if c.flags.isEmpty { s += "  no flags\n" }
@@ -188,10 +198,11 @@ func explain(_ lineNo: Int, _ text: String, _ c: Classification) -> String {
         s += head + ")\n"
         for e in f.evidence.prefix(8) {
             let mods = e.modifiers.isEmpty ? "" : " [\(e.modifiers.joined(separator: ", "))]"
-            s += "    - \"\(printable(e.text))\" at \(e.span[0])..<\(e.span[1]) by \(e.rule) (\(e.file))\(mods), +\(e.contribution)\n"
+            s += "    - \"\(PolicyCLI.printable(e.text))\" at \(e.span[0])..<\(e.span[1]) by \(e.rule) (\(e.file))\(mods), +\(e.contribution)\n"
         }
         if f.evidence.count > 8 { s += "    … \(f.evidence.count - 8) more\n" }
     }
     s += "  template: \(c.template ?? "none")\n"
     return s
+}
 }

@@ -116,6 +116,8 @@ final class ClassifierTests: XCTestCase {
         XCTAssertEqual(r.sentiment, .negative)
         XCTAssertEqual(r.template, "review.apology.en")
         XCTAssertTrue(c.classify("fine", rating: 5).raised(.reviewFeedback))
+        XCTAssertEqual(r.hit(.reviewFeedback)?.evidence.first?.modifiers, ["kind:review"])
+        XCTAssertEqual(c.classify("Horrible, rude staff", rating: 5).sentiment, .mixed)
     }
 
     func testLanguageDetection() {
@@ -135,6 +137,15 @@ final class ClassifierTests: XCTestCase {
         let s = c.classify("I want to end my life")
         XCTAssertEqual(s.template, "emergency.suicide.en")
         XCTAssertTrue(p.templates(for: s, kind: .comment).first?.text.contains("988") ?? false)
+    }
+
+    func testOversizeTextIsClassifiedOnItsStartAndMarked() {
+        let text = "I want to end my life. " + String(repeating: "x ", count: Classifier.maxScalars)
+        let r = c.classify(text)
+        XCTAssertTrue(r.raised(.emergency))
+        XCTAssertEqual(r.hit(.spam)?.decision, .review)
+        XCTAssertEqual(r.hit(.spam)?.evidence.last?.rule, "spam.oversize")
+        XCTAssertNil(c.classify("short text").hit(.spam))
     }
 
     func testHostileInputDoesNotCrash() {

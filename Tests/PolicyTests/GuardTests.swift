@@ -38,6 +38,11 @@ final class GuardTests: XCTestCase {
         XCTAssertEqual(codes("Call us at (617) 555-0142, text 988 or call 1-800-222-1222"), [])
     }
 
+    func testBlocksLinksOutsideTheAllowList() {
+        XCTAssertTrue(codes("See https://tinyurl.example/abc for details").contains("link_not_allowed"))
+        XCTAssertFalse(codes("Book at https://www.riversidehealth.example/book").contains("link_not_allowed"))
+    }
+
     func testBlocksNameNextToClinicalWord() {
         XCTAssertTrue(codes("Maria, we hope your diabetes is better", author: "Maria Lopez").contains("name_with_health_info"))
         XCTAssertFalse(codes("Thanks Maria, we appreciate it", author: "Maria Lopez").contains("name_with_health_info"))
