@@ -10,7 +10,9 @@ enum TimeParser {
     /// ISO 8601 / RFC 3339: `2026-11-29`, `2026-11-29T08:30:00Z`, `...08:30:00.123Z`,
     /// `...08:30:00+0000`, `...08:30:00-05:00`, a space instead of `T`; or digits only (epoch).
     static func parse(_ text: String) -> Date? {
-        let s = Array(text.trimmingCharacters(in: .whitespaces).utf8)
+        var s = Array(text.utf8)
+        while let last = s.last, last == 32 || last == 9 { s.removeLast() }
+        if let first = s.firstIndex(where: { $0 != 32 && $0 != 9 }), first > 0 { s.removeFirst(first) }
         if s.isEmpty { return nil }
         if s.allSatisfy({ $0 >= 48 && $0 <= 57 }), let v = Double(String(decoding: s, as: UTF8.self)) { return epoch(v) }
         var i = 0
