@@ -38,7 +38,7 @@ struct BenchIngestCommand: ParsableCommand {
             let db = dir.appendingPathComponent("run\(run).sqlite").path
             let inbox = try InboxDatabase(path: db)
             var ingester = Ingester(inbox: inbox)
-            if !noClassify { ingester.classify = IngestClassifier.make(try loadPolicies(policies)) }
+            if !noClassify { ingester.classify = IngestClassifier.make(try PolicyCLI.loadPolicies(policies)) }
             guard let handle = FileHandle(forReadingAtPath: input) else { throw UserError("cannot read \(input)") }
             let t0 = Date()
             try ingester.ingest(IngestReader(name: "inbox.jsonl", handle: handle, format: .jsonl))

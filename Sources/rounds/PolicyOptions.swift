@@ -9,7 +9,7 @@ struct PolicyOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Policies folder (else $ROUNDS_POLICIES or the default).", valueName: "DIR"))
     var policies: String?
 
-    func load() throws -> PolicySet { try loadPolicies(policies) }
+    func load() throws -> PolicySet { try PolicyCLI.loadPolicies(policies) }
 
     func directory() -> URL? {
         policies.map { URL(fileURLWithPath: $0) } ?? PolicySet.defaultDirectory()
