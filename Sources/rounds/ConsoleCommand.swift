@@ -33,13 +33,27 @@ struct ConsoleCommand: ParsableCommand {
         try Self.open(inbox: inbox, policies: policies, moderator: login, role: role)
     }
 
+    /// The moderator's key bindings: `$ROUNDS_KEYS`, else `~/.config/rounds/keys.conf`.
+    static func keyMap() throws -> KeyMap {
+        let env = ProcessInfo.processInfo.environment
+        let path = env["ROUNDS_KEYS"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (env["HOME"] ?? NSHomeDirectory()) + "/.config/rounds/keys.conf"
+        let (map, errors) = KeyMap.load(path: path)
+        guard errors.isEmpty else {
+            throw UserError(errors.map { "\(path):\($0.line): \($0.message)" }.joined(separator: "\n")
+                            + "\nFix those lines (see ? in the console for command names) or remove the file.")
+        }
+        return map
+    }
+
     static func open(inbox: InboxDatabase, policies: PolicySet, moderator: String, role: Role) throws {
+        let keys = try keyMap()
         let store = SQLiteConsoleStore(inbox: inbox, role: role.rawValue, reader: moderator)
         store.undoWindow = TimeInterval(policies.organization.replyUndoSeconds)
         let zone = TimeZone(identifier: policies.organization.timezone) ?? .current
         do {
             try ConsoleApp.run(store: store, policy: ConsolePolicyAdapter(policies), moderator: moderator, role: role,
-                               timeZone: zone, exporter: { _, _ in exportToday(inbox: inbox, zone: zone, moderator: moderator) })
+                               keyMap: keys, timeZone: zone, exporter: { _, _ in exportToday(inbox: inbox, zone: zone, moderator: moderator) })
         } catch {
             throw UserError("cannot open the console: \(error)")
         }
