@@ -74,15 +74,30 @@ public enum Renderer {
         if chosen.reduce(0, { $0 + Sanitizer.width($1.0) }) > s.width { chosen = items(true, " ") }
         if chosen.reduce(0, { $0 + Sanitizer.width($1.0) }) > s.width { chosen = items(true, ""); gap = 1 }
         let active = chosen.firstIndex { $0.1 == s.queue } ?? 0
+        let last = chosen.count - 1
+        // Columns that items a...b take: a "‹" (and a gap) when scrolled, then the items and the gaps between them.
+        func span(_ a: Int, _ b: Int) -> Int {
+            (a > 0 ? 1 + gap : 0) + chosen[a...b].reduce(0) { $0 + Sanitizer.width($1.0) } + gap * (b - a)
+        }
+        // Scroll only as far as needed to show the current queue whole; when queues after it are left
+        // out, one column is kept for "›".
         var start = 0
-        func span(_ a: Int, _ b: Int) -> Int { chosen[a...b].reduce(0) { $0 + Sanitizer.width($1.0) + gap } + (a > 0 ? 1 : 0) }
-        while start < active, span(start, active) > s.width - 1 { start += 1 }
+        while start < active, span(start, last) > s.width, span(start, active) + 1 > s.width { start += 1 }
+        var end = last
+        if span(start, last) > s.width {
+            end = max(start, active)
+            while end < last, span(start, end + 1) + 1 <= s.width { end += 1 }
+        }
         var col = 0
         if start > 0 { col = screen.write("‹", row: 0, column: 0, style: .bar) }
-        for (text, q) in chosen[start...] {
+        for (text, q) in chosen[start...end] {
             if col > 0 && gap > 0 { col += gap }
             col = screen.write(text, row: 0, column: col, maxWidth: s.width - col, style: q == s.queue ? .barActive : .bar)
             if col >= s.width { break }
+        }
+        if end < last {
+            screen.write("›", row: 0, column: s.width - 1, style: .bar)
+            col = s.width
         }
         // The organisation, right-aligned, when there is room.
         let org = Sanitizer.width(s.organisation)
@@ -368,11 +383,7 @@ public enum Renderer {
     static func status(_ screen: inout Screen, _ s: ConsoleState, _ layout: Layout) {
         let y = layout.statusRow
         screen.fill(row: y, style: .status)
-        var parts: [String] = ["\(s.moderator) (\(s.role.rawValue))"]
-        let total = s.counts[s.queue].map(String.init) ?? "?"
-        if s.list.rows.isEmpty { parts.append("\(s.queue.title) 0/\(total)") } else {
-            parts.append("\(s.queue.title) \(s.list.atStart ? String(s.list.selected + 1) : "…")/\(total)")
-        }
+        var parts: [String] = ["\(s.moderator) (\(s.role.rawValue))", position(s)]
         if let p = s.pendingReplies.last {
             let left = max(0, Int(p.deadline.timeIntervalSince(s.now).rounded(.up)))
             parts.append("reply sends in \(left)s, u undoes" + (s.pendingReplies.count > 1 ? " (\(s.pendingReplies.count) pending)" : ""))
@@ -384,17 +395,41 @@ public enum Renderer {
         screen.write(" " + parts.joined(separator: " │ "), row: y, column: 0, style: .status)
     }
 
+    /// Where the selection is in the current queue. The counts are per queue, not per filter, so
+    /// under a filter the position counts the loaded rows that match, with "+" when more may follow.
+    static func position(_ s: ConsoleState) -> String {
+        let title = s.queue.title
+        let n = s.list.rows.count
+        guard !s.query.isEmpty else {
+            let total = s.counts[s.queue].map(String.init) ?? "?"
+            if n == 0 { return "\(title) 0/\(total)" }
+            return "\(title) \(s.list.atStart ? String(s.list.selected + 1) : "…")/\(total)"
+        }
+        if n == 0 { return s.listLoaded ? "\(title): no matches" : "\(title) filtered" }
+        let all = s.list.atStart && s.list.atEnd
+        return "\(title) \(s.list.atStart ? String(s.list.selected + 1) : "…") of \(n)\(all ? "" : "+") matching"
+    }
+
     static func hints(_ s: ConsoleState) -> String {
         let km = s.keyMap
         func k(_ c: Command) -> String? { km.keys(for: c).first?.name }
-        let items: [(Command, String)] = [(.moveDown, "move"), (.nextQueue, "queue"), (.replyTemplate(1), "reply"),
-                                          (.hide, "hide"), (.escalate, "escalate"), (.markDone, "done"),
-                                          (.undo, "undo"), (.search, "search"), (.help, "help"), (.quit, "quit")]
-        return " " + items.compactMap { c, label in
+        // Display order; `drop` is the order hints go in when the line is too narrow (0: always kept).
+        let items: [(command: Command, label: String, drop: Int)] = [
+            (.moveDown, "move", 4), (.nextQueue, "queue", 3), (.replyTemplate(1), "reply", 8),
+            (.hide, "hide", 7), (.escalate, "escalate", 5), (.markDone, "done", 2),
+            (.undo, "undo", 6), (.search, "search", 1), (.help, "help", 0), (.quit, "quit", 0)]
+        var shown: [(text: String, drop: Int)] = items.compactMap { c, label, drop in
             guard let key = k(c) else { return nil }
-            if case .replyTemplate = c { return "\(key)-9 \(label)" }
-            return "\(key) \(label)"
-        }.joined(separator: "  ")
+            if case .replyTemplate = c { return ("\(key)-9 \(label)", drop) }
+            return ("\(key) \(label)", drop)
+        }
+        func line() -> String { " " + shown.map(\.text).joined(separator: "  ") }
+        // Whole hints only: drop the least important until the rest fits.
+        while Sanitizer.width(line()) > s.width,
+              let i = shown.indices.filter({ shown[$0].drop > 0 }).min(by: { shown[$0].drop < shown[$1].drop }) {
+            shown.remove(at: i)
+        }
+        return line()
     }
 
     static func messageLine(_ screen: inout Screen, _ s: ConsoleState, _ layout: Layout) {
@@ -479,13 +514,32 @@ public enum Renderer {
         return out
     }
 
+    /// A box in the middle of the screen. The title goes in the top border as " title ", two columns
+    /// in, so the box is at least title + 4 wide; a title too wide for the screen is wrapped above
+    /// the lines instead. The cursor ends on the first of `lines`.
     static func centered(_ screen: inout Screen, _ s: ConsoleState, title: String, lines: [StyledLine]) {
-        let inner = min(s.width - 4, max(Sanitizer.width(title) + 2, lines.map(\.width).max() ?? 0))
+        let maxInner = max(2, s.width - 4)
+        let titleWidth = Sanitizer.width(title)
+        var body = lines
+        var borderTitle = title
+        var header = 0
+        if titleWidth + 4 > maxInner {
+            let wrapped = wrap(StyledLine(title, .heading), width: max(1, maxInner - 2)).map { l -> StyledLine in
+                var padded = StyledLine(" ", .heading)
+                padded.atoms += l.atoms
+                return padded
+            }
+            body = wrapped + [StyledLine()] + lines
+            borderTitle = ""
+            header = wrapped.count + 1
+        }
+        let inner = min(maxInner, max(borderTitle.isEmpty ? 0 : titleWidth + 4, body.map(\.width).max() ?? 0))
         let w = inner + 2
-        let h = min(s.height - 2, lines.count + 2)
+        let h = min(s.height - 2, body.count + 2)
         let left = max(0, (s.width - w) / 2)
         let top = max(0, (s.height - h) / 2)
-        box(&screen, title: title, lines: lines, top: top, height: h, left: left, width: w, scroll: 0)
+        box(&screen, title: borderTitle, lines: body, top: top, height: h, left: left, width: w, scroll: 0)
+        screen.cursor = (row: min(top + 1 + header, top + h - 2), column: left + 1)
     }
 
     static func box(_ screen: inout Screen, title: String, lines: [StyledLine], top: Int, height: Int, left: Int, width: Int, scroll: Int) {
@@ -504,7 +558,7 @@ public enum Renderer {
         screen.write("┐", row: top, column: right, style: .overlay)
         screen.write("└", row: top + height - 1, column: left, style: .overlay)
         screen.write("┘", row: top + height - 1, column: right, style: .overlay)
-        screen.write(" " + title + " ", row: top, column: left + 2, maxWidth: width - 4, style: .heading)
+        if !title.isEmpty { screen.write(" " + title + " ", row: top, column: left + 2, maxWidth: width - 4, style: .heading) }
         let inner = height - 2
         let start = min(max(0, scroll), max(0, lines.count - inner))
         for i in 0..<inner where start + i < lines.count {
