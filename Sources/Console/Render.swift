@@ -383,7 +383,9 @@ public enum Renderer {
     static func status(_ screen: inout Screen, _ s: ConsoleState, _ layout: Layout) {
         let y = layout.statusRow
         screen.fill(row: y, style: .status)
-        var parts: [String] = ["\(s.moderator) (\(s.role.rawValue))", position(s)]
+        // Someone not on the team sees why nothing they press changes anything.
+        let who = s.role == .readonly ? "\(s.moderator) (READ-ONLY: not in team.yml)" : "\(s.moderator) (\(s.role.rawValue))"
+        var parts: [String] = [who, position(s)]
         if let p = s.pendingReplies.last {
             let left = max(0, Int(p.deadline.timeIntervalSince(s.now).rounded(.up)))
             parts.append("reply sends in \(left)s, u undoes" + (s.pendingReplies.count > 1 ? " (\(s.pendingReplies.count) pending)" : ""))

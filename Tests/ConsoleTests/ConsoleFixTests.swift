@@ -189,3 +189,11 @@ final class ConsoleFixTests: XCTestCase {
         XCTAssertFalse(status.contains("0/"), status)
     }
 }
+
+final class ReadOnlyStatusTests: XCTestCase {
+    func testSomeoneNotOnTheTeamIsToldTheConsoleIsReadOnly() {
+        let state = ConsoleState(moderator: "eve", role: .readonly, width: 100, height: 30, now: Date())
+        let screen = Renderer.render(state)
+        XCTAssertTrue((0..<30).contains { screen.line($0).contains("eve (READ-ONLY: not in team.yml)") })
+    }
+}
