@@ -17,7 +17,7 @@ let package = Package(
     targets: [
         .target(name: "InboxModel"),
         .target(name: "Policy", dependencies: ["InboxModel", "Yams"]),
-        .target(name: "Store", dependencies: ["InboxModel", "Console", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Store", dependencies: ["InboxModel", "Console", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]),
         .target(name: "Ingest", dependencies: ["InboxModel"]),
         .target(name: "Console", dependencies: ["InboxModel"]),
         .systemLibrary(name: "CNcursesw", providers: [.apt(["libncursesw5-dev"])]),

@@ -90,16 +90,17 @@ extension InboxDatabase {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (platform, external_id) DO NOTHING
             """)
-        try inserted.execute(arguments: [
-            m.platform.rawValue, m.kind.rawValue, m.externalID, m.postID, m.parentID, m.authorID,
-            m.authorHandle, m.authorName, m.text, m.language ?? c?.language,
-            m.rating, Int64(m.receivedAt.timeIntervalSince1970 * 1000), m.visibility.rawValue,
-            m.event == .edited ? now : nil, markRemoved, markHidden, m.hadInvalidUTF8,
-            m.rawPayload, m.sourceFile, now,
-            (c?.lane(kind: m.kind) ?? (m.kind == .review ? .reviews : .new)).rawValue, c?.priority ?? 3,
-            c?.sentiment.rawValue, item.classificationJSON ?? c?.json, item.policyVersion,
-        ])
-        if db.changesCount == 1 {
+        var b = RawBinding(inserted, db)
+        b.text(m.platform.rawValue); b.text(m.kind.rawValue); b.text(m.externalID); b.text(m.postID)
+        b.text(m.parentID); b.text(m.authorID); b.text(m.authorHandle); b.text(m.authorName); b.text(m.text)
+        b.text(m.language ?? c?.language); b.int(m.rating.map(Int64.init))
+        b.int(Int64(m.receivedAt.timeIntervalSince1970 * 1000)); b.text(m.visibility.rawValue)
+        b.int(m.event == .edited ? now : nil); b.bool(markRemoved); b.bool(markHidden); b.bool(m.hadInvalidUTF8)
+        b.text(m.rawPayload); b.text(m.sourceFile); b.int(now)
+        b.text((c?.lane(kind: m.kind) ?? (m.kind == .review ? .reviews : .new)).rawValue); b.int(Int64(c?.priority ?? 3))
+        b.text(c?.sentiment.rawValue); b.text(item.classificationJSON ?? c?.json); b.text(item.policyVersion)
+        let changed = try b.run()
+        if changed == 1 {
             if let c { try insertFlags(c, messageID: db.lastInsertedRowID, in: db) }
             return .inserted
         }
