@@ -80,6 +80,9 @@ public final class SQLiteConsoleStore: ConsoleStore, @unchecked Sendable {
         var conditions: [String] = []
         var arguments: [DatabaseValueConvertible?] = []
         var byPriority: Bool
+        /// A full-text search: rows come from the FTS index, newest first by arrival (row id),
+        /// so a common word over a million messages still stops after one page.
+        var match: String?
     }
 
     func selection(queue: QueueID, query: InboxQuery, moderator: String) -> Selection {
@@ -111,7 +114,7 @@ public final class SQLiteConsoleStore: ConsoleStore, @unchecked Sendable {
         list("kind", query.kinds) { $0.rawValue }
         list("state", query.states) { $0.rawValue }
         list("language", query.languages) { $0.lowercased() }
-        list("lower(author_handle)", query.authors) { $0.lowercased() }
+        list("lower(message.author_handle)", query.authors) { $0.lowercased() }
         if !query.flags.include.isEmpty {
             s.conditions.append("id IN (SELECT message_id FROM message_flag WHERE flag IN (\(Array(repeating: "?", count: query.flags.include.count).joined(separator: ","))))")
             s.arguments += query.flags.include.map(\.rawValue)
@@ -122,10 +125,16 @@ public final class SQLiteConsoleStore: ConsoleStore, @unchecked Sendable {
         }
         if let after = query.receivedAfter { s.conditions.append("received_at >= ?"); s.arguments.append(Self.ms(after)) }
         if let before = query.receivedBefore { s.conditions.append("received_at < ?"); s.arguments.append(Self.ms(before)) }
-        // Full text: every term quoted as an FTS5 phrase and bound, never spliced.
-        if let match = query.ftsMatchExpression() {
-            s.conditions.append("id IN (SELECT rowid FROM message_fts WHERE message_fts MATCH ?)")
-            s.arguments.append(match)
+        // Full text: every term quoted as an FTS5 phrase and bound, never spliced. Authors
+        // also narrow the search through the index's author column (checked exactly above).
+        var match = query.ftsMatchExpression()
+        if !query.authors.include.isEmpty {
+            let authors = query.authors.include.map { TextTerm(text: $0).ftsPhrase }.joined(separator: " OR ")
+            match = (match.map { "(\($0)) AND " } ?? "") + "author_handle : (\(authors))"
+        }
+        if let match {
+            s.match = match
+            s.byPriority = false
         } else if let exclude = query.ftsExcludeExpression() {
             s.conditions.append("id NOT IN (SELECT rowid FROM message_fts WHERE message_fts MATCH ?)")
             s.arguments.append(exclude)
@@ -134,8 +143,8 @@ public final class SQLiteConsoleStore: ConsoleStore, @unchecked Sendable {
     }
 
     static let rowColumns = """
-        id, platform, kind, visibility, state, lane, priority, author_handle, author_id, author_name,
-        substr(text, 1, 240) AS snippet, received_at, claimed_by, claim_expires_at,
+        message.id, platform, kind, visibility, state, lane, priority, message.author_handle, author_id,
+        message.author_name, substr(message.text, 1, 240) AS snippet, received_at, claimed_by, claim_expires_at,
         (SELECT group_concat(flag || ':' || decision || ':' || COALESCE(severity, ''), ',') FROM message_flag f WHERE f.message_id = message.id) AS flags
         """
 
@@ -143,6 +152,7 @@ public final class SQLiteConsoleStore: ConsoleStore, @unchecked Sendable {
         let s = selection(queue: queue, query: query, moderator: moderator)
         let base = s.conditions.isEmpty ? "1" : s.conditions.joined(separator: " AND ")
         let limit = max(1, min(limit, 500))
+        if let match = s.match { return try searchPage(s, match: match, base: base, anchor: anchor, limit: limit) }
         return try inbox.pool.read { db in
             func fetch(_ extra: String, _ extraArgs: [DatabaseValueConvertible?], ascending: Bool) throws -> [MessageRow] {
                 let order = s.byPriority
@@ -187,6 +197,31 @@ public final class SQLiteConsoleStore: ConsoleStore, @unchecked Sendable {
         }
     }
 
+    /// A page of search results: the FTS index yields matches newest first (by row id) and the
+    /// other conditions filter them, so the query stops after `limit` rows.
+    func searchPage(_ s: Selection, match: String, base: String, anchor: PageAnchor, limit: Int) throws -> [MessageRow] {
+        var extra = ""
+        var args: [DatabaseValueConvertible?] = [match] + s.arguments
+        var ascending = false
+        switch anchor {
+        case .start: break
+        case .end: ascending = true
+        case .after(let c): extra = " AND message_fts.rowid < ?"; args.append(c.id)
+        case .from(let c): extra = " AND message_fts.rowid <= ?"; args.append(c.id)
+        case .before(let c): extra = " AND message_fts.rowid > ?"; args.append(c.id); ascending = true
+        }
+        let sql = """
+            SELECT \(Self.rowColumns) FROM message_fts JOIN message ON message.id = message_fts.rowid
+            WHERE message_fts MATCH ? AND \(base)\(extra)
+            ORDER BY message_fts.rowid \(ascending ? "ASC" : "DESC") LIMIT ?
+            """
+        args.append(limit)
+        let rows = try inbox.pool.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { self.row($0, byPriority: false) }
+        }
+        return ascending ? rows.reversed() : rows
+    }
+
     func row(_ r: Row, byPriority: Bool) -> MessageRow {
         let received = Date(timeIntervalSince1970: Double(r["received_at"] as Int64) / 1000)
         let priority: Int = r["priority"]
@@ -221,8 +256,13 @@ public final class SQLiteConsoleStore: ConsoleStore, @unchecked Sendable {
         for chunk in stride(from: 0, to: ids.count, by: 500) {
             let part = Array(ids[chunk..<min(chunk + 500, ids.count)])
             var conditions = s.conditions
+            var args = s.arguments
+            if let match = s.match {
+                conditions.append("id IN (SELECT rowid FROM message_fts WHERE message_fts MATCH ?)")
+                args.append(match)
+            }
             conditions.append("id IN (\(Array(repeating: "?", count: part.count).joined(separator: ",")))")
-            let args = s.arguments + part.map { $0 as DatabaseValueConvertible? }
+            args += part.map { $0 as DatabaseValueConvertible? }
             result += try inbox.pool.read { db in
                 try Int64.fetchAll(db, sql: "SELECT id FROM message WHERE \(conditions.joined(separator: " AND "))", arguments: StatementArguments(args))
             }
@@ -250,7 +290,7 @@ public final class SQLiteConsoleStore: ConsoleStore, @unchecked Sendable {
 
     func readDetail(id: Int64) throws -> MessageDetail? {
         try inbox.pool.read { db in
-            guard let r = try Row.fetchOne(db, sql: "SELECT \(Self.rowColumns), text, language, classification, parent_id, post_id FROM message WHERE id = ?", arguments: [id]) else { return nil }
+            guard let r = try Row.fetchOne(db, sql: "SELECT \(Self.rowColumns), text, language, classification, parent_id, post_id FROM message WHERE message.id = ?", arguments: [id]) else { return nil }
             let row = self.row(r, byPriority: true)
             var classification = Classification.unclassified
             if let json: String = r["classification"], let c = try? JSONDecoder().decode(Classification.self, from: Data(json.utf8)) {

@@ -188,3 +188,50 @@ final class ConsoleQueriesTests: XCTestCase {
                        "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 }
+
+/// Search pages stream from the full-text index newest first, and combine with filters.
+final class SearchPagingTests: XCTestCase {
+    func testSearchPagesWalkAllMatchesNewestFirstAndHonourFilters() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rounds-search-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let inbox = try InboxDatabase(path: dir.appendingPathComponent("s.sqlite").path)
+        var batch: [ClassifiedMessage] = []
+        for i in 0..<120 {
+            let platform: Platform = i % 3 == 0 ? .x : .facebook
+            let handle = i % 4 == 0 ? "maria_z" : "bo"
+            let text = i % 2 == 0 ? "flu shot \(i)" : "parking \(i)"
+            batch.append(ClassifiedMessage(IncomingMessage(platform: platform, kind: .comment, externalID: "m\(i)", authorHandle: handle,
+                                                           text: text, receivedAt: Date(timeIntervalSince1970: 1_764_000_000 + Double(i)))))
+        }
+        try inbox.store(batch)
+        let store = SQLiteConsoleStore(inbox: inbox, role: "moderator")
+        var q = InboxQuery()
+        q.terms = [TextTerm(text: "flu")]
+        var seen: [Int64] = []
+        var page = try store.page(queue: .all, query: q, moderator: "a", anchor: .start, limit: 7)
+        while !page.isEmpty {
+            seen += page.map(\.id)
+            page = try store.page(queue: .all, query: q, moderator: "a", anchor: .after(page.last!.cursor), limit: 7)
+        }
+        XCTAssertEqual(seen.count, 60)
+        XCTAssertEqual(seen, seen.sorted(by: >))
+        let back = try store.page(queue: .all, query: q, moderator: "a", anchor: .before(try XCTUnwrap(
+            try store.page(queue: .all, query: q, moderator: "a", anchor: .start, limit: 10).last).cursor), limit: 3)
+        XCTAssertEqual(back.map(\.id), Array(seen[6..<9]), "the three rows just above, in list order")
+
+        q.platforms = FieldFilter(include: [.x])
+        q.authors = FieldFilter(include: ["MARIA_Z"])
+        let narrowed = try store.page(queue: .all, query: q, moderator: "a", anchor: .start, limit: 100)
+        // flu: even i; x: i % 3 == 0; maria_z: i % 4 == 0  ->  i % 12 == 0.
+        XCTAssertEqual(narrowed.count, 10)
+        XCTAssertTrue(narrowed.allSatisfy { $0.snippet.hasPrefix("flu shot") && $0.platform == .x && $0.authorHandle == "maria_z" })
+        // from: alone also goes through the index, exactly.
+        var from = InboxQuery()
+        from.authors = FieldFilter(include: ["maria_z"])
+        XCTAssertEqual(try store.page(queue: .all, query: from, moderator: "a", anchor: .start, limit: 100).count, 30)
+        let ids = try store.page(queue: .all, query: .all, moderator: "a", anchor: .start, limit: 10).map(\.id)
+        XCTAssertEqual(Set(try store.filter(ids: ids, queue: .all, query: q, moderator: "a")),
+                       Set(narrowed.map(\.id)).intersection(ids), "tagged rows outside the search are never acted on")
+    }
+}
