@@ -44,10 +44,13 @@ extension Double {
 }
 
 extension String {
-    /// Appends `s` as a JSON string literal, escaping quotes, backslashes and controls.
-    mutating func appendJSONString(_ s: String) {
+    /// Appends `s` as a JSON string literal. Escapes quotes, backslashes, every C0 and C1
+    /// control, DEL, line and paragraph separators, bidi controls, zero-width characters and
+    /// the byte-order mark, so the JSON can be shown or exported without acting on a terminal.
+    public mutating func appendJSONString(_ s: String) {
         // Most strings (rule ids, file names, words) need no escape: append them whole.
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F || $0 == 0xE2 }) {
+        // Bytes C2, E2 and EF lead every multi-byte scalar escaped below.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F || $0 == 0xC2 || $0 == 0xE2 || $0 == 0xEF }) {
             append("\"")
             append(s)
             append("\"")
@@ -61,12 +64,19 @@ extension String {
             case 0x0A: append("\\n")
             case 0x0D: append("\\r")
             case 0x09: append("\\t")
-            case 0..<0x20, 0x7F, 0x2028, 0x2029:
+            case 0..<0x20, 0x7F...0x9F, 0x200B...0x200F, 0x2028...0x202E, 0x2060, 0x2066...0x2069, 0xFEFF:
                 let hex = String(u.value, radix: 16)
                 append("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
             default: unicodeScalars.append(u)
             }
         }
         append("\"")
+    }
+
+    /// `s` as a JSON string literal (see `appendJSONString`).
+    public static func jsonQuoted(_ s: String) -> String {
+        var out = ""
+        out.appendJSONString(s)
+        return out
     }
 }

@@ -128,25 +128,7 @@ struct ClassifyCommand: ParsableCommand {
 }
 
 extension PolicyCLI {
-static func jsonString(_ s: String) -> String {
-    var o = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": o += "\\\""
-        case "\\": o += "\\\\"
-        case "\n": o += "\\n"
-        case "\r": o += "\\r"
-        case "\t": o += "\\t"
-        default:
-            if u.value < 0x20 || (0x7F...0x9F).contains(u.value) || u.value == 0x2028 || u.value == 0x2029 {
-                o += String(format: "\\u%04x", u.value)
-            } else {
-                o.unicodeScalars.append(u)
-            }
-        }
-    }
-    return o + "\""
-}
+static func jsonString(_ s: String) -> String { String.jsonQuoted(s) }
 }
 
 extension PolicyCLI {

@@ -1,4 +1,5 @@
 import Foundation
+import InboxModel
 import Store
 
 /// Formats export rows as CSV (RFC 4180, spreadsheet formulas neutralised), JSON or JSON Lines
@@ -78,22 +79,7 @@ struct ExportWriter {
     }
 
     /// A JSON string with every control character, DEL, C1, bidi and line separators escaped.
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u.value {
-            case 0x22: out += "\\\""
-            case 0x5C: out += "\\\\"
-            case 0x0A: out += "\\n"
-            case 0x0D: out += "\\r"
-            case 0x09: out += "\\t"
-            case 0..<0x20, 0x7F...0x9F, 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069, 0x200B...0x200F, 0xFEFF:
-                out += String(format: "\\u%04x", u.value)
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
-    }
+    static func jsonString(_ s: String) -> String { String.jsonQuoted(s) }
 }
 
 enum ExportDigest {
