@@ -25,18 +25,42 @@ public struct ExportRow: Sendable {
 }
 
 extension InboxDatabase {
+    /// The export's query (two bound times: from, to), shared with the benchmark's sqlite3 baseline.
+    public static func exportSQL(includeText: Bool) -> String {
+        """
+        SELECT a.id, a.at, a.moderator, a.role, a.action, a.reason_code, a.template_id, a.rule_ids,
+               a.detail, m.platform, m.external_id, m.kind, m.received_at,
+               (SELECT min(f.at) FROM action f WHERE f.message_id = a.message_id
+                    AND f.action NOT IN ('note', 'claim', 'release', 'open_phi', 'snooze_expired')) AS first_action,
+               \(includeText ? "m.text, m.author_handle, m.author_name" : "NULL, NULL, NULL")
+        FROM action a LEFT JOIN message m ON m.id = a.message_id
+        WHERE a.at >= ? AND a.at < ? ORDER BY a.id
+        """
+    }
+
+    /// Adds `count` audit events (claims and dones spread over the newest messages) for the
+    /// export benchmark; chained like real ones.
+    public func insertSyntheticActions(_ count: Int, moderators: [String], at start: Date) throws {
+        let ids = try pool.read { db in try Int64.fetchAll(db, sql: "SELECT id FROM message ORDER BY id DESC LIMIT 50000") }
+        guard !ids.isEmpty else { return }
+        var done = 0
+        while done < count {
+            try pool.write { db in
+                for i in done..<min(count, done + 10_000) {
+                    let action = i % 2 == 0 ? "claim" : "done"
+                    try Self.appendAudit(AuditEvent(at: Int64(start.timeIntervalSince1970 * 1000) + Int64(i), moderator: moderators[i % moderators.count],
+                                                    role: "moderator", action: action, messageID: ids[(i / 2) % ids.count],
+                                                    ruleIDs: "spam", stateBefore: "open", stateAfter: action == "done" ? "done" : "open"), in: db)
+                }
+            }
+            done = min(count, done + 10_000)
+        }
+    }
+
     /// Streams the actions recorded in `[from, to)` in order, without loading them all.
     public func exportActions(from: Date, to: Date, includeText: Bool, _ body: (ExportRow) throws -> Void) throws {
         try pool.read { db in
-            let sql = """
-                SELECT a.id, a.at, a.moderator, a.role, a.action, a.reason_code, a.template_id, a.rule_ids,
-                       a.detail, m.platform, m.external_id, m.kind, m.received_at,
-                       (SELECT min(f.at) FROM action f WHERE f.message_id = a.message_id
-                            AND f.action NOT IN ('note', 'claim', 'release', 'open_phi', 'snooze_expired')) AS first_action,
-                       \(includeText ? "m.text, m.author_handle, m.author_name" : "NULL, NULL, NULL")
-                FROM action a LEFT JOIN message m ON m.id = a.message_id
-                WHERE a.at >= ? AND a.at < ? ORDER BY a.id
-                """
+            let sql = Self.exportSQL(includeText: includeText)
             let cursor = try Row.fetchCursor(db, sql: sql, arguments: [Int64(from.timeIntervalSince1970 * 1000), Int64(to.timeIntervalSince1970 * 1000)])
             while let r = try cursor.next() {
                 let action: String = r["action"]

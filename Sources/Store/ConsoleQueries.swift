@@ -142,7 +142,7 @@ public final class SQLiteConsoleStore: ConsoleStore, @unchecked Sendable {
         return s
     }
 
-    static let rowColumns = """
+    public static let rowColumns = """
         message.id, platform, kind, visibility, state, lane, priority, message.author_handle, author_id,
         message.author_name, substr(message.text, 1, 240) AS snippet, received_at, claimed_by, claim_expires_at,
         (SELECT group_concat(flag || ':' || decision || ':' || COALESCE(severity, ''), ',') FROM message_flag f WHERE f.message_id = message.id) AS flags

@@ -32,6 +32,8 @@ public enum ConsoleApp {
         driver.exporter = exporter
         driver.send(.started(now: Date()))
         var lastTick = Date.distantPast
+        // `rounds bench` times exec-to-first-frame: it asks the console to leave once drawn.
+        let exitAfterFirstFrame = ProcessInfo.processInfo.environment["ROUNDS_EXIT_AFTER_FIRST_FRAME"] == "1"
         while true {
             if stopSignal != 0 {
                 for p in driver.state.pendingReplies { _ = store.perform(.releaseReply(outbox: p.outboxID), moderator: moderator) }
@@ -40,7 +42,7 @@ public enum ConsoleApp {
             let force = driver.redrawRequested  // Ctrl-L: repaint every cell, clear the terminal
             driver.redrawRequested = false
             term.present(Renderer.render(driver.state), force: force)
-            if driver.quitRequested { break }
+            if driver.quitRequested || exitAfterFirstFrame { break }
             if let key = term.readKey() {
                 if key == .resize {
                     let (w, h) = term.size

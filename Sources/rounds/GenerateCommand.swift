@@ -10,6 +10,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "How many messages.") var messages: Int = 1_000_000
     @Option(help: "The seed.") var seed: UInt64 = 1
     @Option(name: .shortAndLong, help: "Output file.") var output: String
+    @Option(help: "Prefix of the message ids (a second file for the same inbox needs another).") var idPrefix: String = "syn"
 
     func validate() throws {
         guard messages > 0 else { throw ValidationError("--messages must be positive") }
@@ -21,7 +22,7 @@ struct GenerateCommand: ParsableCommand {
             throw UserError("cannot write \(output): \(String(cString: strerror(errno)))")
         }
         defer { try? out.close() }
-        var gen = SyntheticInbox(seed: seed)
+        var gen = SyntheticInbox(seed: seed, idPrefix: idPrefix)
         var buffer = ""
         buffer.reserveCapacity(1 << 20)
         for i in 0..<messages {

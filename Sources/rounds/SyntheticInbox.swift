@@ -7,9 +7,11 @@ struct SyntheticInbox {
     private var rng: SplitMix64
     private let start: Int64
     private let span: Int64
+    private let idPrefix: String
 
-    init(seed: UInt64, start: Int64 = 1_780_000_000, days: Int64 = 120) {
+    init(seed: UInt64, idPrefix: String = "syn", start: Int64 = 1_780_000_000, days: Int64 = 120) {
         rng = SplitMix64(seed: seed)
+        self.idPrefix = idPrefix
         self.start = start
         span = days * 86_400
     }
@@ -90,7 +92,7 @@ struct SyntheticInbox {
         let step = Double(span) / Double(max(count, 1))
         let time = start + Int64(Double(i) * step) + Int64(rng.below(Int(max(step * 20, 1))))
         let author = "user\(rng.below(200_000))"
-        var line = #"{"platform":"\#(platform)","kind":"\#(kind)","id":"syn-\#(i)","author":"\#(author)","author_name":"User \#(author.dropFirst(4))","text":"\#(Self.escape(text))","created_at":"\#(Self.iso(time))""#
+        var line = #"{"platform":"\#(platform)","kind":"\#(kind)","id":"\#(idPrefix)-\#(i)","author":"\#(author)","author_name":"User \#(author.dropFirst(4))","text":"\#(Self.escape(text))","created_at":"\#(Self.iso(time))""#
         if let rating { line += #","rating":\#(rating)"# }
         if kind == "comment" || kind == "reply" { line += #","post_id":"post-\#(rng.below(500))""# }
         return line + "}"
