@@ -34,7 +34,7 @@ extension InboxDatabase {
                     AND f.action NOT IN ('note', 'claim', 'release', 'open_phi', 'snooze_expired')) AS first_action,
                \(includeText ? "m.text, m.author_handle, m.author_name" : "NULL, NULL, NULL")
         FROM action a LEFT JOIN message m ON m.id = a.message_id
-        WHERE a.at >= ? AND a.at < ? ORDER BY a.id
+        WHERE a.at >= ? AND a.at < ? ORDER BY a.at, a.id
         """
     }
 

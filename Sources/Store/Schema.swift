@@ -181,8 +181,11 @@ enum Schema {
                 prev_hash TEXT NOT NULL,
                 hash TEXT NOT NULL
             );
-            CREATE INDEX action_by_message ON action (message_id, id);
+            -- (message_id, at, action) answers "first handling action" from the index alone.
+            CREATE INDEX action_by_message ON action (message_id, at, action);
             CREATE INDEX action_by_time ON action (at, id);
+            CREATE INDEX action_by_outbox ON action (outbox_id) WHERE outbox_id IS NOT NULL;
+            CREATE INDEX action_by_undo ON action (undoes) WHERE undoes IS NOT NULL;
             CREATE TRIGGER action_is_append_only_update BEFORE UPDATE ON action BEGIN
                 SELECT RAISE(ABORT, 'the audit log is append-only');
             END;

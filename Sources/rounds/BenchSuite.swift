@@ -12,6 +12,9 @@ struct BenchSuite {
     let runs: Int
     let policies: PolicySet
     let log: (String) -> Void
+    /// Smaller side workloads (a few thousand actions and classifications): proves the
+    /// benchmark runs, in the test suite; figures from it are not the targets' figures.
+    var quick = false
 
     struct Figure {
         var id: String, what: String, value: Double, unit: String, target: String
@@ -67,7 +70,8 @@ struct BenchSuite {
 
         // P2: the classify benchmark, as its own process (single thread, CPU time).
         log("classify")
-        let c = try run(CommandLine.arguments[0], ["bench", "classify", "--runs", "\(runs)", "--policies", policies.directory.path])
+        let c = try run(CommandLine.arguments[0], ["bench", "classify", "--runs", "\(runs)", "--policies", policies.directory.path]
+                        + (quick ? ["--messages", "200"] : []))
         func number(after label: String) -> Double {
             guard let r = c.range(of: label) else { return 0 }
             let rest = c[r.upperBound...].drop { $0 == " " }
@@ -135,16 +139,17 @@ struct BenchSuite {
         }
         func type(_ text: String) { for ch in text { driver.send(.keyPressed(.char(ch))) } }
         var nav: [Double] = [], queue: [Double] = [], filter: [Double] = [], search: [Double] = []
-        for i in 0..<(300 * runs) { nav.append(press([.char(i % 50 < 45 ? "j" : "k")])) }
-        for _ in 0..<(20 * runs) { queue.append(press([.tab])) }
+        let scale = quick ? 1 : 10
+        for i in 0..<(30 * scale * runs) { nav.append(press([.char(i % 50 < 45 ? "j" : "k")])) }
+        for _ in 0..<(2 * scale * runs) { queue.append(press([.tab])) }
         let filters = ["platform:x", "kind:dm", "flag:spam", "lang:es", "platform:instagram kind:comment", "-platform:x"]
-        for i in 0..<(10 * runs) {
+        for i in 0..<(scale * runs) {
             driver.send(.keyPressed(.char(":")))
             type("filter \(filters[i % filters.count])")
             filter.append(press([.enter]))
         }
         let words = ["flu", "the", "parking", "billing", "fever", "\"flu shot\"", "nurses", "help"]
-        for i in 0..<(10 * runs) {
+        for i in 0..<(scale * runs) {
             driver.send(.keyPressed(.char("/")))
             type(words[i % words.count])
             search.append(press([.enter]))
@@ -163,7 +168,7 @@ struct BenchSuite {
         log("export")
         let inbox = try InboxDatabase(path: db)
         let start = Date()
-        try inbox.insertSyntheticActions(100_000, moderators: ["ana", "bo", "cy", "di"], at: start)
+        try inbox.insertSyntheticActions(quick ? 2_000 : 100_000, moderators: ["ana", "bo", "cy", "di"], at: start)
         var ours: [Double] = [], theirs: [Double] = []
         let to = Date().addingTimeInterval(60)
         for _ in 0..<runs {
@@ -187,7 +192,7 @@ struct BenchSuite {
     mutating func actionsDuringIngest(db: String, dir: URL) throws {
         log("actions during ingest")
         let more = dir.appendingPathComponent("more.jsonl").path
-        var gen = try GenerateCommand.parse(["--messages", "\(max(20_000, min(messages / 5, 200_000)))", "--seed", "99", "--id-prefix", "late", "-o", more])
+        var gen = try GenerateCommand.parse(["--messages", "\(quick ? 5_000 : max(20_000, min(messages / 5, 200_000)))", "--seed", "99", "--id-prefix", "late", "-o", more])
         try gen.run()
         let ingest = Process()
         ingest.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
@@ -200,7 +205,7 @@ struct BenchSuite {
         let store = SQLiteConsoleStore(inbox: inbox, role: "moderator", reader: "bench")
         var latencies: [Double] = []
         var anchor = PageAnchor.start
-        while latencies.count < 200 * runs && ingest.isRunning {
+        while latencies.count < (quick ? 20 : 200) * runs && ingest.isRunning {
             let rows = try store.page(queue: .new, query: .all, moderator: "bench", anchor: anchor, limit: 20)
             guard let last = rows.last else { break }
             anchor = .after(last.cursor)
