@@ -67,8 +67,11 @@ extension PolicySet {
     func recommendedTemplateID(for c: Classification, kind: MessageKind) -> String? {
         guard !c.flags.isEmpty else { return nil }
         let lang = replyTemplates.contains { $0.language == c.language } ? c.language : "en"
+        // Only a raised flag picks the reply. An emergency held at review (negated or figurative:
+        // "casi me da un infarto con la factura") is listed, but a person decides on it: the 911
+        // reply is not put on key 1 for a joke about a bill.
         let order = c.flags.sorted { $0.flag < $1.flag }
-        guard let top = order.first(where: { $0.decision >= .flag }) ?? order.first(where: { $0.flag == .emergency }) else { return nil }
+        guard let top = order.first(where: { $0.decision >= .flag }) else { return nil }
         let ts = replyTemplates.filter { $0.flag == top.flag && $0.language == lang && fits($0, top, sentiment: c.sentiment, kind: kind) }
         return (ts.first(where: \.recommended) ?? ts.first)?.id
     }
