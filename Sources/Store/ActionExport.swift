@@ -63,16 +63,17 @@ extension InboxDatabase {
             let sql = Self.exportSQL(includeText: includeText)
             let cursor = try Row.fetchCursor(db, sql: sql, arguments: [Int64(from.timeIntervalSince1970 * 1000), Int64(to.timeIntervalSince1970 * 1000)])
             while let r = try cursor.next() {
-                let action: String = r["action"]
+                // Columns by position: this loop runs once per exported action.
+                let action: String = r[4]
                 var response: Int64?
-                if let received: Int64 = r["received_at"], let first: Int64 = r["first_action"] {
+                if let received: Int64 = r[12], let first: Int64 = r[13] {
                     response = max(0, (first - received) / 1000)
                 }
                 try body(ExportRow(
-                    eventID: r["id"], at: Date(timeIntervalSince1970: Double(r["at"] as Int64) / 1000),
-                    moderator: r["moderator"], role: r["role"], action: action, reasonCode: r["reason_code"],
-                    platform: r["platform"], externalID: r["external_id"], kind: r["kind"], flags: r["rule_ids"],
-                    templateID: r["template_id"], replyText: action == "reply_queued" ? r["detail"] : nil,
+                    eventID: r[0], at: Date(timeIntervalSince1970: Double(r[1] as Int64) / 1000),
+                    moderator: r[2], role: r[3], action: action, reasonCode: r[5],
+                    platform: r[9], externalID: r[10], kind: r[11], flags: r[7],
+                    templateID: r[6], replyText: action == "reply_queued" ? r[8] : nil,
                     responseSeconds: response, messageText: r[14], authorHandle: r[15], authorName: r[16]
                 ))
             }

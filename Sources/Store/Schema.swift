@@ -9,6 +9,7 @@ enum Schema {
         m.registerMigration("v1-inbox", migrate: v1)
         m.registerMigration("v2-classification", migrate: v2)
         m.registerMigration("v3-moderation", migrate: v3)
+        m.registerMigration("v4-handled-queues", migrate: v4)
         return m
     }
 
@@ -192,6 +193,15 @@ enum Schema {
             CREATE TRIGGER action_is_append_only_delete BEFORE DELETE ON action BEGIN
                 SELECT RAISE(ABORT, 'the audit log is append-only');
             END;
+            """)
+    }
+
+    /// The Done queue in time order without scanning the inbox: handled messages only, in the
+    /// order the queue shows them. (Its condition must match the queue's query exactly.)
+    static func v4(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE INDEX message_handled ON message (received_at DESC, id DESC)
+                WHERE state IN ('done', 'hidden', 'deleted');
             """)
     }
 }

@@ -8,11 +8,6 @@ struct ExportWriter {
     let format: ExportCommand.Format
     let includeText: Bool
     private(set) var count = 0
-    private let iso: ISO8601DateFormatter = {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        return f
-    }()
 
     init(format: ExportCommand.Format, includeText: Bool) {
         self.format = format
@@ -25,9 +20,14 @@ struct ExportWriter {
     }
 
     func values(_ r: ExportRow) -> [String?] {
-        ["\(r.eventID)", iso.string(from: r.at), r.moderator, r.role, r.action, r.reasonCode, r.platform, r.externalID,
+        ["\(r.eventID)", Self.isoUTC(r.at), r.moderator, r.role, r.action, r.reasonCode, r.platform, r.externalID,
          r.kind, r.flags, r.templateID, r.replyText, r.responseSeconds.map(String.init)]
             + (includeText ? [r.messageText, r.authorHandle, r.authorName] : [])
+    }
+
+    /// `2026-11-29T08:30:00Z`, without a formatter object per row (the export's hot path).
+    static func isoUTC(_ date: Date) -> String {
+        SyntheticInbox.iso(Int64(date.timeIntervalSince1970.rounded(.down)))
     }
 
     func header() -> String {
@@ -61,6 +61,12 @@ struct ExportWriter {
     /// RFC 4180 quoting; a cell a spreadsheet would run as a formula (leading = + - @ TAB CR)
     /// gets a leading apostrophe. Control characters other than line breaks are made visible.
     static func csvCell(_ s: String) -> String {
+        // Fast path: plain printable ASCII that needs neither quoting nor neutralising.
+        if let first = s.utf8.first, !"=+-@\t\r".utf8.contains(first),
+           s.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x2C && $0 != 0x22 }), s.utf8.last != 0x20, first != 0x20 {
+            return s
+        }
+        if s.isEmpty { return s }
         var cell = String(String.UnicodeScalarView(s.unicodeScalars.flatMap { u -> [Unicode.Scalar] in
             switch u.value {
             case 0x0A, 0x0D, 0x09: return [u]
