@@ -98,6 +98,22 @@ public final class InboxDatabase: Sendable {
         }
     }
 
+    /// Bulk ingest checkpoints by itself, between transactions (`checkpointPassive`), so that a
+    /// commit never also copies the WAL back: a write transaction then holds the lock only
+    /// for its own pages. Pass `true` to return to SQLite's automatic checkpoints.
+    public func automaticCheckpoints(_ on: Bool) throws {
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(on ? 4000 : 0)")
+        }
+    }
+
+    /// Copies what it can of the WAL into the database without waiting for readers.
+    public func checkpointPassive() throws {
+        try pool.writeWithoutTransaction { db in
+            _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")
+        }
+    }
+
     /// Truncates the WAL so it does not grow without bound under continuous ingest.
     public func checkpoint() throws {
         try pool.writeWithoutTransaction { db in

@@ -8,7 +8,16 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure every performance target on a synthetic inbox (medians, p99, same-run sqlite3 baselines).",
         discussion: "A million messages takes several minutes (ingest dominates). Parts: bench ingest, bench classify, bench generate.",
-        subcommands: [GenerateCommand.self, BenchIngestCommand.self, BenchClassifyCommand.self, BenchShiftCommand.self]
+        subcommands: [BenchAllCommand.self, GenerateCommand.self, BenchIngestCommand.self, BenchClassifyCommand.self, BenchShiftCommand.self],
+        // `rounds bench --messages N` runs everything; the parts keep their own --messages.
+        defaultSubcommand: BenchAllCommand.self
+    )
+}
+
+struct BenchAllCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "all",
+        abstract: "Every target, P1-P7 (the default: `rounds bench` alone runs this)."
     )
 
     @Option(help: "Messages in the inbox.") var messages: Int = 1_000_000

@@ -101,8 +101,14 @@ private final class BatchWriter: @unchecked Sendable {
     private var _counts = Ingester.Counts()
     private var _slowest = 0.0
     private var failure: Error?
+    private var batches = 0
 
-    init(inbox: InboxDatabase) { self.inbox = inbox }
+    init(inbox: InboxDatabase) {
+        self.inbox = inbox
+        try? inbox.automaticCheckpoints(false)
+    }
+
+    deinit { try? inbox.automaticCheckpoints(true) }
 
     var counts: Ingester.Counts { lock.withLock { _counts } }
     var slowestMs: Double { lock.withLock { _slowest } }
@@ -131,6 +137,9 @@ private final class BatchWriter: @unchecked Sendable {
                     _counts.rejected += rejections.count
                     _slowest = max(_slowest, ms)
                 }
+                // Between transactions, not inside one: the WAL goes back to the database.
+                batches += 1
+                if batches % 8 == 0 { try inbox.checkpointPassive() }
             } catch {
                 lock.withLock { failure = error }
             }
@@ -139,6 +148,7 @@ private final class BatchWriter: @unchecked Sendable {
 
     func drain() throws {
         queue.sync {}
+        try? inbox.checkpointPassive()
         if let failure = lock.withLock({ failure }) { throw failure }
     }
 }
