@@ -60,7 +60,48 @@ private func containsOne(_ s: [UInt32], _ lit: String) -> Bool {
 /// copying a struct of many reference-counted fields.
 final class PolicyBox: Sendable {
     let p: PolicySet
-    init(_ p: PolicySet) { self.p = p }
+    /// For each entry of `p.patternRules`: the prefilter literal's alternatives as scalars
+    /// (compiled once here instead of splitting and converting the literal on every message).
+    let patternLiterals: [[[UInt32]]]
+    init(_ p: PolicySet) {
+        self.p = p
+        self.patternLiterals = p.patternRules.map { ri in
+            guard case .pattern(_, let pre) = p.rules[ri].source else { return [] }
+            return compileLiteral(pre)
+        }
+    }
+}
+
+/// The alternatives of a prefilter literal (see `containsLiteral`), as scalar arrays.
+func compileLiteral(_ lit: String) -> [[UInt32]] {
+    if lit.contains("|") && lit.count > 1 {
+        return lit.split(separator: "|").filter { !$0.isEmpty }.map { $0.unicodeScalars.map(\.value) }
+    }
+    return [lit.unicodeScalars.map(\.value)]
+}
+
+/// Whether any alternative occurs in `s` (an empty alternative always does).
+func containsCompiled(_ s: UnsafeBufferPointer<UInt32>, _ alts: [[UInt32]]) -> Bool {
+    for l in alts {
+        guard let f = l.first else { return true }
+        if l.count > s.count { continue }
+        let found: Bool = l.withUnsafeBufferPointer { lp in
+            let m = lp.count
+            let last = s.count - m
+            var i = 0
+            while i <= last {
+                if s[i] == f {
+                    var k = 1
+                    while k < m && s[i + k] == lp[k] { k += 1 }
+                    if k == m { return true }
+                }
+                i += 1
+            }
+            return false
+        }
+        if found { return true }
+    }
+    return false
 }
 
 public struct Classifier: Sendable {
@@ -487,15 +528,20 @@ struct Analysis {
                 }
             }
         }
-        if !box.p.patternRules.isEmpty && box.p.patternRules.contains(where: { ri in
-            if case .pattern(_, let pre) = box.p.rules[ri].source { return containsLiteral(norm.scalars, pre) }
-            return false
-        }) {
+        let pr = box.p.patternRules
+        guard !pr.isEmpty else { return }
+        let lits = box.patternLiterals
+        var passing: [Bool] = Array(repeating: false, count: pr.count)
+        var anyPass = false
+        norm.scalars.withUnsafeBufferPointer { sp in
+            for k in pr.indices where containsCompiled(sp, lits[k]) { passing[k] = true; anyPass = true }
+        }
+        if anyPass {
             let ns = norm.normalizedString
             var utf16ToScalar: [Int]? = nil
-            for ri in box.p.patternRules {
+            for (k, ri) in box.p.patternRules.enumerated() where passing[k] {
                 let r = box.p.rules[ri]
-                guard case .pattern(let box, let pre) = r.source, let flag = r.flag, containsLiteral(norm.scalars, pre) else { continue }
+                guard case .pattern(let box, _) = r.source, let flag = r.flag else { continue }
                 if utf16ToScalar == nil {
                     var m: [Int] = []
                     m.reserveCapacity(ns.utf16.count + 1)
