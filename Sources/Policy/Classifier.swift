@@ -235,8 +235,8 @@ struct Analysis {
         // obfuscation channel for flags that ask for it
         obfuscationChannel(&raw)
         // allow-lists and false positives for offensive
-        let allowSpans = raw.filter { box.p.rules[$0.rule].role == .allow }.map { ($0.nStart, $0.nEnd, box.p.rules[$0.rule].flag) }
-        for h in raw where box.p.rules[h.rule].role != .allow {
+        let allowSpans = raw.filter { box.p.ruleRoles[$0.rule] == .allow }.map { ($0.nStart, $0.nEnd, box.p.rules[$0.rule].flag) }
+        for h in raw where box.p.ruleRoles[h.rule] != .allow {
             let rule = box.p.rules[h.rule]
             guard let flag = rule.flag else { continue }
             if flag == .offensive {
@@ -255,7 +255,7 @@ struct Analysis {
             var maxEnd = -1
             var lastRoleCue = false
             for h in sorted {
-                let isCue = box.p.rules[h.rule].role == .cue
+                let isCue = box.p.ruleRoles[h.rule] == .cue
                 if h.nEnd <= maxEnd && isCue == lastRoleCue { continue }
                 if h.nEnd > maxEnd { maxEnd = h.nEnd }
                 lastRoleCue = isCue
@@ -473,7 +473,7 @@ struct Analysis {
             if case .identifier(.namedCondition) = box.p.rules[ri].source { return true }
             return false
         }), !rules.isEmpty, profile.upper > 0, profile.lower > 0 else { return }
-        let clinical = flagHits[FlagName.symptomQuestion.rank].filter { box.p.rules[$0.rule].role == .evidence && ($0.category == "condition" || $0.category == "symptom") }
+        let clinical = flagHits[FlagName.symptomQuestion.rank].filter { box.p.ruleRoles[$0.rule] == .evidence && ($0.category == "condition" || $0.category == "symptom") }
         guard !clinical.isEmpty else { return }
         let toks = tk.tokens
         func isName(_ j: Int) -> Bool {
@@ -534,7 +534,18 @@ struct Analysis {
         var passing: [Bool] = Array(repeating: false, count: pr.count)
         var anyPass = false
         norm.scalars.withUnsafeBufferPointer { sp in
-            for k in pr.indices where containsCompiled(sp, lits[k]) { passing[k] = true; anyPass = true }
+            // which ASCII scalars occur: an alternative needing an absent one cannot match
+            var lo: UInt64 = 0, hi: UInt64 = 0
+            for v in sp where v < 0x80 { if v < 64 { lo |= 1 << UInt64(v) } else { hi |= 1 << UInt64(v - 64) } }
+            for k in pr.indices {
+                let alts = lits[k].filter { l in
+                    for v in l where v < 0x80 {
+                        if v < 64 { if lo & (1 << UInt64(v)) == 0 { return false } } else if hi & (1 << UInt64(v - 64)) == 0 { return false }
+                    }
+                    return true
+                }
+                if !alts.isEmpty || lits[k].isEmpty, containsCompiled(sp, alts) { passing[k] = true; anyPass = true }
+            }
         }
         if anyPass {
             let ns = norm.normalizedString
@@ -652,8 +663,8 @@ struct Analysis {
             var allDowngraded = true
             for k in hits.indices {
                 var h = hits[k]
-                let rule = box.p.rules[h.rule]
-                if fp.context && h.mods.isEmpty || (fp.context && h.mods == ["obfuscated"]) {
+                let role = box.p.ruleRoles[h.rule]
+                if fp.context && (h.mods.isEmpty || (h.mods.count == 1 && h.mods[0] == "obfuscated")) {
                     h.mods += contextModifiers(h)
                 }
                 var eff = h.weight
@@ -675,18 +686,18 @@ struct Analysis {
                 h.eff = eff
                 hits[k] = h
                 if !downgraded { allDowngraded = false }
-                if rule.role == .cue { if !downgraded { hasCue = true } } else if eff > 0 && !h.mods.contains("negated") { hasEvidence = true }
+                if role == .cue { if !downgraded { hasCue = true } } else if eff > 0 && !h.mods.contains("negated") { hasEvidence = true }
             }
             if flag == .symptomQuestion && !tk.questionSentences.isEmpty { hasCue = true }
             if flag == .reviewFeedback {
                 // an evaluation counts when it is said about the service: in a sentence with a service word
-                let evSentences = Set(hits.filter { box.p.rules[$0.rule].role == .evidence }.map { tk.tokens[min($0.tokStart, tk.tokens.count - 1)].sentence })
+                let evSentences = Set(hits.filter { box.p.ruleRoles[$0.rule] == .evidence }.map { tk.tokens[min($0.tokStart, tk.tokens.count - 1)].sentence })
                 hasCue = hits.contains { h in
-                    guard box.p.rules[h.rule].role == .cue else { return false }
+                    guard box.p.ruleRoles[h.rule] == .cue else { return false }
                     let s = tk.tokens[min(h.tokStart, tk.tokens.count - 1)].sentence
                     return evSentences.contains(s) || evSentences.contains(s + 1) || evSentences.contains(s - 1)
                 }
-                let evidenceCount = Set(hits.filter { box.p.rules[$0.rule].role == .evidence }.map { $0.term.lowercased() }).count
+                let evidenceCount = Set(hits.filter { box.p.ruleRoles[$0.rule] == .evidence }.map { $0.term.lowercased() }).count
                 if !hasCue && abs(sc.compound) >= 0.45 && evidenceCount >= 2 { hasCue = true }
             }
             var score = 1.0
@@ -698,14 +709,14 @@ struct Analysis {
             if forced { score = max(score, fp.flagAt) }
             var decision = fp.decision(for: score)
             if flag == .emergency {
-                if decision == nil && hits.contains(where: { box.p.rules[$0.rule].role == .evidence && $0.weight >= fp.reviewAt }) { decision = .review }
+                if decision == nil && hits.contains(where: { box.p.ruleRoles[$0.rule] == .evidence && $0.weight >= fp.reviewAt }) { decision = .review }
                 if allDowngraded, let d = decision, d > .review { decision = .review }
             }
             guard let dec = decision else { continue }
             // category and severity
             var category: String? = nil
             var severity: String? = nil
-            let ranked = hits.filter { box.p.rules[$0.rule].role == .evidence }.sorted { $0.eff > $1.eff }
+            let ranked = hits.filter { box.p.ruleRoles[$0.rule] == .evidence }.sorted { $0.eff > $1.eff }
             if flag == .emergency {
                 // distress language supports a crisis reading; the category names the crisis itself
                 category = ranked.first(where: { $0.category != "distress" })?.category ?? "suicide"
@@ -750,7 +761,7 @@ struct Analysis {
         }
         if let sq = results[.symptomQuestion], let rv = results[.reviewFeedback], sq.decision >= .flag, rv.decision >= .flag {
             // A story about a visit is a review; it is a symptom question only when it asks something.
-            let asks = !tk.questionSentences.isEmpty || (flagHits[FlagName.symptomQuestion.rank]).contains { box.p.rules[$0.rule].role == .cue && $0.weight >= 0.2 }
+            let asks = !tk.questionSentences.isEmpty || (flagHits[FlagName.symptomQuestion.rank]).contains { box.p.ruleRoles[$0.rule] == .cue && $0.weight >= 0.2 }
             if kind == .review || rating != nil || !asks || rv.score >= sq.score { cap(.symptomQuestion) } else { cap(.reviewFeedback) }
         }
         if let rv = results[.reviewFeedback], rv.decision >= .flag, let sp = results[.spam] { _ = sp; cap(.spam) }
@@ -765,6 +776,6 @@ struct Analysis {
     }
 
     func hasEvidenceAny(_ hits: [Hit]) -> Bool {
-        hits.contains { box.p.rules[$0.rule].role == .evidence }
+        hits.contains { box.p.ruleRoles[$0.rule] == .evidence }
     }
 }

@@ -69,8 +69,14 @@ extension PolicySet {
         let lang = replyTemplates.contains { $0.language == c.language } ? c.language : "en"
         let order = c.flags.sorted { $0.flag < $1.flag }
         guard let top = order.first(where: { $0.decision >= .flag }) ?? order.first(where: { $0.flag == .emergency }) else { return nil }
-        let ts = replyTemplates.filter { $0.flag == top.flag && $0.language == lang && fits($0, top, sentiment: c.sentiment, kind: kind) }
-        return (ts.first(where: \.recommended) ?? ts.first)?.id
+        // first recommended fitting template, else the first fitting one (no copies of the list)
+        var firstFit: Int? = nil
+        for i in replyTemplates.indices where replyTemplates[i].flag == top.flag && replyTemplates[i].language == lang {
+            guard fits(replyTemplates[i], top, sentiment: c.sentiment, kind: kind) else { continue }
+            if replyTemplates[i].recommended { return replyTemplates[i].id }
+            if firstFit == nil { firstFit = i }
+        }
+        return firstFit.map { replyTemplates[$0].id }
     }
 
     /// Templates that fit a message, recommended first, rendered with the organisation's
