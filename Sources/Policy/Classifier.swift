@@ -63,12 +63,52 @@ final class PolicyBox: Sendable {
     /// For each entry of `p.patternRules`: the prefilter literal's alternatives as scalars
     /// (compiled once here instead of splitting and converting the literal on every message).
     let patternLiterals: [[[UInt32]]]
+    /// Per flag rank: the flag's settings behind one reference (no struct copy per message).
+    let flagSettings: [FlagSettings?]
+    /// Per rule: its flag.
+    let ruleFlags: [FlagName?]
+    /// Per rule: whether its flag asks for the obfuscation channel.
+    let ruleObfuscation: [Bool]
     init(_ p: PolicySet) {
         self.p = p
+        var fs = [FlagSettings?](repeating: nil, count: FlagName.allCases.count)
+        for (f, fp) in p.flagPolicies { fs[f.rank] = FlagSettings(fp) }
+        self.flagSettings = fs
+        self.ruleFlags = p.rules.map(\.flag)
+        self.ruleObfuscation = p.rules.map { r in r.flag.map { p.flagPolicies[$0]?.obfuscation ?? false } ?? false }
         self.patternLiterals = p.patternRules.map { ri in
             guard case .pattern(_, let pre) = p.rules[ri].source else { return [] }
             return compileLiteral(pre)
         }
+    }
+}
+
+final class FlagSettings: Sendable {
+    let fp: FlagPolicy
+    let negated, figurative, hypothetical, history, other, relative, present, obfuscated: Double
+    let reviewAt, flagAt, actAt, missingCueFactor: Double
+    let maxDecision: Decision
+    let context, requireCue: Bool
+    init(_ fp: FlagPolicy) {
+        self.fp = fp
+        reviewAt = fp.reviewAt; flagAt = fp.flagAt; actAt = fp.actAt; missingCueFactor = fp.missingCueFactor
+        maxDecision = fp.maxDecision; context = fp.context; requireCue = fp.requireCue
+        negated = fp.modifier("negated", 0.1)
+        figurative = fp.modifier("figurative", 0.1)
+        hypothetical = fp.modifier("hypothetical", 0.5)
+        history = fp.modifier("history", 0.6)
+        other = fp.modifier("other", 0.7)
+        relative = fp.modifier("relative", 1.0)
+        present = fp.modifier("present", 1.0)
+        obfuscated = fp.modifier("obfuscated", 1.0)
+    }
+
+    /// Same as `FlagPolicy.decision(for:)`.
+    func decision(for score: Double) -> Decision? {
+        var d: Decision?
+        if score >= actAt { d = .act } else if score >= flagAt { d = .flag } else if score >= reviewAt { d = .review }
+        if let x = d, x > maxDecision { d = maxDecision }
+        return d
     }
 }
 
@@ -235,10 +275,9 @@ struct Analysis {
         // obfuscation channel for flags that ask for it
         obfuscationChannel(&raw)
         // allow-lists and false positives for offensive
-        let allowSpans = raw.filter { box.p.ruleRoles[$0.rule] == .allow }.map { ($0.nStart, $0.nEnd, box.p.rules[$0.rule].flag) }
+        let allowSpans = raw.filter { box.p.ruleRoles[$0.rule] == .allow }.map { ($0.nStart, $0.nEnd, box.ruleFlags[$0.rule]) }
         for h in raw where box.p.ruleRoles[h.rule] != .allow {
-            let rule = box.p.rules[h.rule]
-            guard let flag = rule.flag else { continue }
+            guard let flag = box.ruleFlags[h.rule] else { continue }
             if flag == .offensive {
                 if h.tokEnd - h.tokStart == 1 && box.p.falsePositives.contains(tk.tokens[h.tokStart].text) && !h.mods.contains("obfuscated") { continue }
                 // a word cut off by truncation ("nig…" for "night") is not the word
@@ -311,7 +350,7 @@ struct Analysis {
                     if ok && stars < len - 1 { pids.append(contentsOf: ps) }
                 }
             } else {
-                pids = trie.singleToken(word).filter { box.p.rules[Int(trie.payloads[Int($0)].rule)].flag.map { box.p.flagPolicies[$0]?.obfuscation ?? false } ?? false }
+                pids = trie.singleToken(word).filter { box.ruleObfuscation[Int(trie.payloads[Int($0)].rule)] }
                 if pids.isEmpty { pids = box.p.obfuscationIndex[squeeze(word)] ?? [] }
             }
             guard !pids.isEmpty else { return }
@@ -655,7 +694,7 @@ struct Analysis {
         var results: [FlagName: FlagHit] = [:]
 
         for flag in FlagName.allCases {
-            guard let fp = box.p.flagPolicies[flag] else { continue }
+            guard let fs = box.flagSettings[flag.rank] else { continue }
             var hits = flagHits[flag.rank]
             let forced = flag == .reviewFeedback && (kind == .review || rating != nil)
             if hits.isEmpty && !forced { continue }
@@ -664,21 +703,21 @@ struct Analysis {
             for k in hits.indices {
                 var h = hits[k]
                 let role = box.p.ruleRoles[h.rule]
-                if fp.context && (h.mods.isEmpty || (h.mods.count == 1 && h.mods[0] == "obfuscated")) {
+                if fs.context && (h.mods.isEmpty || (h.mods.count == 1 && h.mods[0] == "obfuscated")) {
                     h.mods += contextModifiers(h)
                 }
                 var eff = h.weight
                 var downgraded = false
                 for m in h.mods {
                     switch m {
-                    case "negated": eff *= fp.modifier("negated", 0.1); downgraded = true
-                    case "figurative": eff *= fp.modifier("figurative", 0.1); downgraded = true
-                    case "hypothetical": eff *= fp.modifier("hypothetical", 0.5)
-                    case "temporality:history": eff *= fp.modifier("history", 0.6)
-                    case "experiencer:other": eff *= fp.modifier("other", 0.7)
-                    case "experiencer:relative": eff *= fp.modifier("relative", 1.0)
-                    case "temporality:now": eff *= fp.modifier("present", 1.0)
-                    case "obfuscated": eff *= fp.modifier("obfuscated", 1.0)
+                    case "negated": eff *= fs.negated; downgraded = true
+                    case "figurative": eff *= fs.figurative; downgraded = true
+                    case "hypothetical": eff *= fs.hypothetical
+                    case "temporality:history": eff *= fs.history
+                    case "experiencer:other": eff *= fs.other
+                    case "experiencer:relative": eff *= fs.relative
+                    case "temporality:now": eff *= fs.present
+                    case "obfuscated": eff *= fs.obfuscated
                     default: break
                     }
                 }
@@ -703,13 +742,13 @@ struct Analysis {
             var score = 1.0
             for h in hits { score *= (1 - h.eff) }
             score = 1 - score
-            if fp.requireCue && !(hasCue && hasEvidence) { score *= fp.missingCueFactor }
+            if fs.requireCue && !(hasCue && hasEvidence) { score *= fs.missingCueFactor }
             // cues support a flag but never raise it on their own
-            if !hasEvidence { score = min(score, fp.flagAt - 0.001) }
-            if forced { score = max(score, fp.flagAt) }
-            var decision = fp.decision(for: score)
+            if !hasEvidence { score = min(score, fs.flagAt - 0.001) }
+            if forced { score = max(score, fs.flagAt) }
+            var decision = fs.decision(for: score)
             if flag == .emergency {
-                if decision == nil && hits.contains(where: { box.p.ruleRoles[$0.rule] == .evidence && $0.weight >= fp.reviewAt }) { decision = .review }
+                if decision == nil && hits.contains(where: { box.p.ruleRoles[$0.rule] == .evidence && $0.weight >= fs.reviewAt }) { decision = .review }
                 if allDowngraded, let d = decision, d > .review { decision = .review }
             }
             guard let dec = decision else { continue }
@@ -739,7 +778,7 @@ struct Analysis {
             if forced {
                 // reviews and rated posts carry review_feedback by their kind: say so in the evidence
                 let why = kind == .review ? "kind:review" : "rating:\(rating ?? 0)"
-                ev.insert(Evidence(rule: "review_feedback.kind", file: fp.file, span: [0, 0], text: "", modifiers: [why], contribution: fp.flagAt), at: 0)
+                ev.insert(Evidence(rule: "review_feedback.kind", file: fs.fp.file, span: [0, 0], text: "", modifiers: [why], contribution: fs.flagAt), at: 0)
             }
             results[flag] = FlagHit(flag: flag, decision: dec, score: (score * 1000).rounded() / 1000, severity: severity, category: category, evidence: Array(ev))
         }
@@ -771,7 +810,7 @@ struct Analysis {
 
         let flags = results.values.sorted { $0.flag < $1.flag }
         var c = Classification(language: language, sentiment: sentiment, flags: flags, template: nil)
-        c.template = box.p.recommendedTemplateID(for: c, kind: kind ?? .comment)
+        c.template = PolicySet.recommendedTemplateID(in: box.p.replyTemplates, for: c, kind: kind ?? .comment)
         return c
     }
 

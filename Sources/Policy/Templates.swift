@@ -45,6 +45,10 @@ extension PolicySet {
     }
 
     func fits(_ t: ReplyTemplate, _ hit: FlagHit, sentiment: Sentiment, kind: MessageKind) -> Bool {
+        PolicySet.fits(t, hit, sentiment: sentiment, kind: kind)
+    }
+
+    static func fits(_ t: ReplyTemplate, _ hit: FlagHit, sentiment: Sentiment, kind: MessageKind) -> Bool {
         if !t.categories.isEmpty {
             guard let c = hit.category, t.categories.contains(c) else { return false }
         }
@@ -65,6 +69,11 @@ extension PolicySet {
 
     /// The template the policy recommends: the most urgent raised flag's recommended template.
     func recommendedTemplateID(for c: Classification, kind: MessageKind) -> String? {
+        PolicySet.recommendedTemplateID(in: replyTemplates, for: c, kind: kind)
+    }
+
+    /// Static so that the classifier passes the template list alone, not a copy of the policy set.
+    static func recommendedTemplateID(in replyTemplates: [ReplyTemplate], for c: Classification, kind: MessageKind) -> String? {
         guard !c.flags.isEmpty else { return nil }
         let lang = replyTemplates.contains { $0.language == c.language } ? c.language : "en"
         let order = c.flags.sorted { $0.flag < $1.flag }
