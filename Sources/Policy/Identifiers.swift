@@ -25,7 +25,7 @@ struct Allowlist: Sendable {
 
     func allowsDigits(_ d: String) -> Bool {
         if digits.contains(d) { return true }
-        if d.count == 11, d.hasPrefix("1"), digits.contains(String(d.dropFirst())) { return true }
+        if d.utf8.count == 11, d.hasPrefix("1"), digits.contains(String(d.dropFirst())) { return true }
         return false
     }
 
@@ -100,11 +100,11 @@ enum Validators {
     }
 }
 
-private let phoneKeywords: Set<String> = ["phone", "tel", "telephone", "cell", "mobile", "cellphone", "call", "text", "whatsapp", "fax", "number", "ph", "telefono", "celular", "numero", "llamame", "llame", "movil", "contact", "reach"]
-private let cardKeywords: Set<String> = ["card", "credit", "debit", "visa", "mastercard", "amex", "tarjeta", "cc"]
-private let ssnKeywords: Set<String> = ["ssn", "social", "security", "ss"]
-private let dobKeywords: Set<String> = ["born", "dob", "birth", "birthday", "birthdate", "nacimiento", "naci", "nacio", "nacido", "nacida", "cumpleanos", "d.o.b"]
-private let mrnKeywords: Set<String> = ["mrn", "chart", "record", "records", "member", "account", "acct", "claim", "policy", "subscriber", "expediente", "historia", "paciente", "afiliado", "poliza", "insurance", "medicaid", "medicare", "patient"]
+private let phoneKeywords: FilteredWords = ["phone", "tel", "telephone", "cell", "mobile", "cellphone", "call", "text", "whatsapp", "fax", "number", "ph", "telefono", "celular", "numero", "llamame", "llame", "movil", "contact", "reach"]
+private let cardKeywords: FilteredWords = ["card", "credit", "debit", "visa", "mastercard", "amex", "tarjeta", "cc"]
+private let ssnKeywords: FilteredWords = ["ssn", "social", "security", "ss"]
+private let dobKeywords: FilteredWords = ["born", "dob", "birth", "birthday", "birthdate", "nacimiento", "naci", "nacio", "nacido", "nacida", "cumpleanos", "d.o.b"]
+private let mrnKeywords: FilteredWords = ["mrn", "chart", "record", "records", "member", "account", "acct", "claim", "policy", "subscriber", "expediente", "historia", "paciente", "afiliado", "poliza", "insurance", "medicaid", "medicare", "patient"]
 private let idWords: Set<String> = ["id", "number", "no", "num", "nr", "numero", "#"]
 private let months: [String: Int] = [
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4, "may": 5, "june": 6, "jun": 6,
@@ -114,26 +114,58 @@ private let months: [String: Int] = [
     "septiembre": 9, "setiembre": 9, "octubre": 10, "noviembre": 11, "diciembre": 12,
 ]
 private let monthInitials: Set<UInt8> = Set("jfmasondje".utf8)
-private let streetSuffixes: Set<String> = [
+private let streetSuffixes: FilteredWords = [
     "street", "st", "avenue", "ave", "av", "road", "rd", "lane", "ln", "drive", "dr", "boulevard", "blvd", "way",
     "court", "ct", "place", "pl", "circle", "cir", "route", "rte", "highway", "hwy", "parkway", "pkwy", "terrace",
     "trail", "square", "sq", "alley", "bypass", "crescent", "plaza", "calle", "avenida", "carrera", "camino",
     "paseo", "rua", "rue", "via", "viale", "piazza", "piazzetta", "strasse", "straße", "str", "gasse", "weg",
     "plein", "laan", "gata", "gatan", "vej", "vegur", "utca", "ut", "ulica", "ul", "trg", "stra", "cesta",
 ]
-private let fullSuffixes: Set<String> = ["street", "avenue", "road", "lane", "boulevard", "calle", "avenida", "drive", "highway"]
-private let streetBefore: Set<String> = ["rue", "calle", "avenida", "av", "rua", "via", "viale", "piazza", "piazzetta", "ul", "ulica", "carrera", "paseo", "camino", "trg", "avenue"]
+private let fullSuffixes: FilteredWords = ["street", "avenue", "road", "lane", "boulevard", "calle", "avenida", "drive", "highway"]
+private let streetBefore: FilteredWords = ["rue", "calle", "avenida", "av", "rua", "via", "viale", "piazza", "piazzetta", "ul", "ulica", "carrera", "paseo", "camino", "trg", "avenue"]
 private let streetEndings = ["straat", "strasse", "straße", "gasse", "gatan", "gata", "vegur", "vej", "utca", "weg", "laan", "plein", "allee", "ulica"]
-private let addressKeywords: Set<String> = ["lives", "live", "address", "located", "reside", "resides", "direccion", "domicilio", "vive", "vivo"]
+private let addressKeywords: FilteredWords = ["lives", "live", "address", "located", "reside", "resides", "direccion", "domicilio", "vive", "vivo"]
 /// One lookup per word: 1 record keyword, 2 unit word, 4 psc/unit/cmr, 8 apo/fpo/dpo, 16 po box.
 private let tokenClass: [String: UInt8] = {
     var m: [String: UInt8] = [:]
-    for w in mrnKeywords { m[w, default: 0] |= 1 }
+    for w in mrnKeywords.set { m[w, default: 0] |= 1 }
     for w in ["apt", "apartment", "suite", "ste", "unit", "apto", "piso", "depto", "departamento"] { m[w, default: 0] |= 2 }
     for w in ["psc", "unit", "cmr"] { m[w, default: 0] |= 4 }
     for w in ["apo", "fpo", "dpo"] { m[w, default: 0] |= 8 }
     for w in ["po", "p"] { m[w, default: 0] |= 16 }
     return m
+}()
+
+/// A word set with a bitmap over (length, first byte, last byte) of its words: most tokens are
+/// rejected by the bitmap without hashing.
+struct FilteredWords: ExpressibleByArrayLiteral, Sendable {
+    let set: Set<String>
+    let bits: [UInt64]
+    init<S: Sequence>(_ words: S) where S.Element == String {
+        set = Set(words)
+        var b = [UInt64](repeating: 0, count: 256)
+        for w in set { let k = FilteredWords.key(w); b[k >> 6] |= 1 << UInt64(k & 63) }
+        bits = b
+    }
+    init(arrayLiteral e: String...) { self.init(e) }
+    @inline(__always) static func key(_ w: String) -> Int {
+        let u = w.utf8
+        guard let f = u.first, let l = u.last else { return 0 }
+        return (u.count & 15) << 10 | Int(f & 31) << 5 | Int(l & 31)
+    }
+    @inline(__always) func contains(_ w: String) -> Bool {
+        let k = FilteredWords.key(w)
+        return bits[k >> 6] & (1 << UInt64(k & 63)) != 0 && set.contains(w)
+    }
+}
+
+private let tokenClassFilter = FilteredWords(tokenClass.keys)
+private let monthFilter = FilteredWords(months.keys)
+/// Last bytes of the street endings.
+private let streetEndingLast: [Bool] = {
+    var t = [Bool](repeating: false, count: 256)
+    for e in streetEndings { if let l = e.utf8.last { t[Int(l)] = true } }
+    return t
 }()
 
 func scalarString(_ s: [UInt32], _ a: Int, _ b: Int) -> String {
@@ -143,7 +175,7 @@ func scalarString(_ s: [UInt32], _ a: Int, _ b: Int) -> String {
     return str
 }
 
-private let unitWords: Set<String> = ["apt", "apartment", "suite", "ste", "unit", "apto", "piso", "depto", "departamento"]
+private let unitWords: FilteredWords = ["apt", "apartment", "suite", "ste", "unit", "apto", "piso", "depto", "departamento"]
 
 @inline(__always) private func isDigit(_ v: UInt32) -> Bool { v >= 0x30 && v <= 0x39 }
 @inline(__always) private func isAlnumASCII(_ v: UInt32) -> Bool { isDigit(v) || (v >= 0x61 && v <= 0x7A) }
@@ -170,7 +202,7 @@ struct IdentifierScanner {
         return lo
     }
 
-    func keywordBefore(_ pos: Int, _ words: Set<String>, within: Int) -> Bool {
+    func keywordBefore(_ pos: Int, _ words: FilteredWords, within: Int) -> Bool {
         let ti = tokenIndex(atOrAfter: pos)
         var k = ti - 1
         var n = 0
@@ -250,7 +282,7 @@ struct IdentifierScanner {
             i = max(end, start + 1)
             if followedByLetter || digits.count < 7 { continue }
             let value = scalarString(s, start, end)
-            let digitStr = String(digits.map { Character(UnicodeScalar($0 + 48)) })
+            let digitStr = String(decoding: digits.map { $0 + 48 }, as: UTF8.self)
             if allow.allowsDigits(digitStr) { continue }
             // SSN
             if digits.count == 9, wanted.contains(.ssn) {
@@ -376,7 +408,7 @@ struct IdentifierScanner {
         // month names: "march 3", "march 3, 2020", "3 march 2020", "3 de marzo de 2020"
         for (ti, t) in tokens.enumerated() {
             let u = t.text.utf8
-            guard u.count >= 3, u.count <= 10, let f = u.first, monthInitials.contains(f), months[t.text] != nil else { continue }
+            guard u.count >= 3, u.count <= 10, monthFilter.contains(t.text) else { continue }
             if t.text == "may" || t.text == "mar" || t.text == "jun" {
                 // only with a number right next to it
             }
@@ -438,7 +470,7 @@ struct IdentifierScanner {
                         continue
                     }
                 }
-                guard u.count <= 10, let cls = tokenClass[t] else { continue }
+                guard u.count <= 10, tokenClassFilter.contains(t), let cls = tokenClass[t] else { continue }
                 // MRN / member id: keyword then a code with 5+ digits within 4 tokens
                 if wantMrn, cls & 1 != 0 {
                     var j = i + 1
@@ -540,7 +572,7 @@ struct IdentifierScanner {
 
     private func hasStreetEnding(_ w: String) -> Bool {
         let n = w.utf8.count
-        guard n >= 6 else { return false }
+        guard n >= 6, let l = w.utf8.last, streetEndingLast[Int(l)] else { return false }
         for e in streetEndings where n > e.utf8.count + 1 && w.hasSuffix(e) { return true }
         return false
     }
