@@ -69,8 +69,15 @@ final class PolicyBox: Sendable {
     let ruleFlags: [FlagName?]
     /// Per rule: whether its flag asks for the obfuscation channel.
     let ruleObfuscation: [Bool]
+    /// Identifier rules by kind, in `p.identifierRules` order.
+    let identifierRulesByKind: [IdentifierKind: [Int]]
     init(_ p: PolicySet) {
         self.p = p
+        var byKind: [IdentifierKind: [Int]] = [:]
+        for ri in p.identifierRules {
+            if case .identifier(let k) = p.rules[ri].source { byKind[k, default: []].append(ri) }
+        }
+        self.identifierRulesByKind = byKind
         var fs = [FlagSettings?](repeating: nil, count: FlagName.allCases.count)
         for (f, fp) in p.flagPolicies { fs[f.rank] = FlagSettings(fp) }
         self.flagSettings = fs
@@ -555,8 +562,10 @@ struct Analysis {
             var sc = IdentifierScanner(s: norm.scalars, tokens: tk.tokens, allow: box.p.allowlist)
             sc.capitalized = capitalizedFunction(norm, tk.tokens, profile: profile)
             let found = sc.scanAll(wanted: box.p.identifierKinds)
+            let byKind = box.identifierRulesByKind
             for m in found {
-                for ri in box.p.identifierRules {
+                guard let kindRules = byKind[m.kind] else { continue }
+                for ri in kindRules {
                     let r = box.p.rules[ri]
                     guard case .identifier(let k) = r.source, k == m.kind, let flag = r.flag else { continue }
                     let ti = min(tokenIndexAtOrAfter(m.start), max(0, tk.tokens.count - 1))

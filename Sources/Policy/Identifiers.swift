@@ -149,6 +149,10 @@ struct FilteredWords: ExpressibleByArrayLiteral, Sendable {
     }
     init(arrayLiteral e: String...) { self.init(e) }
     @inline(__always) static func key(_ w: String) -> Int {
+        if let k = w.utf8.withContiguousStorageIfAvailable({ b -> Int in
+            guard b.count > 0 else { return 0 }
+            return (b.count & 15) << 10 | Int(b[0] & 31) << 5 | Int(b[b.count - 1] & 31)
+        }) { return k }
         let u = w.utf8
         guard let f = u.first, let l = u.last else { return 0 }
         return (u.count & 15) << 10 | Int(f & 31) << 5 | Int(l & 31)

@@ -124,7 +124,8 @@ struct PhraseTrie: Sendable {
     }
 
     @inline(__always) static func exactKey(_ u: String.UTF8View) -> Int {
-        (u.count & 15) << 10 | Int(u[u.startIndex] & 31) << 5 | Int(u[u.index(before: u.endIndex)] & 31)
+        if let k = u.withContiguousStorageIfAvailable({ b in (b.count & 15) << 10 | Int(b[0] & 31) << 5 | Int(b[b.count - 1] & 31) }) { return k }
+        return (u.count & 15) << 10 | Int(u[u.startIndex] & 31) << 5 | Int(u[u.index(before: u.endIndex)] & 31)
     }
 
     @inline(__always) static func key2(_ a: UInt8, _ b: UInt8) -> Int { Int(a) << 8 | Int(b) }
