@@ -173,11 +173,14 @@ private let streetEndingLast: [Bool] = {
 }()
 
 func scalarString(_ s: [UInt32], _ a: Int, _ b: Int) -> String {
-    var str = String()
-    str.unicodeScalars.reserveCapacity(b - a)
-    for v in s[a..<b] { if let u = Unicode.Scalar(v) { str.unicodeScalars.append(u) } }
-    return str
+    // the valid scalars of s[a..<b], encoded once as UTF-8
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(b - a)
+    for v in s[a..<b] where Unicode.Scalar(v) != nil { appendUTF8(v, to: &bytes) }
+    return String(decoding: bytes, as: UTF8.self)
 }
+
+private let npiKeywords: FilteredWords = ["npi"]
 
 private let unitWords: FilteredWords = ["apt", "apartment", "suite", "ste", "unit", "apto", "piso", "depto", "departamento"]
 
@@ -306,7 +309,7 @@ struct IdentifierScanner {
                     continue
                 }
             }
-            if digits.count == 10, wanted.contains(.npi), keywordBefore(start, ["npi"], within: 4), Validators.npi(digits) {
+            if digits.count == 10, wanted.contains(.npi), keywordBefore(start, npiKeywords, within: 4), Validators.npi(digits) {
                 out.append(IdentifierMatch(kind: .npi, start: start, end: end, value: value, validated: true))
                 continue
             }
@@ -385,24 +388,26 @@ struct IdentifierScanner {
         // numeric: d{1,4}[/.-]d{1,2}[/.-]d{2,4}
         while i < n {
             guard isDigit(s[i]), i == 0 || !isAlnumASCII(s[i - 1]) else { i += 1; continue }
-            var parts: [Int] = []
-            var lens: [Int] = []
+            // up to three parts, in fixed slots (no arrays per digit group)
+            var p0 = 0, p1 = 0, p2 = 0, l0 = 0, l2 = 0
+            var count = 0
             var j = i
             var sep: UInt32 = 0
             while j < n {
                 var v = 0, l = 0
                 while j < n && isDigit(s[j]) && l < 5 { v = v * 10 + Int(s[j] - 0x30); j += 1; l += 1 }
                 if l == 0 { break }
-                parts.append(v); lens.append(l)
-                if parts.count == 3 { break }
+                if count == 0 { p0 = v; l0 = l } else if count == 1 { p1 = v } else { p2 = v; l2 = l }
+                count += 1
+                if count == 3 { break }
                 if j < n && (s[j] == 0x2F || s[j] == 0x2D || s[j] == 0x2E) && (sep == 0 || sep == s[j]) && j + 1 < n && isDigit(s[j + 1]) {
                     sep = s[j]; j += 1
                 } else { break }
             }
-            if parts.count == 3 && !(j < n && isAlnumASCII(s[j])) {
+            if count == 3 && !(j < n && isAlnumASCII(s[j])) {
                 let ok: Bool
-                if lens[0] == 4 { ok = (1...12).contains(parts[1]) && (1...31).contains(parts[2]) }
-                else { ok = (1...31).contains(parts[0]) && (1...31).contains(parts[1]) && (parts[0] <= 12 || parts[1] <= 12) && (lens[2] == 2 || lens[2] == 4) }
+                if l0 == 4 { ok = (1...12).contains(p1) && (1...31).contains(p2) }
+                else { ok = (1...31).contains(p0) && (1...31).contains(p1) && (p0 <= 12 || p1 <= 12) && (l2 == 2 || l2 == 4) }
                 if ok { found.append((i, j)) }
                 i = j
                 continue
