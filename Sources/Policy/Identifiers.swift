@@ -242,6 +242,11 @@ struct IdentifierScanner {
     func numbers(_ out: inout [IdentifierMatch], _ wanted: Set<IdentifierKind>) {
         let n = s.count
         var i = 0
+        // reused for every digit group (cleared, capacity kept)
+        var digits: [UInt8] = []
+        var dashGroups: [Int] = []
+        digits.reserveCapacity(24)
+        dashGroups.reserveCapacity(8)
         while i < n {
             let v = s[i]
             let startsGroup = isDigit(v) || ((v == 0x2B || v == 0x28) && i + 1 < n && isDigit(s[i + 1]))
@@ -252,13 +257,13 @@ struct IdentifierScanner {
                 continue
             }
             let start = i
-            var digits: [UInt8] = []
+            digits.removeAll(keepingCapacity: true)
+            dashGroups.removeAll(keepingCapacity: true)
             var lastDigitEnd = i
             var seps = 0
             var prevSep = false
             var groups = 0
             var inGroup = false
-            var dashGroups: [Int] = []
             var curLen = 0
             while i < n {
                 let c = s[i]

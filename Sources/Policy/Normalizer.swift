@@ -17,7 +17,22 @@ public struct NormalizedText: Sendable {
     public init(_ text: String) {
         var orig: [Unicode.Scalar] = []
         orig.reserveCapacity(text.utf8.count)
-        orig.append(contentsOf: text.unicodeScalars)
+        let decoded: Bool? = text.utf8.withContiguousStorageIfAvailable { b in
+            // String storage is valid UTF-8: decode it directly (the generic append is slower)
+            let n = b.count
+            var i = 0
+            while i < n {
+                let c0 = UInt32(b[i])
+                var v: UInt32
+                if c0 < 0x80 { v = c0; i += 1 }
+                else if c0 < 0xE0 { v = (c0 & 0x1F) << 6 | UInt32(b[i + 1] & 0x3F); i += 2 }
+                else if c0 < 0xF0 { v = (c0 & 0x0F) << 12 | UInt32(b[i + 1] & 0x3F) << 6 | UInt32(b[i + 2] & 0x3F); i += 3 }
+                else { v = (c0 & 0x07) << 18 | UInt32(b[i + 1] & 0x3F) << 12 | UInt32(b[i + 2] & 0x3F) << 6 | UInt32(b[i + 3] & 0x3F); i += 4 }
+                orig.append(Unicode.Scalar(v) ?? "\u{FFFD}")
+            }
+            return true
+        }
+        if decoded == nil { orig.append(contentsOf: text.unicodeScalars) }
         var out: [UInt32] = []
         out.reserveCapacity(orig.count)
         var map: [Int32] = []
