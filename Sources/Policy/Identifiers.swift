@@ -165,6 +165,7 @@ struct FilteredWords: ExpressibleByArrayLiteral, Sendable {
 
 private let tokenClassFilter = FilteredWords(tokenClass.keys)
 private let monthFilter = FilteredWords(months.keys)
+private let streetEndingBytes: [[UInt8]] = streetEndings.map { Array($0.utf8) }
 /// Last bytes of the street endings.
 private let streetEndingLast: [Bool] = {
     var t = [Bool](repeating: false, count: 256)
@@ -587,7 +588,13 @@ struct IdentifierScanner {
     private func hasStreetEnding(_ w: String) -> Bool {
         let n = w.utf8.count
         guard n >= 6, let l = w.utf8.last, streetEndingLast[Int(l)] else { return false }
-        for e in streetEndings where n > e.utf8.count + 1 && w.hasSuffix(e) { return true }
+        // a byte suffix is necessary for `hasSuffix` (the endings have no other canonical form); check it first
+        let bytes = Array(w.utf8)
+        for e in streetEndingBytes where n > e.count + 1 {
+            var k = 1
+            while k <= e.count && bytes[n - k] == e[e.count - k] { k += 1 }
+            if k > e.count, w.hasSuffix(String(decoding: e, as: UTF8.self)) { return true }
+        }
         return false
     }
 

@@ -176,7 +176,7 @@ struct PhraseTrie: Sendable {
         frontier.reserveCapacity(4)
         next.reserveCapacity(4)
         for i in 0..<tokens.count {
-            frontier.removeAll(keepingCapacity: true)
+            if !frontier.isEmpty { frontier.removeAll(keepingCapacity: true) }
             step(0, tokens[i].text, &frontier)
             var j = i
             while !frontier.isEmpty {
@@ -185,7 +185,7 @@ struct PhraseTrie: Sendable {
                 }
                 j += 1
                 if j >= tokens.count || j - i > 8 { break }
-                next.removeAll(keepingCapacity: true)
+                if !next.isEmpty { next.removeAll(keepingCapacity: true) }
                 for nd in frontier { step(nd, tokens[j].text, &next) }
                 swap(&frontier, &next)
             }

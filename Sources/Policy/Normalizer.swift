@@ -68,8 +68,19 @@ public struct NormalizedText: Sendable {
             let sc = orig[oi]
             let v = sc.value
             let cased = v < 0x2C00 || (0xFF00...0xFF5A).contains(v) || (0x1D400...0x1D7FF).contains(v)
-            let isUpper = v < 0x80 ? (v >= 0x41 && v <= 0x5A) : (cased && sc.properties.isUppercase)
-            let isLower = v < 0x80 ? (v >= 0x61 && v <= 0x7A) : (cased && sc.properties.isLowercase)
+            let isUpper: Bool, isLower: Bool
+            if v < 0x80 {
+                isUpper = v >= 0x41 && v <= 0x5A
+                isLower = v >= 0x61 && v <= 0x7A
+            } else if v < 0x2C00 {
+                // same properties, from a table computed once
+                let c = Normalizer.caseBits[Int(v)]
+                isUpper = c & 1 != 0
+                isLower = c & 2 != 0
+            } else {
+                isUpper = cased && sc.properties.isUppercase
+                isLower = cased && sc.properties.isLowercase
+            }
             if isUpper && prevLower { breaks.append(Int32(ni)) }
             prevLower = isLower
         }
@@ -112,6 +123,12 @@ public struct NormalizedText: Sendable {
 }
 
 enum Normalizer {
+    /// For scalars below U+2C00: bit 1 Uppercase, bit 2 Lowercase (Unicode properties).
+    static let caseBits: [UInt8] = (0..<0x2C00).map { (v: Int) -> UInt8 in
+        guard let sc = Unicode.Scalar(UInt32(v)) else { return 0 }
+        return (sc.properties.isUppercase ? 1 : 0) | (sc.properties.isLowercase ? 2 : 0)
+    }
+
     static func isDropped(_ s: Unicode.Scalar) -> Bool {
         let v = s.value
         if (0xFE00...0xFE0F).contains(v) || (0xE0100...0xE01EF).contains(v) { return true }
