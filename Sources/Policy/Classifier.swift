@@ -261,6 +261,7 @@ struct Analysis {
         guard let trie = box.p.tries[trieKey] else { return }
         let tokens = tk.tokens
         var raw: [Hit] = []
+        raw.reserveCapacity(min(tokens.count / 4 + 4, 1 << 16))
         let roles = box.p.ruleRoles
         var sentLocal: [Hit] = []
         var cueLocal = cues
@@ -707,6 +708,10 @@ struct Analysis {
             var hits = flagHits[flag.rank]
             let forced = flag == .reviewFeedback && (kind == .review || rating != nil)
             if hits.isEmpty && !forced { continue }
+            // hold the only reference while updating modifiers (no copy of the whole array);
+            // the cross-flag rules below read rule, weight and category, which stay as they are
+            flagHits[flag.rank] = []
+            defer { flagHits[flag.rank] = hits }
             var hasCue = false, hasEvidence = false
             var allDowngraded = true
             for k in hits.indices {
