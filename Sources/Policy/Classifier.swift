@@ -71,6 +71,8 @@ final class PolicyBox: Sendable {
     let ruleObfuscation: [Bool]
     /// Identifier rules by kind, in `p.identifierRules` order.
     let identifierRulesByKind: [IdentifierKind: [Int]]
+    /// Per alternative of `patternLiterals`: the ASCII scalars it needs, as a 128-bit mask.
+    let patternLiteralMasks: [[(lo: UInt64, hi: UInt64)]]
     init(_ p: PolicySet) {
         self.p = p
         var byKind: [IdentifierKind: [Int]] = [:]
@@ -86,6 +88,13 @@ final class PolicyBox: Sendable {
         self.patternLiterals = p.patternRules.map { ri in
             guard case .pattern(_, let pre) = p.rules[ri].source else { return [] }
             return compileLiteral(pre)
+        }
+        self.patternLiteralMasks = patternLiterals.map { alts in
+            alts.map { l in
+                var lo: UInt64 = 0, hi: UInt64 = 0
+                for v in l where v < 0x80 { if v < 64 { lo |= 1 << UInt64(v) } else { hi |= 1 << UInt64(v - 64) } }
+                return (lo, hi)
+            }
         }
     }
 }
@@ -503,8 +512,12 @@ struct Analysis {
         let rel = cuesStarting(.relative, expFrom, a).last
         let oth = cuesStarting(.other, expFrom, a).last
         let slf = cuesStarting(.selfRef, expFrom, a).last
-        let best = [(rel?.a ?? -1, "experiencer:relative"), (oth?.a ?? -1, "experiencer:other"), (slf?.a ?? -1, "experiencer:self")].max { $0.0 < $1.0 }!
-        if best.0 >= 0 { mods.append(best.1) }
+        // the nearest cue before the hit; on a tie the first of relative, other, self (as max(by:) did)
+        var bestA = rel?.a ?? -1
+        var bestName = "experiencer:relative"
+        if let o = oth?.a, o > bestA { bestA = o; bestName = "experiencer:other" }
+        if let sl = slf?.a, sl > bestA { bestA = sl; bestName = "experiencer:self" }
+        if bestA >= 0 { mods.append(bestName) }
         if !cuesStarting(.history, sStart, sEnd).isEmpty { mods.append("temporality:history") }
         if !cuesStarting(.hypothetical, sStart, a).isEmpty { mods.append("hypothetical") }
         let fig = cuesStarting(.figurative, max(sStart, a - 3), min(sEnd, b + 3))
@@ -586,14 +599,14 @@ struct Analysis {
             // which ASCII scalars occur: an alternative needing an absent one cannot match
             var lo: UInt64 = 0, hi: UInt64 = 0
             for v in sp where v < 0x80 { if v < 64 { lo |= 1 << UInt64(v) } else { hi |= 1 << UInt64(v - 64) } }
+            let masks = box.patternLiteralMasks
             for k in pr.indices {
-                let alts = lits[k].filter { l in
-                    for v in l where v < 0x80 {
-                        if v < 64 { if lo & (1 << UInt64(v)) == 0 { return false } } else if hi & (1 << UInt64(v - 64)) == 0 { return false }
-                    }
-                    return true
+                let alts = lits[k]
+                for q in alts.indices {
+                    let m = masks[k][q]
+                    if lo & m.lo != m.lo || hi & m.hi != m.hi { continue }
+                    if containsCompiled(sp, [alts[q]]) { passing[k] = true; anyPass = true; break }
                 }
-                if !alts.isEmpty || lits[k].isEmpty, containsCompiled(sp, alts) { passing[k] = true; anyPass = true }
             }
         }
         if anyPass {
