@@ -60,7 +60,104 @@ private func containsOne(_ s: [UInt32], _ lit: String) -> Bool {
 /// copying a struct of many reference-counted fields.
 final class PolicyBox: Sendable {
     let p: PolicySet
-    init(_ p: PolicySet) { self.p = p }
+    /// For each entry of `p.patternRules`: the prefilter literal's alternatives as scalars
+    /// (compiled once here instead of splitting and converting the literal on every message).
+    let patternLiterals: [[[UInt32]]]
+    /// Per flag rank: the flag's settings behind one reference (no struct copy per message).
+    let flagSettings: [FlagSettings?]
+    /// Per rule: its flag.
+    let ruleFlags: [FlagName?]
+    /// Per rule: whether its flag asks for the obfuscation channel.
+    let ruleObfuscation: [Bool]
+    /// Identifier rules by kind, in `p.identifierRules` order.
+    let identifierRulesByKind: [IdentifierKind: [Int]]
+    /// Per alternative of `patternLiterals`: the ASCII scalars it needs, as a 128-bit mask.
+    let patternLiteralMasks: [[(lo: UInt64, hi: UInt64)]]
+    init(_ p: PolicySet) {
+        self.p = p
+        var byKind: [IdentifierKind: [Int]] = [:]
+        for ri in p.identifierRules {
+            if case .identifier(let k) = p.rules[ri].source { byKind[k, default: []].append(ri) }
+        }
+        self.identifierRulesByKind = byKind
+        var fs = [FlagSettings?](repeating: nil, count: FlagName.allCases.count)
+        for (f, fp) in p.flagPolicies { fs[f.rank] = FlagSettings(fp) }
+        self.flagSettings = fs
+        self.ruleFlags = p.rules.map(\.flag)
+        self.ruleObfuscation = p.rules.map { r in r.flag.map { p.flagPolicies[$0]?.obfuscation ?? false } ?? false }
+        self.patternLiterals = p.patternRules.map { ri in
+            guard case .pattern(_, let pre) = p.rules[ri].source else { return [] }
+            return compileLiteral(pre)
+        }
+        self.patternLiteralMasks = patternLiterals.map { alts in
+            alts.map { l in
+                var lo: UInt64 = 0, hi: UInt64 = 0
+                for v in l where v < 0x80 { if v < 64 { lo |= 1 << UInt64(v) } else { hi |= 1 << UInt64(v - 64) } }
+                return (lo, hi)
+            }
+        }
+    }
+}
+
+final class FlagSettings: Sendable {
+    let fp: FlagPolicy
+    let negated, figurative, hypothetical, history, other, relative, present, obfuscated: Double
+    let reviewAt, flagAt, actAt, missingCueFactor: Double
+    let maxDecision: Decision
+    let context, requireCue: Bool
+    init(_ fp: FlagPolicy) {
+        self.fp = fp
+        reviewAt = fp.reviewAt; flagAt = fp.flagAt; actAt = fp.actAt; missingCueFactor = fp.missingCueFactor
+        maxDecision = fp.maxDecision; context = fp.context; requireCue = fp.requireCue
+        negated = fp.modifier("negated", 0.1)
+        figurative = fp.modifier("figurative", 0.1)
+        hypothetical = fp.modifier("hypothetical", 0.5)
+        history = fp.modifier("history", 0.6)
+        other = fp.modifier("other", 0.7)
+        relative = fp.modifier("relative", 1.0)
+        present = fp.modifier("present", 1.0)
+        obfuscated = fp.modifier("obfuscated", 1.0)
+    }
+
+    /// Same as `FlagPolicy.decision(for:)`.
+    func decision(for score: Double) -> Decision? {
+        var d: Decision?
+        if score >= actAt { d = .act } else if score >= flagAt { d = .flag } else if score >= reviewAt { d = .review }
+        if let x = d, x > maxDecision { d = maxDecision }
+        return d
+    }
+}
+
+/// The alternatives of a prefilter literal (see `containsLiteral`), as scalar arrays.
+func compileLiteral(_ lit: String) -> [[UInt32]] {
+    if lit.contains("|") && lit.count > 1 {
+        return lit.split(separator: "|").filter { !$0.isEmpty }.map { $0.unicodeScalars.map(\.value) }
+    }
+    return [lit.unicodeScalars.map(\.value)]
+}
+
+/// Whether any alternative occurs in `s` (an empty alternative always does).
+func containsCompiled(_ s: UnsafeBufferPointer<UInt32>, _ alts: [[UInt32]]) -> Bool {
+    for l in alts {
+        guard let f = l.first else { return true }
+        if l.count > s.count { continue }
+        let found: Bool = l.withUnsafeBufferPointer { lp in
+            let m = lp.count
+            let last = s.count - m
+            var i = 0
+            while i <= last {
+                if s[i] == f {
+                    var k = 1
+                    while k < m && s[i + k] == lp[k] { k += 1 }
+                    if k == m { return true }
+                }
+                i += 1
+            }
+            return false
+        }
+        if found { return true }
+    }
+    return false
 }
 
 public struct Classifier: Sendable {
@@ -173,6 +270,7 @@ struct Analysis {
         guard let trie = box.p.tries[trieKey] else { return }
         let tokens = tk.tokens
         var raw: [Hit] = []
+        raw.reserveCapacity(min(tokens.count / 4 + 4, 1 << 16))
         let roles = box.p.ruleRoles
         var sentLocal: [Hit] = []
         var cueLocal = cues
@@ -194,10 +292,9 @@ struct Analysis {
         // obfuscation channel for flags that ask for it
         obfuscationChannel(&raw)
         // allow-lists and false positives for offensive
-        let allowSpans = raw.filter { box.p.rules[$0.rule].role == .allow }.map { ($0.nStart, $0.nEnd, box.p.rules[$0.rule].flag) }
-        for h in raw where box.p.rules[h.rule].role != .allow {
-            let rule = box.p.rules[h.rule]
-            guard let flag = rule.flag else { continue }
+        let allowSpans = raw.filter { box.p.ruleRoles[$0.rule] == .allow }.map { ($0.nStart, $0.nEnd, box.ruleFlags[$0.rule]) }
+        for h in raw where box.p.ruleRoles[h.rule] != .allow {
+            guard let flag = box.ruleFlags[h.rule] else { continue }
             if flag == .offensive {
                 if h.tokEnd - h.tokStart == 1 && box.p.falsePositives.contains(tk.tokens[h.tokStart].text) && !h.mods.contains("obfuscated") { continue }
                 // a word cut off by truncation ("nig…" for "night") is not the word
@@ -214,7 +311,7 @@ struct Analysis {
             var maxEnd = -1
             var lastRoleCue = false
             for h in sorted {
-                let isCue = box.p.rules[h.rule].role == .cue
+                let isCue = box.p.ruleRoles[h.rule] == .cue
                 if h.nEnd <= maxEnd && isCue == lastRoleCue { continue }
                 if h.nEnd > maxEnd { maxEnd = h.nEnd }
                 lastRoleCue = isCue
@@ -270,7 +367,7 @@ struct Analysis {
                     if ok && stars < len - 1 { pids.append(contentsOf: ps) }
                 }
             } else {
-                pids = trie.singleToken(word).filter { box.p.rules[Int(trie.payloads[Int($0)].rule)].flag.map { box.p.flagPolicies[$0]?.obfuscation ?? false } ?? false }
+                pids = trie.singleToken(word).filter { box.ruleObfuscation[Int(trie.payloads[Int($0)].rule)] }
                 if pids.isEmpty { pids = box.p.obfuscationIndex[squeeze(word)] ?? [] }
             }
             guard !pids.isEmpty else { return }
@@ -415,8 +512,12 @@ struct Analysis {
         let rel = cuesStarting(.relative, expFrom, a).last
         let oth = cuesStarting(.other, expFrom, a).last
         let slf = cuesStarting(.selfRef, expFrom, a).last
-        let best = [(rel?.a ?? -1, "experiencer:relative"), (oth?.a ?? -1, "experiencer:other"), (slf?.a ?? -1, "experiencer:self")].max { $0.0 < $1.0 }!
-        if best.0 >= 0 { mods.append(best.1) }
+        // the nearest cue before the hit; on a tie the first of relative, other, self (as max(by:) did)
+        var bestA = rel?.a ?? -1
+        var bestName = "experiencer:relative"
+        if let o = oth?.a, o > bestA { bestA = o; bestName = "experiencer:other" }
+        if let sl = slf?.a, sl > bestA { bestA = sl; bestName = "experiencer:self" }
+        if bestA >= 0 { mods.append(bestName) }
         if !cuesStarting(.history, sStart, sEnd).isEmpty { mods.append("temporality:history") }
         if !cuesStarting(.hypothetical, sStart, a).isEmpty { mods.append("hypothetical") }
         let fig = cuesStarting(.figurative, max(sStart, a - 3), min(sEnd, b + 3))
@@ -432,7 +533,7 @@ struct Analysis {
             if case .identifier(.namedCondition) = box.p.rules[ri].source { return true }
             return false
         }), !rules.isEmpty, profile.upper > 0, profile.lower > 0 else { return }
-        let clinical = flagHits[FlagName.symptomQuestion.rank].filter { box.p.rules[$0.rule].role == .evidence && ($0.category == "condition" || $0.category == "symptom") }
+        let clinical = flagHits[FlagName.symptomQuestion.rank].filter { box.p.ruleRoles[$0.rule] == .evidence && ($0.category == "condition" || $0.category == "symptom") }
         guard !clinical.isEmpty else { return }
         let toks = tk.tokens
         func isName(_ j: Int) -> Bool {
@@ -475,8 +576,10 @@ struct Analysis {
             var sc = IdentifierScanner(s: norm.scalars, tokens: tk.tokens, allow: box.p.allowlist)
             sc.capitalized = capitalizedFunction(norm, tk.tokens, profile: profile)
             let found = sc.scanAll(wanted: box.p.identifierKinds)
+            let byKind = box.identifierRulesByKind
             for m in found {
-                for ri in box.p.identifierRules {
+                guard let kindRules = byKind[m.kind] else { continue }
+                for ri in kindRules {
                     let r = box.p.rules[ri]
                     guard case .identifier(let k) = r.source, k == m.kind, let flag = r.flag else { continue }
                     let ti = min(tokenIndexAtOrAfter(m.start), max(0, tk.tokens.count - 1))
@@ -487,15 +590,31 @@ struct Analysis {
                 }
             }
         }
-        if !box.p.patternRules.isEmpty && box.p.patternRules.contains(where: { ri in
-            if case .pattern(_, let pre) = box.p.rules[ri].source { return containsLiteral(norm.scalars, pre) }
-            return false
-        }) {
+        let pr = box.p.patternRules
+        guard !pr.isEmpty else { return }
+        let lits = box.patternLiterals
+        var passing: [Bool] = Array(repeating: false, count: pr.count)
+        var anyPass = false
+        norm.scalars.withUnsafeBufferPointer { sp in
+            // which ASCII scalars occur: an alternative needing an absent one cannot match
+            var lo: UInt64 = 0, hi: UInt64 = 0
+            for v in sp where v < 0x80 { if v < 64 { lo |= 1 << UInt64(v) } else { hi |= 1 << UInt64(v - 64) } }
+            let masks = box.patternLiteralMasks
+            for k in pr.indices {
+                let alts = lits[k]
+                for q in alts.indices {
+                    let m = masks[k][q]
+                    if lo & m.lo != m.lo || hi & m.hi != m.hi { continue }
+                    if containsCompiled(sp, [alts[q]]) { passing[k] = true; anyPass = true; break }
+                }
+            }
+        }
+        if anyPass {
             let ns = norm.normalizedString
             var utf16ToScalar: [Int]? = nil
-            for ri in box.p.patternRules {
+            for (k, ri) in box.p.patternRules.enumerated() where passing[k] {
                 let r = box.p.rules[ri]
-                guard case .pattern(let box, let pre) = r.source, let flag = r.flag, containsLiteral(norm.scalars, pre) else { continue }
+                guard case .pattern(let box, _) = r.source, let flag = r.flag else { continue }
                 if utf16ToScalar == nil {
                     var m: [Int] = []
                     m.reserveCapacity(ns.utf16.count + 1)
@@ -598,30 +717,34 @@ struct Analysis {
         var results: [FlagName: FlagHit] = [:]
 
         for flag in FlagName.allCases {
-            guard let fp = box.p.flagPolicies[flag] else { continue }
+            guard let fs = box.flagSettings[flag.rank] else { continue }
             var hits = flagHits[flag.rank]
             let forced = flag == .reviewFeedback && (kind == .review || rating != nil)
             if hits.isEmpty && !forced { continue }
+            // hold the only reference while updating modifiers (no copy of the whole array);
+            // the cross-flag rules below read rule, weight and category, which stay as they are
+            flagHits[flag.rank] = []
+            defer { flagHits[flag.rank] = hits }
             var hasCue = false, hasEvidence = false
             var allDowngraded = true
             for k in hits.indices {
                 var h = hits[k]
-                let rule = box.p.rules[h.rule]
-                if fp.context && h.mods.isEmpty || (fp.context && h.mods == ["obfuscated"]) {
+                let role = box.p.ruleRoles[h.rule]
+                if fs.context && (h.mods.isEmpty || (h.mods.count == 1 && h.mods[0] == "obfuscated")) {
                     h.mods += contextModifiers(h)
                 }
                 var eff = h.weight
                 var downgraded = false
                 for m in h.mods {
                     switch m {
-                    case "negated": eff *= fp.modifier("negated", 0.1); downgraded = true
-                    case "figurative": eff *= fp.modifier("figurative", 0.1); downgraded = true
-                    case "hypothetical": eff *= fp.modifier("hypothetical", 0.5)
-                    case "temporality:history": eff *= fp.modifier("history", 0.6)
-                    case "experiencer:other": eff *= fp.modifier("other", 0.7)
-                    case "experiencer:relative": eff *= fp.modifier("relative", 1.0)
-                    case "temporality:now": eff *= fp.modifier("present", 1.0)
-                    case "obfuscated": eff *= fp.modifier("obfuscated", 1.0)
+                    case "negated": eff *= fs.negated; downgraded = true
+                    case "figurative": eff *= fs.figurative; downgraded = true
+                    case "hypothetical": eff *= fs.hypothetical
+                    case "temporality:history": eff *= fs.history
+                    case "experiencer:other": eff *= fs.other
+                    case "experiencer:relative": eff *= fs.relative
+                    case "temporality:now": eff *= fs.present
+                    case "obfuscated": eff *= fs.obfuscated
                     default: break
                     }
                 }
@@ -629,37 +752,37 @@ struct Analysis {
                 h.eff = eff
                 hits[k] = h
                 if !downgraded { allDowngraded = false }
-                if rule.role == .cue { if !downgraded { hasCue = true } } else if eff > 0 && !h.mods.contains("negated") { hasEvidence = true }
+                if role == .cue { if !downgraded { hasCue = true } } else if eff > 0 && !h.mods.contains("negated") { hasEvidence = true }
             }
             if flag == .symptomQuestion && !tk.questionSentences.isEmpty { hasCue = true }
             if flag == .reviewFeedback {
                 // an evaluation counts when it is said about the service: in a sentence with a service word
-                let evSentences = Set(hits.filter { box.p.rules[$0.rule].role == .evidence }.map { tk.tokens[min($0.tokStart, tk.tokens.count - 1)].sentence })
+                let evSentences = Set(hits.filter { box.p.ruleRoles[$0.rule] == .evidence }.map { tk.tokens[min($0.tokStart, tk.tokens.count - 1)].sentence })
                 hasCue = hits.contains { h in
-                    guard box.p.rules[h.rule].role == .cue else { return false }
+                    guard box.p.ruleRoles[h.rule] == .cue else { return false }
                     let s = tk.tokens[min(h.tokStart, tk.tokens.count - 1)].sentence
                     return evSentences.contains(s) || evSentences.contains(s + 1) || evSentences.contains(s - 1)
                 }
-                let evidenceCount = Set(hits.filter { box.p.rules[$0.rule].role == .evidence }.map { $0.term.lowercased() }).count
+                let evidenceCount = Set(hits.filter { box.p.ruleRoles[$0.rule] == .evidence }.map { $0.term.lowercased() }).count
                 if !hasCue && abs(sc.compound) >= 0.45 && evidenceCount >= 2 { hasCue = true }
             }
             var score = 1.0
             for h in hits { score *= (1 - h.eff) }
             score = 1 - score
-            if fp.requireCue && !(hasCue && hasEvidence) { score *= fp.missingCueFactor }
+            if fs.requireCue && !(hasCue && hasEvidence) { score *= fs.missingCueFactor }
             // cues support a flag but never raise it on their own
-            if !hasEvidence { score = min(score, fp.flagAt - 0.001) }
-            if forced { score = max(score, fp.flagAt) }
-            var decision = fp.decision(for: score)
+            if !hasEvidence { score = min(score, fs.flagAt - 0.001) }
+            if forced { score = max(score, fs.flagAt) }
+            var decision = fs.decision(for: score)
             if flag == .emergency {
-                if decision == nil && hits.contains(where: { box.p.rules[$0.rule].role == .evidence && $0.weight >= fp.reviewAt }) { decision = .review }
+                if decision == nil && hits.contains(where: { box.p.ruleRoles[$0.rule] == .evidence && $0.weight >= fs.reviewAt }) { decision = .review }
                 if allDowngraded, let d = decision, d > .review { decision = .review }
             }
             guard let dec = decision else { continue }
             // category and severity
             var category: String? = nil
             var severity: String? = nil
-            let ranked = hits.filter { box.p.rules[$0.rule].role == .evidence }.sorted { $0.eff > $1.eff }
+            let ranked = hits.filter { box.p.ruleRoles[$0.rule] == .evidence }.sorted { $0.eff > $1.eff }
             if flag == .emergency {
                 // distress language supports a crisis reading; the category names the crisis itself
                 category = ranked.first(where: { $0.category != "distress" })?.category ?? "suicide"
@@ -682,7 +805,7 @@ struct Analysis {
             if forced {
                 // reviews and rated posts carry review_feedback by their kind: say so in the evidence
                 let why = kind == .review ? "kind:review" : "rating:\(rating ?? 0)"
-                ev.insert(Evidence(rule: "review_feedback.kind", file: fp.file, span: [0, 0], text: "", modifiers: [why], contribution: fp.flagAt), at: 0)
+                ev.insert(Evidence(rule: "review_feedback.kind", file: fs.fp.file, span: [0, 0], text: "", modifiers: [why], contribution: fs.flagAt), at: 0)
             }
             results[flag] = FlagHit(flag: flag, decision: dec, score: (score * 1000).rounded() / 1000, severity: severity, category: category, evidence: Array(ev))
         }
@@ -704,7 +827,7 @@ struct Analysis {
         }
         if let sq = results[.symptomQuestion], let rv = results[.reviewFeedback], sq.decision >= .flag, rv.decision >= .flag {
             // A story about a visit is a review; it is a symptom question only when it asks something.
-            let asks = !tk.questionSentences.isEmpty || (flagHits[FlagName.symptomQuestion.rank]).contains { box.p.rules[$0.rule].role == .cue && $0.weight >= 0.2 }
+            let asks = !tk.questionSentences.isEmpty || (flagHits[FlagName.symptomQuestion.rank]).contains { box.p.ruleRoles[$0.rule] == .cue && $0.weight >= 0.2 }
             if kind == .review || rating != nil || !asks || rv.score >= sq.score { cap(.symptomQuestion) } else { cap(.reviewFeedback) }
         }
         if let rv = results[.reviewFeedback], rv.decision >= .flag, let sp = results[.spam] { _ = sp; cap(.spam) }
@@ -714,11 +837,11 @@ struct Analysis {
 
         let flags = results.values.sorted { $0.flag < $1.flag }
         var c = Classification(language: language, sentiment: sentiment, flags: flags, template: nil)
-        c.template = box.p.recommendedTemplateID(for: c, kind: kind ?? .comment)
+        c.template = PolicySet.recommendedTemplateID(in: box.p.replyTemplates, for: c, kind: kind ?? .comment)
         return c
     }
 
     func hasEvidenceAny(_ hits: [Hit]) -> Bool {
-        hits.contains { box.p.rules[$0.rule].role == .evidence }
+        hits.contains { box.p.ruleRoles[$0.rule] == .evidence }
     }
 }

@@ -25,7 +25,7 @@ struct Allowlist: Sendable {
 
     func allowsDigits(_ d: String) -> Bool {
         if digits.contains(d) { return true }
-        if d.count == 11, d.hasPrefix("1"), digits.contains(String(d.dropFirst())) { return true }
+        if d.utf8.count == 11, d.hasPrefix("1"), digits.contains(String(d.dropFirst())) { return true }
         return false
     }
 
@@ -100,11 +100,11 @@ enum Validators {
     }
 }
 
-private let phoneKeywords: Set<String> = ["phone", "tel", "telephone", "cell", "mobile", "cellphone", "call", "text", "whatsapp", "fax", "number", "ph", "telefono", "celular", "numero", "llamame", "llame", "movil", "contact", "reach"]
-private let cardKeywords: Set<String> = ["card", "credit", "debit", "visa", "mastercard", "amex", "tarjeta", "cc"]
-private let ssnKeywords: Set<String> = ["ssn", "social", "security", "ss"]
-private let dobKeywords: Set<String> = ["born", "dob", "birth", "birthday", "birthdate", "nacimiento", "naci", "nacio", "nacido", "nacida", "cumpleanos", "d.o.b"]
-private let mrnKeywords: Set<String> = ["mrn", "chart", "record", "records", "member", "account", "acct", "claim", "policy", "subscriber", "expediente", "historia", "paciente", "afiliado", "poliza", "insurance", "medicaid", "medicare", "patient"]
+private let phoneKeywords: FilteredWords = ["phone", "tel", "telephone", "cell", "mobile", "cellphone", "call", "text", "whatsapp", "fax", "number", "ph", "telefono", "celular", "numero", "llamame", "llame", "movil", "contact", "reach"]
+private let cardKeywords: FilteredWords = ["card", "credit", "debit", "visa", "mastercard", "amex", "tarjeta", "cc"]
+private let ssnKeywords: FilteredWords = ["ssn", "social", "security", "ss"]
+private let dobKeywords: FilteredWords = ["born", "dob", "birth", "birthday", "birthdate", "nacimiento", "naci", "nacio", "nacido", "nacida", "cumpleanos", "d.o.b"]
+private let mrnKeywords: FilteredWords = ["mrn", "chart", "record", "records", "member", "account", "acct", "claim", "policy", "subscriber", "expediente", "historia", "paciente", "afiliado", "poliza", "insurance", "medicaid", "medicare", "patient"]
 private let idWords: Set<String> = ["id", "number", "no", "num", "nr", "numero", "#"]
 private let months: [String: Int] = [
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4, "may": 5, "june": 6, "jun": 6,
@@ -114,21 +114,21 @@ private let months: [String: Int] = [
     "septiembre": 9, "setiembre": 9, "octubre": 10, "noviembre": 11, "diciembre": 12,
 ]
 private let monthInitials: Set<UInt8> = Set("jfmasondje".utf8)
-private let streetSuffixes: Set<String> = [
+private let streetSuffixes: FilteredWords = [
     "street", "st", "avenue", "ave", "av", "road", "rd", "lane", "ln", "drive", "dr", "boulevard", "blvd", "way",
     "court", "ct", "place", "pl", "circle", "cir", "route", "rte", "highway", "hwy", "parkway", "pkwy", "terrace",
     "trail", "square", "sq", "alley", "bypass", "crescent", "plaza", "calle", "avenida", "carrera", "camino",
     "paseo", "rua", "rue", "via", "viale", "piazza", "piazzetta", "strasse", "straße", "str", "gasse", "weg",
     "plein", "laan", "gata", "gatan", "vej", "vegur", "utca", "ut", "ulica", "ul", "trg", "stra", "cesta",
 ]
-private let fullSuffixes: Set<String> = ["street", "avenue", "road", "lane", "boulevard", "calle", "avenida", "drive", "highway"]
-private let streetBefore: Set<String> = ["rue", "calle", "avenida", "av", "rua", "via", "viale", "piazza", "piazzetta", "ul", "ulica", "carrera", "paseo", "camino", "trg", "avenue"]
+private let fullSuffixes: FilteredWords = ["street", "avenue", "road", "lane", "boulevard", "calle", "avenida", "drive", "highway"]
+private let streetBefore: FilteredWords = ["rue", "calle", "avenida", "av", "rua", "via", "viale", "piazza", "piazzetta", "ul", "ulica", "carrera", "paseo", "camino", "trg", "avenue"]
 private let streetEndings = ["straat", "strasse", "straße", "gasse", "gatan", "gata", "vegur", "vej", "utca", "weg", "laan", "plein", "allee", "ulica"]
-private let addressKeywords: Set<String> = ["lives", "live", "address", "located", "reside", "resides", "direccion", "domicilio", "vive", "vivo"]
+private let addressKeywords: FilteredWords = ["lives", "live", "address", "located", "reside", "resides", "direccion", "domicilio", "vive", "vivo"]
 /// One lookup per word: 1 record keyword, 2 unit word, 4 psc/unit/cmr, 8 apo/fpo/dpo, 16 po box.
 private let tokenClass: [String: UInt8] = {
     var m: [String: UInt8] = [:]
-    for w in mrnKeywords { m[w, default: 0] |= 1 }
+    for w in mrnKeywords.set { m[w, default: 0] |= 1 }
     for w in ["apt", "apartment", "suite", "ste", "unit", "apto", "piso", "depto", "departamento"] { m[w, default: 0] |= 2 }
     for w in ["psc", "unit", "cmr"] { m[w, default: 0] |= 4 }
     for w in ["apo", "fpo", "dpo"] { m[w, default: 0] |= 8 }
@@ -136,14 +136,54 @@ private let tokenClass: [String: UInt8] = {
     return m
 }()
 
-func scalarString(_ s: [UInt32], _ a: Int, _ b: Int) -> String {
-    var str = String()
-    str.unicodeScalars.reserveCapacity(b - a)
-    for v in s[a..<b] { if let u = Unicode.Scalar(v) { str.unicodeScalars.append(u) } }
-    return str
+/// A word set with a bitmap over (length, first byte, last byte) of its words: most tokens are
+/// rejected by the bitmap without hashing.
+struct FilteredWords: ExpressibleByArrayLiteral, Sendable {
+    let set: Set<String>
+    let bits: [UInt64]
+    init<S: Sequence>(_ words: S) where S.Element == String {
+        set = Set(words)
+        var b = [UInt64](repeating: 0, count: 256)
+        for w in set { let k = FilteredWords.key(w); b[k >> 6] |= 1 << UInt64(k & 63) }
+        bits = b
+    }
+    init(arrayLiteral e: String...) { self.init(e) }
+    @inline(__always) static func key(_ w: String) -> Int {
+        if let k = w.utf8.withContiguousStorageIfAvailable({ b -> Int in
+            guard b.count > 0 else { return 0 }
+            return (b.count & 15) << 10 | Int(b[0] & 31) << 5 | Int(b[b.count - 1] & 31)
+        }) { return k }
+        let u = w.utf8
+        guard let f = u.first, let l = u.last else { return 0 }
+        return (u.count & 15) << 10 | Int(f & 31) << 5 | Int(l & 31)
+    }
+    @inline(__always) func contains(_ w: String) -> Bool {
+        let k = FilteredWords.key(w)
+        return bits[k >> 6] & (1 << UInt64(k & 63)) != 0 && set.contains(w)
+    }
 }
 
-private let unitWords: Set<String> = ["apt", "apartment", "suite", "ste", "unit", "apto", "piso", "depto", "departamento"]
+private let tokenClassFilter = FilteredWords(tokenClass.keys)
+private let monthFilter = FilteredWords(months.keys)
+private let streetEndingBytes: [[UInt8]] = streetEndings.map { Array($0.utf8) }
+/// Last bytes of the street endings.
+private let streetEndingLast: [Bool] = {
+    var t = [Bool](repeating: false, count: 256)
+    for e in streetEndings { if let l = e.utf8.last { t[Int(l)] = true } }
+    return t
+}()
+
+func scalarString(_ s: [UInt32], _ a: Int, _ b: Int) -> String {
+    // the valid scalars of s[a..<b], encoded once as UTF-8
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(b - a)
+    for v in s[a..<b] where Unicode.Scalar(v) != nil { appendUTF8(v, to: &bytes) }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+private let npiKeywords: FilteredWords = ["npi"]
+
+private let unitWords: FilteredWords = ["apt", "apartment", "suite", "ste", "unit", "apto", "piso", "depto", "departamento"]
 
 @inline(__always) private func isDigit(_ v: UInt32) -> Bool { v >= 0x30 && v <= 0x39 }
 @inline(__always) private func isAlnumASCII(_ v: UInt32) -> Bool { isDigit(v) || (v >= 0x61 && v <= 0x7A) }
@@ -170,7 +210,7 @@ struct IdentifierScanner {
         return lo
     }
 
-    func keywordBefore(_ pos: Int, _ words: Set<String>, within: Int) -> Bool {
+    func keywordBefore(_ pos: Int, _ words: FilteredWords, within: Int) -> Bool {
         let ti = tokenIndex(atOrAfter: pos)
         var k = ti - 1
         var n = 0
@@ -203,6 +243,11 @@ struct IdentifierScanner {
     func numbers(_ out: inout [IdentifierMatch], _ wanted: Set<IdentifierKind>) {
         let n = s.count
         var i = 0
+        // reused for every digit group (cleared, capacity kept)
+        var digits: [UInt8] = []
+        var dashGroups: [Int] = []
+        digits.reserveCapacity(24)
+        dashGroups.reserveCapacity(8)
         while i < n {
             let v = s[i]
             let startsGroup = isDigit(v) || ((v == 0x2B || v == 0x28) && i + 1 < n && isDigit(s[i + 1]))
@@ -213,13 +258,13 @@ struct IdentifierScanner {
                 continue
             }
             let start = i
-            var digits: [UInt8] = []
+            digits.removeAll(keepingCapacity: true)
+            dashGroups.removeAll(keepingCapacity: true)
             var lastDigitEnd = i
             var seps = 0
             var prevSep = false
             var groups = 0
             var inGroup = false
-            var dashGroups: [Int] = []
             var curLen = 0
             while i < n {
                 let c = s[i]
@@ -250,7 +295,7 @@ struct IdentifierScanner {
             i = max(end, start + 1)
             if followedByLetter || digits.count < 7 { continue }
             let value = scalarString(s, start, end)
-            let digitStr = String(digits.map { Character(UnicodeScalar($0 + 48)) })
+            let digitStr = String(decoding: digits.map { $0 + 48 }, as: UTF8.self)
             if allow.allowsDigits(digitStr) { continue }
             // SSN
             if digits.count == 9, wanted.contains(.ssn) {
@@ -270,7 +315,7 @@ struct IdentifierScanner {
                     continue
                 }
             }
-            if digits.count == 10, wanted.contains(.npi), keywordBefore(start, ["npi"], within: 4), Validators.npi(digits) {
+            if digits.count == 10, wanted.contains(.npi), keywordBefore(start, npiKeywords, within: 4), Validators.npi(digits) {
                 out.append(IdentifierMatch(kind: .npi, start: start, end: end, value: value, validated: true))
                 continue
             }
@@ -349,24 +394,26 @@ struct IdentifierScanner {
         // numeric: d{1,4}[/.-]d{1,2}[/.-]d{2,4}
         while i < n {
             guard isDigit(s[i]), i == 0 || !isAlnumASCII(s[i - 1]) else { i += 1; continue }
-            var parts: [Int] = []
-            var lens: [Int] = []
+            // up to three parts, in fixed slots (no arrays per digit group)
+            var p0 = 0, p1 = 0, p2 = 0, l0 = 0, l2 = 0
+            var count = 0
             var j = i
             var sep: UInt32 = 0
             while j < n {
                 var v = 0, l = 0
                 while j < n && isDigit(s[j]) && l < 5 { v = v * 10 + Int(s[j] - 0x30); j += 1; l += 1 }
                 if l == 0 { break }
-                parts.append(v); lens.append(l)
-                if parts.count == 3 { break }
+                if count == 0 { p0 = v; l0 = l } else if count == 1 { p1 = v } else { p2 = v; l2 = l }
+                count += 1
+                if count == 3 { break }
                 if j < n && (s[j] == 0x2F || s[j] == 0x2D || s[j] == 0x2E) && (sep == 0 || sep == s[j]) && j + 1 < n && isDigit(s[j + 1]) {
                     sep = s[j]; j += 1
                 } else { break }
             }
-            if parts.count == 3 && !(j < n && isAlnumASCII(s[j])) {
+            if count == 3 && !(j < n && isAlnumASCII(s[j])) {
                 let ok: Bool
-                if lens[0] == 4 { ok = (1...12).contains(parts[1]) && (1...31).contains(parts[2]) }
-                else { ok = (1...31).contains(parts[0]) && (1...31).contains(parts[1]) && (parts[0] <= 12 || parts[1] <= 12) && (lens[2] == 2 || lens[2] == 4) }
+                if l0 == 4 { ok = (1...12).contains(p1) && (1...31).contains(p2) }
+                else { ok = (1...31).contains(p0) && (1...31).contains(p1) && (p0 <= 12 || p1 <= 12) && (l2 == 2 || l2 == 4) }
                 if ok { found.append((i, j)) }
                 i = j
                 continue
@@ -376,7 +423,7 @@ struct IdentifierScanner {
         // month names: "march 3", "march 3, 2020", "3 march 2020", "3 de marzo de 2020"
         for (ti, t) in tokens.enumerated() {
             let u = t.text.utf8
-            guard u.count >= 3, u.count <= 10, let f = u.first, monthInitials.contains(f), months[t.text] != nil else { continue }
+            guard u.count >= 3, u.count <= 10, monthFilter.contains(t.text) else { continue }
             if t.text == "may" || t.text == "mar" || t.text == "jun" {
                 // only with a number right next to it
             }
@@ -438,7 +485,7 @@ struct IdentifierScanner {
                         continue
                     }
                 }
-                guard u.count <= 10, let cls = tokenClass[t] else { continue }
+                guard u.count <= 10, tokenClassFilter.contains(t), let cls = tokenClass[t] else { continue }
                 // MRN / member id: keyword then a code with 5+ digits within 4 tokens
                 if wantMrn, cls & 1 != 0 {
                     var j = i + 1
@@ -540,8 +587,14 @@ struct IdentifierScanner {
 
     private func hasStreetEnding(_ w: String) -> Bool {
         let n = w.utf8.count
-        guard n >= 6 else { return false }
-        for e in streetEndings where n > e.utf8.count + 1 && w.hasSuffix(e) { return true }
+        guard n >= 6, let l = w.utf8.last, streetEndingLast[Int(l)] else { return false }
+        // a byte suffix is necessary for `hasSuffix` (the endings have no other canonical form); check it first
+        let bytes = Array(w.utf8)
+        for e in streetEndingBytes where n > e.count + 1 {
+            var k = 1
+            while k <= e.count && bytes[n - k] == e[e.count - k] { k += 1 }
+            if k > e.count, w.hasSuffix(String(decoding: e, as: UTF8.self)) { return true }
+        }
         return false
     }
 

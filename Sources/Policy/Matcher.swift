@@ -124,7 +124,8 @@ struct PhraseTrie: Sendable {
     }
 
     @inline(__always) static func exactKey(_ u: String.UTF8View) -> Int {
-        (u.count & 15) << 10 | Int(u[u.startIndex] & 31) << 5 | Int(u[u.index(before: u.endIndex)] & 31)
+        if let k = u.withContiguousStorageIfAvailable({ b in (b.count & 15) << 10 | Int(b[0] & 31) << 5 | Int(b[b.count - 1] & 31) }) { return k }
+        return (u.count & 15) << 10 | Int(u[u.startIndex] & 31) << 5 | Int(u[u.index(before: u.endIndex)] & 31)
     }
 
     @inline(__always) static func key2(_ a: UInt8, _ b: UInt8) -> Int { Int(a) << 8 | Int(b) }
@@ -175,7 +176,7 @@ struct PhraseTrie: Sendable {
         frontier.reserveCapacity(4)
         next.reserveCapacity(4)
         for i in 0..<tokens.count {
-            frontier.removeAll(keepingCapacity: true)
+            if !frontier.isEmpty { frontier.removeAll(keepingCapacity: true) }
             step(0, tokens[i].text, &frontier)
             var j = i
             while !frontier.isEmpty {
@@ -184,7 +185,7 @@ struct PhraseTrie: Sendable {
                 }
                 j += 1
                 if j >= tokens.count || j - i > 8 { break }
-                next.removeAll(keepingCapacity: true)
+                if !next.isEmpty { next.removeAll(keepingCapacity: true) }
                 for nd in frontier { step(nd, tokens[j].text, &next) }
                 swap(&frontier, &next)
             }

@@ -17,7 +17,22 @@ public struct NormalizedText: Sendable {
     public init(_ text: String) {
         var orig: [Unicode.Scalar] = []
         orig.reserveCapacity(text.utf8.count)
-        orig.append(contentsOf: text.unicodeScalars)
+        let decoded: Bool? = text.utf8.withContiguousStorageIfAvailable { b in
+            // String storage is valid UTF-8: decode it directly (the generic append is slower)
+            let n = b.count
+            var i = 0
+            while i < n {
+                let c0 = UInt32(b[i])
+                var v: UInt32
+                if c0 < 0x80 { v = c0; i += 1 }
+                else if c0 < 0xE0 { v = (c0 & 0x1F) << 6 | UInt32(b[i + 1] & 0x3F); i += 2 }
+                else if c0 < 0xF0 { v = (c0 & 0x0F) << 12 | UInt32(b[i + 1] & 0x3F) << 6 | UInt32(b[i + 2] & 0x3F); i += 3 }
+                else { v = (c0 & 0x07) << 18 | UInt32(b[i + 1] & 0x3F) << 12 | UInt32(b[i + 2] & 0x3F) << 6 | UInt32(b[i + 3] & 0x3F); i += 4 }
+                orig.append(Unicode.Scalar(v) ?? "\u{FFFD}")
+            }
+            return true
+        }
+        if decoded == nil { orig.append(contentsOf: text.unicodeScalars) }
         var out: [UInt32] = []
         out.reserveCapacity(orig.count)
         var map: [Int32] = []
@@ -53,8 +68,19 @@ public struct NormalizedText: Sendable {
             let sc = orig[oi]
             let v = sc.value
             let cased = v < 0x2C00 || (0xFF00...0xFF5A).contains(v) || (0x1D400...0x1D7FF).contains(v)
-            let isUpper = v < 0x80 ? (v >= 0x41 && v <= 0x5A) : (cased && sc.properties.isUppercase)
-            let isLower = v < 0x80 ? (v >= 0x61 && v <= 0x7A) : (cased && sc.properties.isLowercase)
+            let isUpper: Bool, isLower: Bool
+            if v < 0x80 {
+                isUpper = v >= 0x41 && v <= 0x5A
+                isLower = v >= 0x61 && v <= 0x7A
+            } else if v < 0x2C00 {
+                // same properties, from a table computed once
+                let c = Normalizer.caseBits[Int(v)]
+                isUpper = c & 1 != 0
+                isLower = c & 2 != 0
+            } else {
+                isUpper = cased && sc.properties.isUppercase
+                isLower = cased && sc.properties.isLowercase
+            }
             if isUpper && prevLower { breaks.append(Int32(ni)) }
             prevLower = isLower
         }
@@ -97,6 +123,12 @@ public struct NormalizedText: Sendable {
 }
 
 enum Normalizer {
+    /// For scalars below U+2C00: bit 1 Uppercase, bit 2 Lowercase (Unicode properties).
+    static let caseBits: [UInt8] = (0..<0x2C00).map { (v: Int) -> UInt8 in
+        guard let sc = Unicode.Scalar(UInt32(v)) else { return 0 }
+        return (sc.properties.isUppercase ? 1 : 0) | (sc.properties.isLowercase ? 2 : 0)
+    }
+
     static func isDropped(_ s: Unicode.Scalar) -> Bool {
         let v = s.value
         if (0xFE00...0xFE0F).contains(v) || (0xE0100...0xE01EF).contains(v) { return true }

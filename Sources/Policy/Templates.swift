@@ -45,6 +45,10 @@ extension PolicySet {
     }
 
     func fits(_ t: ReplyTemplate, _ hit: FlagHit, sentiment: Sentiment, kind: MessageKind) -> Bool {
+        PolicySet.fits(t, hit, sentiment: sentiment, kind: kind)
+    }
+
+    static func fits(_ t: ReplyTemplate, _ hit: FlagHit, sentiment: Sentiment, kind: MessageKind) -> Bool {
         if !t.categories.isEmpty {
             guard let c = hit.category, t.categories.contains(c) else { return false }
         }
@@ -65,6 +69,11 @@ extension PolicySet {
 
     /// The template the policy recommends: the most urgent raised flag's recommended template.
     func recommendedTemplateID(for c: Classification, kind: MessageKind) -> String? {
+        PolicySet.recommendedTemplateID(in: replyTemplates, for: c, kind: kind)
+    }
+
+    /// Static so that the classifier passes the template list alone, not a copy of the policy set.
+    static func recommendedTemplateID(in replyTemplates: [ReplyTemplate], for c: Classification, kind: MessageKind) -> String? {
         guard !c.flags.isEmpty else { return nil }
         let lang = replyTemplates.contains { $0.language == c.language } ? c.language : "en"
         // Only a raised flag picks the reply. An emergency held at review (negated or figurative:
@@ -72,8 +81,14 @@ extension PolicySet {
         // reply is not put on key 1 for a joke about a bill.
         let order = c.flags.sorted { $0.flag < $1.flag }
         guard let top = order.first(where: { $0.decision >= .flag }) else { return nil }
-        let ts = replyTemplates.filter { $0.flag == top.flag && $0.language == lang && fits($0, top, sentiment: c.sentiment, kind: kind) }
-        return (ts.first(where: \.recommended) ?? ts.first)?.id
+        // first recommended fitting template, else the first fitting one (no copies of the list)
+        var firstFit: Int? = nil
+        for i in replyTemplates.indices where replyTemplates[i].flag == top.flag && replyTemplates[i].language == lang {
+            guard fits(replyTemplates[i], top, sentiment: c.sentiment, kind: kind) else { continue }
+            if replyTemplates[i].recommended { return replyTemplates[i].id }
+            if firstFit == nil { firstFit = i }
+        }
+        return firstFit.map { replyTemplates[$0].id }
     }
 
     /// Templates that fit a message, recommended first, rendered with the organisation's

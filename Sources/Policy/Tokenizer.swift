@@ -36,6 +36,15 @@ struct Tokenized: Sendable {
 
 private let abbreviations: Set<String> = ["dr", "mr", "mrs", "ms", "st", "sr", "sra", "dra", "jr", "vs", "etc", "apt", "no", "dept", "u", "ul", "av", "ave", "str", "ste", "blvd", "rd", "ln", "dpto", "nr", "ca", "approx", "e.g", "i.e"]
 
+/// UTF-8 of one scalar value (a free function: a nested one capturing the buffer costs an
+/// exclusivity check per call).
+@inline(__always) func appendUTF8(_ c: UInt32, to buf: inout [UInt8]) {
+    if c < 0x80 { buf.append(UInt8(c)) }
+    else if c < 0x800 { buf.append(UInt8(0xC0 | (c >> 6))); buf.append(UInt8(0x80 | (c & 0x3F))) }
+    else if c < 0x10000 { buf.append(UInt8(0xE0 | (c >> 12))); buf.append(UInt8(0x80 | ((c >> 6) & 0x3F))); buf.append(UInt8(0x80 | (c & 0x3F))) }
+    else { buf.append(UInt8(0xF0 | (c >> 18))); buf.append(UInt8(0x80 | ((c >> 12) & 0x3F))); buf.append(UInt8(0x80 | ((c >> 6) & 0x3F))); buf.append(UInt8(0x80 | (c & 0x3F))) }
+}
+
 func tokenize(_ s: [UInt32], breaks: [Int32] = []) -> Tokenized {
     var bp = 0
     var r = Tokenized()
@@ -45,12 +54,6 @@ func tokenize(_ s: [UInt32], breaks: [Int32] = []) -> Tokenized {
     var sentence: Int32 = 0
     var buf: [UInt8] = []
     buf.reserveCapacity(64)
-    @inline(__always) func appendUTF8(_ c: UInt32) {
-        if c < 0x80 { buf.append(UInt8(c)) }
-        else if c < 0x800 { buf.append(UInt8(0xC0 | (c >> 6))); buf.append(UInt8(0x80 | (c & 0x3F))) }
-        else if c < 0x10000 { buf.append(UInt8(0xE0 | (c >> 12))); buf.append(UInt8(0x80 | ((c >> 6) & 0x3F))); buf.append(UInt8(0x80 | (c & 0x3F))) }
-        else { buf.append(UInt8(0xF0 | (c >> 18))); buf.append(UInt8(0x80 | ((c >> 12) & 0x3F))); buf.append(UInt8(0x80 | ((c >> 6) & 0x3F))); buf.append(UInt8(0x80 | (c & 0x3F))) }
-    }
     while i < n {
         let v = s[i]
         if isWordScalar(v) {
@@ -62,7 +65,7 @@ func tokenize(_ s: [UInt32], breaks: [Int32] = []) -> Tokenized {
                 let c = s[i]
                 if i == nextBreak && i > start { break }
                 if isWordScalar(c) {
-                    appendUTF8(c)
+                    appendUTF8(c, to: &buf)
                     i += 1
                 } else if c == 0x27, i + 1 < n, isWordScalar(s[i + 1]) {
                     // possessive 's ends the word; other apostrophes are skipped ("don't" -> "dont")
