@@ -71,6 +71,36 @@ final class ConsoleQueriesTests: XCTestCase {
         XCTAssertEqual(try store.queueCounts(moderator: "ana")[.all], 57)
     }
 
+    func testPriorityLanePagesBothWaysAcrossPriorities() throws {
+        // Every message is an emergency: imminent, urgent, or held at review, interleaved in time.
+        try seed(40) { i in
+            let c = self.emergency(i % 3 == 0 ? "imminent" : "urgent")
+            if i % 3 == 2 { var r = c; r.flags[0].decision = .review; return r }
+            return c
+        }
+        let store = SQLiteConsoleStore(inbox: inbox, role: "moderator")
+        let all = try store.page(queue: .urgent, query: .all, moderator: "a", anchor: .start, limit: 100)
+        XCTAssertEqual(all.count, 40)
+        let priorities = all.map(\.cursor.priority)
+        XCTAssertEqual(priorities, priorities.sorted(), "imminent, then urgent, then review")
+        var forward: [Int64] = []
+        var page = try store.page(queue: .urgent, query: .all, moderator: "a", anchor: .start, limit: 3)
+        while !page.isEmpty {
+            forward += page.map(\.id)
+            page = try store.page(queue: .urgent, query: .all, moderator: "a", anchor: .after(page.last!.cursor), limit: 3)
+        }
+        XCTAssertEqual(forward, all.map(\.id))
+        var backward: [Int64] = []
+        page = try store.page(queue: .urgent, query: .all, moderator: "a", anchor: .end, limit: 3)
+        while !page.isEmpty {
+            backward = page.map(\.id) + backward
+            page = try store.page(queue: .urgent, query: .all, moderator: "a", anchor: .before(page.first!.cursor), limit: 3)
+        }
+        XCTAssertEqual(backward, all.map(\.id))
+        let mid = all[20]
+        XCTAssertEqual(try store.page(queue: .urgent, query: .all, moderator: "a", anchor: .from(mid.cursor), limit: 2).map(\.id), [all[20].id, all[21].id])
+    }
+
     func testFiltersAndHostileSearchText() throws {
         try seed(30)
         let store = SQLiteConsoleStore(inbox: inbox, role: "moderator")
