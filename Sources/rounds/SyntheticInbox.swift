@@ -92,10 +92,17 @@ struct SyntheticInbox {
         let step = Double(span) / Double(max(count, 1))
         let time = start + Int64(Double(i) * step) + Int64(rng.below(Int(max(step * 20, 1))))
         let author = "user\(rng.below(200_000))"
-        var line = #"{"platform":"\#(platform)","kind":"\#(kind)","id":"\#(idPrefix)-\#(i)","author":"\#(author)","author_name":"User \#(author.dropFirst(4))","text":"\#(Self.escape(text))","created_at":"\#(Self.iso(time))""#
+        var line = #"{"platform":"\#(platform)","kind":"\#(kind)","id":"\#(idPrefix)-\#(Self.padded(i))","author":"\#(author)","author_name":"User \#(author.dropFirst(4))","text":"\#(Self.escape(text))","created_at":"\#(Self.iso(time))""#
         if let rating { line += #","rating":\#(rating)"# }
         if kind == "comment" || kind == "reply" { line += #","post_id":"post-\#(rng.below(500))""# }
         return line + "}"
+    }
+
+    /// Platform ids have a fixed width and grow with time; so do these (and so an index on
+    /// them fills at its end, as it does for real ids).
+    static func padded(_ i: Int) -> String {
+        let digits = String(i)
+        return String(repeating: "0", count: max(0, 9 - digits.count)) + digits
     }
 
     static func escape(_ s: String) -> String {
