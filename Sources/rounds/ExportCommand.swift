@@ -86,7 +86,7 @@ struct ExportCommand: ParsableCommand {
 /// Where the export goes: a new owner-only file (hashed as it is written), or standard output.
 struct ExportSink {
     private let handle: FileHandle
-    private var bytes: [UInt8]? // kept only for the file's digest
+    private var digest: InboxDigest.Stream? // only for a file: its .sha256
     private var buffer = Data()
 
     init(file: String) throws {
@@ -94,7 +94,7 @@ struct ExportSink {
         guard fd >= 0 else { throw UserError("cannot write \(file): \(String(cString: strerror(errno)))") }
         fchmod(fd, 0o600)
         handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
-        bytes = []
+        digest = InboxDigest.Stream()
     }
 
     private init(handle: FileHandle) { self.handle = handle }
@@ -106,7 +106,7 @@ struct ExportSink {
     }
 
     private mutating func flush() {
-        bytes?.append(contentsOf: buffer)
+        digest?.update(buffer)
         handle.write(buffer)
         buffer.removeAll(keepingCapacity: true)
     }
@@ -114,7 +114,6 @@ struct ExportSink {
     /// Flushes; the SHA-256 of what was written to a file.
     mutating func finish() throws -> String? {
         flush()
-        guard let bytes else { return nil }
-        return ExportDigest.sha256(bytes)
+        return digest?.finalize()
     }
 }

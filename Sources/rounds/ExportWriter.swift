@@ -88,6 +88,3 @@ struct ExportWriter {
     static func jsonString(_ s: String) -> String { String.jsonQuoted(s) }
 }
 
-enum ExportDigest {
-    static func sha256(_ bytes: [UInt8]) -> String { InboxDigest.sha256Hex(bytes) }
-}
