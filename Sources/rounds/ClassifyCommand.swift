@@ -154,17 +154,7 @@ static func jsonLine(id: Any, _ c: Classification) -> String {
 
 /// Removes control characters so user text cannot drive the terminal.
 extension PolicyCLI {
-static func printable(_ s: String) -> String {
-    var o = String()
-    for u in s.unicodeScalars {
-        if u.value < 0x20 || (0x7F...0x9F).contains(u.value) || (0x202A...0x202E).contains(u.value) || (0x2066...0x2069).contains(u.value) {
-            o += "\u{FFFD}"
-        } else {
-            o.unicodeScalars.append(u)
-        }
-    }
-    return o
-}
+static func printable(_ s: String) -> String { Sanitize.line(s) }
 }
 
 extension PolicyCLI {

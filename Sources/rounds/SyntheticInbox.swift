@@ -1,4 +1,5 @@
 import Foundation
+import InboxModel
 
 /// A seeded generator of realistic synthetic inboxes: every platform and kind, English and
 /// Spanish, mostly short texts with a long tail, every flag in rough real proportions,
@@ -92,7 +93,7 @@ struct SyntheticInbox {
         let step = Double(span) / Double(max(count, 1))
         let time = start + Int64(Double(i) * step) + Int64(rng.below(Int(max(step * 20, 1))))
         let author = "user\(rng.below(200_000))"
-        var line = #"{"platform":"\#(platform)","kind":"\#(kind)","id":"\#(idPrefix)-\#(Self.padded(i))","author":"\#(author)","author_name":"User \#(author.dropFirst(4))","text":"\#(Self.escape(text))","created_at":"\#(Self.iso(time))""#
+        var line = #"{"platform":"\#(platform)","kind":"\#(kind)","id":"\#(idPrefix)-\#(Self.padded(i))","author":"\#(author)","author_name":"User \#(author.dropFirst(4))","text":\#(String.jsonQuoted(text)),"created_at":"\#(Self.iso(time))""#
         if let rating { line += #","rating":\#(rating)"# }
         if kind == "comment" || kind == "reply" { line += #","post_id":"post-\#(rng.below(500))""# }
         return line + "}"
@@ -103,19 +104,6 @@ struct SyntheticInbox {
     static func padded(_ i: Int) -> String {
         let digits = String(i)
         return String(repeating: "0", count: max(0, 9 - digits.count)) + digits
-    }
-
-    static func escape(_ s: String) -> String {
-        var out = ""
-        for ch in s.unicodeScalars {
-            switch ch {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            default: out.unicodeScalars.append(ch)
-            }
-        }
-        return out
     }
 
     static func iso(_ t: Int64) -> String {
