@@ -17,6 +17,17 @@ struct Hit {
 
 struct CueSpan { var a: Int; var b: Int }
 
+/// The flags raised for one message, by flag rank (a dictionary hashed each access).
+struct FlagResults {
+    private var byRank = [FlagHit?](repeating: nil, count: FlagName.allCases.count)
+    subscript(_ f: FlagName) -> FlagHit? {
+        get { byRank[f.rank] }
+        set { byRank[f.rank] = newValue }
+    }
+    /// In flag order (`FlagName.rank` follows it).
+    var inOrder: [FlagHit] { byRank.compactMap { $0 } }
+}
+
 private let havingVerbs: Set<String> = ["has", "had", "diagnosed", "tiene", "tuvo", "padece", "sufre"]
 private let nameStopwords: Set<String> = [
     "i", "he", "she", "they", "we", "you", "it", "my", "your", "his", "her", "our", "their", "this", "that", "the", "a", "an",
@@ -73,8 +84,16 @@ final class PolicyBox: Sendable {
     let identifierRulesByKind: [IdentifierKind: [Int]]
     /// Per alternative of `patternLiterals`: the ASCII scalars it needs, as a 128-bit mask.
     let patternLiteralMasks: [[(lo: UInt64, hi: UInt64)]]
+    /// `p.stopwordMask` for the words that fit a `WordKey`.
+    let stopwords: WordTable
+    /// `p.wildcardTerms` with each term as scalars.
+    let wildcardTerms: [Int: [([Unicode.Scalar], [Int32])]]
     init(_ p: PolicySet) {
         self.p = p
+        self.wildcardTerms = p.wildcardTerms.mapValues { terms in terms.map { (Array($0.0.unicodeScalars), $0.1) } }
+        var stops = WordTable(capacity: p.stopwordMask.count)
+        for (w, m) in p.stopwordMask { if let k = WordKey(w) { stops.set(k, Int32(m)) } }
+        self.stopwords = stops
         var byKind: [IdentifierKind: [Int]] = [:]
         for ri in p.identifierRules {
             if case .identifier(let k) = p.rules[ri].source { byKind[k, default: []].append(ri) }
@@ -195,12 +214,12 @@ public struct Classifier: Sendable {
     }
 
     /// Identifiers found in a text (used by the reply guard).
-    func identifiers(in text: String, kinds: Set<IdentifierKind>) -> (NormalizedText, [Token], [IdentifierMatch]) {
+    func identifiers(in text: String, kinds: Set<IdentifierKind>) -> (NormalizedText, Tokenized, [IdentifierMatch]) {
         let norm = NormalizedText(text)
         let tk = tokenize(norm.scalars, breaks: norm.caseBreaks)
         var sc = IdentifierScanner(s: norm.scalars, tokens: tk.tokens, allow: policies.allowlist)
         sc.capitalized = capitalizedFunction(norm, tk.tokens)
-        return (norm, tk.tokens, sc.scanAll(wanted: kinds))
+        return (norm, tk, sc.scanAll(wanted: kinds))
     }
 }
 
@@ -249,12 +268,16 @@ struct Analysis {
     mutating func detectLanguage() {
         var en = 0, es = 0
         let mask = box.p.stopwordMask
-        for t in tk.tokens.prefix(400) {
-            if let m = mask[t.text] {
-                if m & 1 != 0 { en += 1 }
-                if m & 2 != 0 { es += 1 }
+        let table = box.stopwords
+        tk.bytes.withUnsafeBufferPointer { bytes in
+            for t in tk.tokens.prefix(400) {
+                if let m = t.key.isNone ? mask[t.text].map(Int32.init) : table.find(t.key) {
+                    if m & 1 != 0 { en += 1 }
+                    if m & 2 != 0 { es += 1 }
+                }
+                let from = Int(t.byteStart)
+                for q in from..<from + Int(t.byteCount) where bytes[q] == 0xB1 { es += 1; break }  // ñ is C3 B1 in UTF-8
             }
-            if t.text.utf8.contains(0xB1) { es += 1 }  // ñ is C3 B1 in UTF-8
         }
         for v in norm.scalars.prefix(4000) where v == 0xBF || v == 0xA1 { es += 2 }
         if es > en { language = "es" } else { language = "en" }
@@ -274,7 +297,7 @@ struct Analysis {
         let roles = box.p.ruleRoles
         var sentLocal: [Hit] = []
         var cueLocal = cues
-        trie.scan(tokens) { i, j, pid in
+        trie.scan(tk) { i, j, pid in
             let ri = Int(trie.payloads[Int(pid)].rule)
             let role = roles[ri]
             switch role {
@@ -301,6 +324,7 @@ struct Analysis {
                 if h.nEnd < norm.scalars.count && (norm.scalars[h.nEnd] == 0x2026 || (h.nEnd + 2 < norm.scalars.count && norm.scalars[h.nEnd] == 0x2E && norm.scalars[h.nEnd + 1] == 0x2E && norm.scalars[h.nEnd + 2] == 0x2E)) { continue }
                 if allowSpans.contains(where: { $0.2 == flag && $0.0 <= h.nStart && h.nEnd <= $0.1 }) { continue }
             }
+            if flagHits[flag.rank].isEmpty { flagHits[flag.rank].reserveCapacity(8) }
             flagHits[flag.rank].append(h)
         }
         // keep the longest match where matches of one flag nest
@@ -357,10 +381,9 @@ struct Analysis {
             if box.p.falsePositives.contains(word) { return }
             var pids: [Int32] = []
             if wildcard {
-                let len = word.unicodeScalars.count
                 let w = Array(word.unicodeScalars)
-                for (term, ps) in box.p.wildcardTerms[len] ?? [] {
-                    let t = Array(term.unicodeScalars)
+                let len = w.count
+                for (t, ps) in box.wildcardTerms[len] ?? [] {
                     var ok = true
                     var stars = 0
                     for k in 0..<len where w[k] != t[k] { if w[k] == "*" { stars += 1 } else { ok = false; break } }
@@ -687,7 +710,10 @@ struct Analysis {
         guard o2 - o1 >= 3 else { return false }
         var upper = 0, lower = 0
         for sc in norm.original[o1..<o2] {
-            if sc.properties.isUppercase { upper += 1 } else if sc.properties.isLowercase { lower += 1 }
+            let v = sc.value
+            if v < 0x80 {
+                if v >= 0x41 && v <= 0x5A { upper += 1 } else if v >= 0x61 && v <= 0x7A { lower += 1 }
+            } else if sc.properties.isUppercase { upper += 1 } else if sc.properties.isLowercase { lower += 1 }
         }
         return upper > 0 && lower == 0
     }
@@ -714,7 +740,7 @@ struct Analysis {
         namedConditions()
         let sc = sentimentScores()
         var sentiment = sentimentLabel(sc, rating: rating)
-        var results: [FlagName: FlagHit] = [:]
+        var results = FlagResults()
 
         for flag in FlagName.allCases {
             guard let fs = box.flagSettings[flag.rank] else { continue }
@@ -835,7 +861,7 @@ struct Analysis {
             if sentiment == .neutral, let r = rating { sentiment = r >= 4 ? .positive : (r <= 2 ? .negative : .neutral) }
         }
 
-        let flags = results.values.sorted { $0.flag < $1.flag }
+        let flags = results.inOrder
         var c = Classification(language: language, sentiment: sentiment, flags: flags, template: nil)
         c.template = PolicySet.recommendedTemplateID(in: box.p.replyTemplates, for: c, kind: kind ?? .comment)
         return c

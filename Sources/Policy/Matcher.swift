@@ -14,10 +14,8 @@ struct TermPayload: Sendable {
 /// and `*word` suffixes. Scanning visits each start token once and walks as deep as phrases go.
 struct PhraseTrie: Sendable {
     struct Node: Sendable {
+        /// Edges by word, for words longer than `WordKey.maxBytes` (shorter ones are in `transitions`).
         var exact: [String: Int32] = [:]
-        /// Prefix / suffix keys of up to 7 bytes, packed into integers (cheaper than building strings).
-        var prefixPacked: [UInt64: Int32] = [:]
-        var suffixPacked: [UInt64: Int32] = [:]
         var prefix: [String: Int32] = [:]
         var prefixLens: [Int] = []
         var suffix: [String: Int32] = [:]
@@ -30,19 +28,12 @@ struct PhraseTrie: Sendable {
         var payload: [Int32] = []
     }
 
-    static func pack(_ bytes: [UInt8], _ len: Int) -> UInt64 {
-        var v = UInt64(len)
-        for b in bytes { v = v << 8 | UInt64(b) }
-        return v
-    }
+    enum Edge: UInt32 { case exact = 0, prefix = 1, suffix = 2 }
 
-    /// Packs `len` bytes of `u` starting at byte offset `from`, with the length as a tag.
-    @inline(__always) static func pack(_ u: String.UTF8View, from: Int, len: Int) -> UInt64 {
-        var v = UInt64(len)
-        var i = u.index(u.startIndex, offsetBy: from)
-        for _ in 0..<len { v = v << 8 | UInt64(u[i]); i = u.index(after: i) }
-        return v
-    }
+    /// Every edge of every node whose word fits a `WordKey`, tagged by node and edge kind.
+    var transitions = WordTable(capacity: 1024)
+
+    @inline(__always) static func tag(_ node: Int, _ edge: Edge) -> UInt32 { UInt32(node) << 2 | edge.rawValue }
 
     var nodes: [Node] = [Node()]
     var payloads: [TermPayload] = []
@@ -90,17 +81,16 @@ struct PhraseTrie: Sendable {
             nodes.append(Node())
             let len = t.utf8.count
             let bytes = Array(t.utf8)
+            if let key = WordKey(t) { transitions.set(key, tag: PhraseTrie.tag(node, kind == 1 ? .prefix : kind == 2 ? .suffix : .exact), id) }
             switch kind {
             case 1:
                 nodes[node].prefix[t] = id
-                if bytes.count <= 7 { nodes[node].prefixPacked[PhraseTrie.pack(bytes, bytes.count)] = id }
                 if !nodes[node].prefixLens.contains(len) { nodes[node].prefixLens.append(len); nodes[node].prefixLens.sort() }
                 if nodes[node].prefixFilter.isEmpty { nodes[node].prefixFilter = Array(repeating: 0, count: 1024) }
                 let key = PhraseTrie.key2(bytes[0], bytes.count > 1 ? bytes[1] : 0)
                 nodes[node].prefixFilter[key >> 6] |= 1 << UInt64(key & 63)
             case 2:
                 nodes[node].suffix[t] = id
-                if bytes.count <= 7 { nodes[node].suffixPacked[PhraseTrie.pack(bytes, bytes.count)] = id }
                 if !nodes[node].suffixLens.contains(len) { nodes[node].suffixLens.append(len); nodes[node].suffixLens.sort() }
                 if nodes[node].suffixFilter.isEmpty { nodes[node].suffixFilter = Array(repeating: 0, count: 1024) }
                 let key = PhraseTrie.key2(bytes.count > 1 ? bytes[bytes.count - 2] : 0, bytes[bytes.count - 1])
@@ -123,79 +113,81 @@ struct PhraseTrie: Sendable {
         (b.count & 15) << 10 | Int(b[0] & 31) << 5 | Int(b[b.count - 1] & 31)
     }
 
-    @inline(__always) static func exactKey(_ u: String.UTF8View) -> Int {
-        if let k = u.withContiguousStorageIfAvailable({ b in (b.count & 15) << 10 | Int(b[0] & 31) << 5 | Int(b[b.count - 1] & 31) }) { return k }
-        return (u.count & 15) << 10 | Int(u[u.startIndex] & 31) << 5 | Int(u[u.index(before: u.endIndex)] & 31)
-    }
-
     @inline(__always) static func key2(_ a: UInt8, _ b: UInt8) -> Int { Int(a) << 8 | Int(b) }
 
+    /// The nodes reached from `node` by the word `bytes[from, from + count)` (`key` its packed form).
     @inline(__always)
-    private func step(_ node: Int32, _ t: String, _ out: inout [Int32]) {
+    private func step(_ node: Int32, _ key: WordKey, _ text: @autoclosure () -> String, _ bytes: UnsafeBufferPointer<UInt8>, from: Int, count: Int, _ out: inout [Int32]) {
+        guard count > 0 else { return }
         let n = Int(node)
-        if !nodes[n].exactFilter.isEmpty, !t.isEmpty {
-            let k = PhraseTrie.exactKey(t.utf8)
-            if nodes[n].exactFilter[k >> 6] & (1 << UInt64(k & 63)) != 0, let x = nodes[n].exact[t] { out.append(x) }
+        if !nodes[n].exactFilter.isEmpty {
+            let k = (count & 15) << 10 | Int(bytes[from] & 31) << 5 | Int(bytes[from + count - 1] & 31)
+            if nodes[n].exactFilter[k >> 6] & (1 << UInt64(k & 63)) != 0 {
+                if !key.isNone {
+                    if let x = transitions.find(key, tag: PhraseTrie.tag(n, .exact)) { out.append(x) }
+                } else if let x = nodes[n].exact[text()] {
+                    out.append(x)
+                }
+            }
         }
-        let hasPrefix = !nodes[n].prefixLens.isEmpty
-        let hasSuffix = !nodes[n].suffixLens.isEmpty
-        guard hasPrefix || hasSuffix else { return }
-        let u = t.utf8
-        let count = u.count
-        if hasPrefix && count >= 2 {
-            let k = PhraseTrie.key2(u[u.startIndex], u[u.index(after: u.startIndex)])
+        if count >= 2 && !nodes[n].prefixLens.isEmpty {
+            let k = PhraseTrie.key2(bytes[from], bytes[from + 1])
             if nodes[n].prefixFilter[k >> 6] & (1 << UInt64(k & 63)) != 0 {
                 for len in nodes[n].prefixLens where len <= count {
-                    if len <= 7 {
-                        if let x = nodes[n].prefixPacked[PhraseTrie.pack(u, from: 0, len: len)] { out.append(x) }
-                    } else {
-                        let key = len == count ? t : (String(u.prefix(len)) ?? "")
-                        if let x = nodes[n].prefix[key] { out.append(x) }
+                    if len <= WordKey.maxBytes {
+                        if let x = transitions.find(WordKey(bytes, from: from, len: len), tag: PhraseTrie.tag(n, .prefix)) { out.append(x) }
+                    } else if let x = nodes[n].prefix[String(decoding: UnsafeBufferPointer(rebasing: bytes[from..<from + len]), as: UTF8.self)] {
+                        out.append(x)
                     }
                 }
             }
         }
-        if hasSuffix && count >= 3 {
-            let last = u[u.index(before: u.endIndex)]
-            let prev = u[u.index(u.endIndex, offsetBy: -2)]
-            let k = PhraseTrie.key2(prev, last)
+        if count >= 3 && !nodes[n].suffixLens.isEmpty {
+            let k = PhraseTrie.key2(bytes[from + count - 2], bytes[from + count - 1])
             if nodes[n].suffixFilter[k >> 6] & (1 << UInt64(k & 63)) != 0 {
                 for len in nodes[n].suffixLens where len < count {
-                    if len <= 7 {
-                        if let x = nodes[n].suffixPacked[PhraseTrie.pack(u, from: count - len, len: len)] { out.append(x) }
-                    } else if let key = String(u.suffix(len)), let x = nodes[n].suffix[key] { out.append(x) }
+                    let at = from + count - len
+                    if len <= WordKey.maxBytes {
+                        if let x = transitions.find(WordKey(bytes, from: at, len: len), tag: PhraseTrie.tag(n, .suffix)) { out.append(x) }
+                    } else if let x = nodes[n].suffix[String(decoding: UnsafeBufferPointer(rebasing: bytes[at..<at + len]), as: UTF8.self)] {
+                        out.append(x)
+                    }
                 }
             }
         }
     }
 
     /// Calls `emit(startToken, endToken (exclusive), payloadIndex)` for every phrase occurrence.
-    func scan(_ tokens: [Token], emit: (Int, Int, Int32) -> Void) {
+    func scan(_ tk: Tokenized, emit: (Int, Int, Int32) -> Void) {
+        let tokens = tk.tokens
         var frontier: [Int32] = []
         var next: [Int32] = []
         frontier.reserveCapacity(4)
         next.reserveCapacity(4)
-        for i in 0..<tokens.count {
-            if !frontier.isEmpty { frontier.removeAll(keepingCapacity: true) }
-            step(0, tokens[i].text, &frontier)
-            var j = i
-            while !frontier.isEmpty {
-                for nd in frontier {
-                    if !nodes[Int(nd)].payload.isEmpty { for p in nodes[Int(nd)].payload { emit(i, j + 1, p) } }
+        tk.bytes.withUnsafeBufferPointer { bytes in tokens.withUnsafeBufferPointer { tokens in
+            for i in 0..<tokens.count {
+                if !frontier.isEmpty { frontier.removeAll(keepingCapacity: true) }
+                step(0, tokens[i].key, tokens[i].text, bytes, from: Int(tokens[i].byteStart), count: Int(tokens[i].byteCount), &frontier)
+                var j = i
+                while !frontier.isEmpty {
+                    for nd in frontier {
+                        if !nodes[Int(nd)].payload.isEmpty { for p in nodes[Int(nd)].payload { emit(i, j + 1, p) } }
+                    }
+                    j += 1
+                    if j >= tokens.count || j - i > 8 { break }
+                    if !next.isEmpty { next.removeAll(keepingCapacity: true) }
+                    for nd in frontier { step(nd, tokens[j].key, tokens[j].text, bytes, from: Int(tokens[j].byteStart), count: Int(tokens[j].byteCount), &next) }
+                    swap(&frontier, &next)
                 }
-                j += 1
-                if j >= tokens.count || j - i > 8 { break }
-                if !next.isEmpty { next.removeAll(keepingCapacity: true) }
-                for nd in frontier { step(nd, tokens[j].text, &next) }
-                swap(&frontier, &next)
             }
-        }
+        } }
     }
 
     /// Exact single-token lookup at the root (used by the obfuscation channel).
     func singleToken(_ t: String) -> [Int32] {
         var out: [Int32] = []
-        step(0, t, &out)
+        let utf8 = Array(t.utf8)
+        utf8.withUnsafeBufferPointer { step(0, WordKey(t) ?? .none, t, $0, from: 0, count: utf8.count, &out) }
         var ps: [Int32] = []
         for nd in out { ps.append(contentsOf: nodes[Int(nd)].payload) }
         return ps

@@ -25,10 +25,11 @@ public struct ReplyGuard: Sendable {
     static let identifierKinds: Set<IdentifierKind> = [.phone, .email, .url, .ssn, .card, .npi, .mrn, .dob, .date, .address, .age, .iban]
 
     /// Clinical hits (symptom/emergency vocabulary) as token ranges.
-    func clinicalHits(_ tokens: [Token]) -> [(Int, Int, String)] {
+    func clinicalHits(_ tk: Tokenized) -> [(Int, Int, String)] {
         guard let trie = p.tries["all"] else { return [] }
+        let tokens = tk.tokens
         var out: [(Int, Int, String)] = []
-        trie.scan(tokens) { i, j, pid in
+        trie.scan(tk) { i, j, pid in
             let pl = trie.payloads[Int(pid)]
             let r = p.rules[Int(pl.rule)]
             if r.role == .evidence, r.flag == .symptomQuestion || r.flag == .emergency {
@@ -40,7 +41,8 @@ public struct ReplyGuard: Sendable {
 
     public func check(reply: String, original: String, authorName: String?, platform: Platform, isPublic: Bool) -> [GuardViolation] {
         var v: [GuardViolation] = []
-        let (norm, tokens, ids) = classifier.identifiers(in: reply, kinds: Self.identifierKinds)
+        let (norm, tk, ids) = classifier.identifiers(in: reply, kinds: Self.identifierKinds)
+        let tokens = tk.tokens
         func span(_ a: Int, _ b: Int) -> [Int] { let (s, e) = norm.originalSpan(a, b); return [s, e] }
         func tspan(_ i: Int, _ j: Int) -> [Int] { span(Int(tokens[i].start), Int(tokens[j - 1].end)) }
 
@@ -56,7 +58,7 @@ public struct ReplyGuard: Sendable {
         }
 
         // Confirming a patient relationship.
-        p.guardPhrases.scan(tokens) { i, j, _ in
+        p.guardPhrases.scan(tk) { i, j, _ in
             v.append(GuardViolation(code: "confirms_patient", message: "\"\(norm.originalText(tspan(i, j)[0], tspan(i, j)[1]))\" confirms that the person is a patient; say nothing about whether they were seen.", span: tspan(i, j)))
         }
         // Naming a clinician ("Dr. Patel", "Dra. López").
@@ -68,7 +70,7 @@ public struct ReplyGuard: Sendable {
             }
         }
         // A person's name next to a clinical word.
-        let clinical = clinicalHits(tokens)
+        let clinical = clinicalHits(tk)
         if let name = authorName {
             let nameToks = Set(termTokens(name).filter { $0.unicodeScalars.count >= 2 })
             let w = p.guardNameWindow
@@ -82,8 +84,7 @@ public struct ReplyGuard: Sendable {
         // Private details from the message repeated in a public reply.
         if isPublic {
             let on = NormalizedText(original)
-            let ot = tokenize(on.scalars, breaks: on.caseBreaks).tokens
-            let origClinical = Set(clinicalHits(ot).map(\.2))
+            let origClinical = Set(clinicalHits(tokenize(on.scalars, breaks: on.caseBreaks)).map(\.2))
             for c in clinical where origClinical.contains(c.2) {
                 v.append(GuardViolation(code: "private_in_public", message: "The public reply repeats a health detail from the message (\"\(c.2)\"); move it to a private message.", span: tspan(c.0, c.1)))
             }

@@ -8,12 +8,19 @@ public struct Token: Sendable {
     public var end: Int32
     public var sentence: Int32
     public var isEmoji: Bool
+    /// The word packed for the matcher's tables (`.none` when longer than 15 bytes).
+    var key: WordKey = .none
+    /// Where the word's UTF-8 lies in `Tokenized.bytes`.
+    var byteStart: Int32 = 0
+    var byteCount: Int32 = 0
 }
 
 struct Tokenized: Sendable {
     var tokens: [Token] = []
-    /// Sentences (by index) that contain a `?` or `¿`.
-    var questionSentences: Set<Int32> = []
+    /// Every token's UTF-8, one after the other (see `Token.byteStart`).
+    var bytes: [UInt8] = []
+    /// Sentences (by index, ascending) that contain a `?` or `¿`.
+    var questionSentences: [Int32] = []
     var exclamations = 0
     var sentenceCount: Int32 = 0
 }
@@ -49,6 +56,7 @@ func tokenize(_ s: [UInt32], breaks: [Int32] = []) -> Tokenized {
     var bp = 0
     var r = Tokenized()
     r.tokens.reserveCapacity(s.count / 4 + 1)
+    r.bytes.reserveCapacity(s.count + 8)
     var i = 0
     let n = s.count
     var sentence: Int32 = 0
@@ -78,17 +86,19 @@ func tokenize(_ s: [UInt32], breaks: [Int32] = []) -> Tokenized {
                     break
                 }
             }
-            r.tokens.append(Token(text: String(decoding: buf, as: UTF8.self), start: Int32(start), end: Int32(i), sentence: sentence, isEmoji: false))
+            r.tokens.append(word(buf, start: start, end: i, sentence: sentence, isEmoji: false, into: &r.bytes))
             continue
         }
         if isEmojiScalar(v) {
-            r.tokens.append(Token(text: String(Unicode.Scalar(v)!), start: Int32(i), end: Int32(i + 1), sentence: sentence, isEmoji: true))
+            buf.removeAll(keepingCapacity: true)
+            appendUTF8(v, to: &buf)
+            r.tokens.append(word(buf, start: i, end: i + 1, sentence: sentence, isEmoji: true, into: &r.bytes))
             i += 1
             continue
         }
         switch v {
         case 0x3F, 0xBF:  // ? ¿
-            r.questionSentences.insert(sentence)
+            if r.questionSentences.last != sentence { r.questionSentences.append(sentence) }
             if v == 0x3F { sentence += 1 }
         case 0x21:
             r.exclamations += 1
@@ -107,6 +117,15 @@ func tokenize(_ s: [UInt32], breaks: [Int32] = []) -> Tokenized {
     }
     r.sentenceCount = sentence + 1
     return r
+}
+
+/// A token for the UTF-8 in `buf`, its bytes appended to `bytes`.
+@inline(__always) private func word(_ buf: [UInt8], start: Int, end: Int, sentence: Int32, isEmoji: Bool, into bytes: inout [UInt8]) -> Token {
+    let at = bytes.count
+    bytes.append(contentsOf: buf)
+    let key = buf.count <= WordKey.maxBytes ? buf.withUnsafeBufferPointer { WordKey($0, from: 0, len: buf.count) } : .none
+    return Token(text: String(decoding: buf, as: UTF8.self), start: Int32(start), end: Int32(end), sentence: sentence, isEmoji: isEmoji,
+                 key: key, byteStart: Int32(at), byteCount: Int32(buf.count))
 }
 
 /// Tokenise a policy term the same way messages are tokenised.

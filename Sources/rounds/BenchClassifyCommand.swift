@@ -16,6 +16,9 @@ struct BenchClassifyCommand: ParsableCommand {
     @Option(name: .long, help: "Short messages per run.")
     var messages: Int = 20000
 
+    @Flag(name: .long, inversion: .prefixedNo, help: "Also time one 1 MB message per run.")
+    var large = true
+
     static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
     /// CPU time of this thread: on a shared, loaded machine it measures the work, not the waiting.
@@ -79,22 +82,33 @@ struct BenchClassifyCommand: ParsableCommand {
         let chunk = "Hola, my son has a fever 😷 and I can't breathe ｆｕｃｋ call (617) 555-0100 — número 12345 año señal. "
         while big.utf8.count < 1_000_000 { big += chunk }
         for m in msgs.prefix(2000) { _ = c.classify(m) }  // warm up
+        if ProcessInfo.processInfo.environment["ROUNDS_BENCH_PARTS"] != nil {
+            for m in Set(msgs.map { $0.split(separator: " #").first.map(String.init) ?? $0 }).sorted() {
+                let t0 = Self.cpu()
+                for _ in 0..<2000 { _ = c.classify(m) }
+                print(String(format: "%8.1f µs  %@", Double(Self.cpu() - t0) / 2e6, m))
+            }
+        }
         for _ in 0..<max(1, runs) {
-            var lat: [Double] = []
-            lat.reserveCapacity(msgs.count)
+            // Throughput without a clock call per message (two clock reads cost about a microsecond).
             let w0 = Self.now()
             let t0 = Self.cpu()
+            for m in msgs { _ = c.classify(m) }
+            let total = Double(Self.cpu() - t0) / 1e9
+            rates.append(Double(msgs.count) / total)
+            wallRates.append(Double(msgs.count) / (Double(Self.now() - w0) / 1e9))
+            // Latency per message, in a second pass over the same messages.
+            var lat: [Double] = []
+            lat.reserveCapacity(msgs.count)
             for m in msgs {
                 let a = Self.cpu()
                 _ = c.classify(m)
                 lat.append(Double(Self.cpu() - a) / 1e3)
             }
-            let total = Double(Self.cpu() - t0) / 1e9
-            rates.append(Double(msgs.count) / total)
-            wallRates.append(Double(msgs.count) / (Double(Self.now() - w0) / 1e9))
             lat.sort()
             p99s.append(lat[min(lat.count - 1, Int(Double(lat.count) * 0.99))])
             p50s.append(lat[lat.count / 2])
+            guard large else { continue }
             let b0 = Self.cpu()
             let bw = Self.now()
             _ = c.classify(big)
@@ -104,7 +118,7 @@ struct BenchClassifyCommand: ParsableCommand {
         print("runs \(runs), \(msgs.count) short messages per run, single thread; CPU time of the thread (wall clock in brackets)")
         print(String(format: "throughput: %.0f msgs/s per core (median) [wall %.0f]", Self.median(rates), Self.median(wallRates)))
         print(String(format: "latency: p99 %.1f µs, p50 %.1f µs per message (medians over runs)", Self.median(p99s), Self.median(p50s)))
-        print(String(format: "1 MB message: %.1f ms (median) [wall %.1f]", Self.median(bigs), Self.median(bigWalls)))
+        if large { print(String(format: "1 MB message: %.1f ms (median) [wall %.1f]", Self.median(bigs), Self.median(bigWalls))) }
         print(String(format: "policy load: %.1f ms (median)", Self.median(loads)))
     }
 }
