@@ -10,12 +10,38 @@ struct Hit {
     var weight: Double
     var category: String?
     var severity: String?
-    var mods: [String] = []
+    var mods: Modifiers = []
     var eff: Double = 0
     var term: String = ""
 }
 
 struct CueSpan { var a: Int; var b: Int }
+
+/// What the context says about a hit, as bits (an array of strings per hit cost an allocation).
+/// Bits are in the order the names are listed in evidence and the factors applied.
+struct Modifiers: OptionSet {
+    let rawValue: UInt16
+    static let validated = Modifiers(rawValue: 1 << 0)
+    static let keyword = Modifiers(rawValue: 1 << 1)
+    static let obfuscated = Modifiers(rawValue: 1 << 2)
+    static let negated = Modifiers(rawValue: 1 << 3)
+    static let relative = Modifiers(rawValue: 1 << 4)
+    static let other = Modifiers(rawValue: 1 << 5)
+    static let selfRef = Modifiers(rawValue: 1 << 6)
+    static let history = Modifiers(rawValue: 1 << 7)
+    static let hypothetical = Modifiers(rawValue: 1 << 8)
+    static let figurative = Modifiers(rawValue: 1 << 9)
+    static let now = Modifiers(rawValue: 1 << 10)
+
+    private static let labels = ["validated", "keyword", "obfuscated", "negated", "experiencer:relative", "experiencer:other",
+                                 "experiencer:self", "temporality:history", "hypothetical", "figurative", "temporality:now"]
+    /// The names shown in evidence.
+    var names: [String] {
+        var out: [String] = []
+        for (i, label) in Modifiers.labels.enumerated() where rawValue & (1 << UInt16(i)) != 0 { out.append(label) }
+        return out
+    }
+}
 
 /// The flags raised for one message, by flag rank (a dictionary hashed each access).
 struct FlagResults {
@@ -319,7 +345,7 @@ struct Analysis {
         for h in raw where box.p.ruleRoles[h.rule] != .allow {
             guard let flag = box.ruleFlags[h.rule] else { continue }
             if flag == .offensive {
-                if h.tokEnd - h.tokStart == 1 && box.p.falsePositives.contains(tk.tokens[h.tokStart].text) && !h.mods.contains("obfuscated") { continue }
+                if h.tokEnd - h.tokStart == 1 && box.p.falsePositives.contains(tk.tokens[h.tokStart].text) && !h.mods.contains(.obfuscated) { continue }
                 // a word cut off by truncation ("nig…" for "night") is not the word
                 if h.nEnd < norm.scalars.count && (norm.scalars[h.nEnd] == 0x2026 || (h.nEnd + 2 < norm.scalars.count && norm.scalars[h.nEnd] == 0x2E && norm.scalars[h.nEnd + 1] == 0x2E && norm.scalars[h.nEnd + 2] == 0x2E)) { continue }
                 if allowSpans.contains(where: { $0.2 == flag && $0.0 <= h.nStart && h.nEnd <= $0.1 }) { continue }
@@ -399,7 +425,7 @@ struct Analysis {
                 let pl = trie.payloads[Int(pid)]
                 var h = Hit(rule: Int(pl.rule), tokStart: min(ti, max(0, tk.tokens.count - 1)), tokEnd: min(ti + 1, tk.tokens.count), nStart: a, nEnd: b,
                             weight: pl.weight, category: pl.category, severity: pl.severity, term: pl.term)
-                h.mods = ["obfuscated"]
+                h.mods = .obfuscated
                 raw.append(h)
             }
         }
@@ -503,9 +529,9 @@ struct Analysis {
     }
 
     /// NegEx/ConText-style modifiers for a hit inside its sentence.
-    func contextModifiers(_ h: Hit) -> [String] {
+    func contextModifiers(_ h: Hit) -> Modifiers {
         guard h.tokStart < tk.tokens.count else { return [] }
-        var mods: [String] = []
+        var mods: Modifiers = []
         let a = h.tokStart, b = h.tokEnd
         let sStart = sentenceStartToken(a)
         let sEnd = sentenceEndToken(max(a, b - 1))
@@ -527,9 +553,9 @@ struct Analysis {
             return true
         }
         if cuesStarting(.negPre, max(lastTerm, a - 5), a).contains(where: { $0.b <= a && !inPseudo($0) && sameClause($0) }) {
-            mods.append("negated")
+            mods.insert(.negated)
         } else if cuesStarting(.negPost, b, min(sEnd, b + 3)).contains(where: { _ in true }) {
-            mods.append("negated")
+            mods.insert(.negated)
         }
         let expFrom = max(sStart, a - w - 2)
         let rel = cuesStarting(.relative, expFrom, a).last
@@ -537,15 +563,15 @@ struct Analysis {
         let slf = cuesStarting(.selfRef, expFrom, a).last
         // the nearest cue before the hit; on a tie the first of relative, other, self (as max(by:) did)
         var bestA = rel?.a ?? -1
-        var bestName = "experiencer:relative"
-        if let o = oth?.a, o > bestA { bestA = o; bestName = "experiencer:other" }
-        if let sl = slf?.a, sl > bestA { bestA = sl; bestName = "experiencer:self" }
-        if bestA >= 0 { mods.append(bestName) }
-        if !cuesStarting(.history, sStart, sEnd).isEmpty { mods.append("temporality:history") }
-        if !cuesStarting(.hypothetical, sStart, a).isEmpty { mods.append("hypothetical") }
+        var best = Modifiers.relative
+        if let o = oth?.a, o > bestA { bestA = o; best = .other }
+        if let sl = slf?.a, sl > bestA { bestA = sl; best = .selfRef }
+        if bestA >= 0 { mods.insert(best) }
+        if !cuesStarting(.history, sStart, sEnd).isEmpty { mods.insert(.history) }
+        if !cuesStarting(.hypothetical, sStart, a).isEmpty { mods.insert(.hypothetical) }
         let fig = cuesStarting(.figurative, max(sStart, a - 3), min(sEnd, b + 3))
-        if fig.contains(where: { $0.a < b + 3 && $0.b > a - 3 }) { mods.append("figurative") }
-        if !cuesStarting(.present, sStart, sEnd).isEmpty { mods.append("temporality:now") }
+        if fig.contains(where: { $0.a < b + 3 && $0.b > a - 3 }) { mods.insert(.figurative) }
+        if !cuesStarting(.present, sStart, sEnd).isEmpty { mods.insert(.now) }
         return mods
     }
 
@@ -588,7 +614,7 @@ struct Analysis {
                 guard let flag = r.flag else { continue }
                 var hit = Hit(rule: ri, tokStart: a, tokEnd: h.tokEnd, nStart: Int(toks[a].start), nEnd: h.nEnd, weight: r.weight,
                               category: r.category ?? "named_condition", severity: r.severity, term: "named_condition")
-                hit.mods = ["validated"]
+                hit.mods = .validated
                 flagHits[flag.rank].append(hit)
             }
         }
@@ -608,7 +634,7 @@ struct Analysis {
                     let ti = min(tokenIndexAtOrAfter(m.start), max(0, tk.tokens.count - 1))
                     var h = Hit(rule: ri, tokStart: ti, tokEnd: ti + 1, nStart: m.start, nEnd: m.end, weight: r.weight * (m.validated ? 1 : 0.85),
                                 category: r.category ?? m.kind.rawValue, severity: r.severity, term: m.kind.rawValue)
-                    h.mods = m.validated ? ["validated"] : ["keyword"]
+                    h.mods = m.validated ? .validated : .keyword
                     flagHits[flag.rank].append(h)
                 }
             }
@@ -756,29 +782,26 @@ struct Analysis {
             for k in hits.indices {
                 var h = hits[k]
                 let role = box.p.ruleRoles[h.rule]
-                if fs.context && (h.mods.isEmpty || (h.mods.count == 1 && h.mods[0] == "obfuscated")) {
-                    h.mods += contextModifiers(h)
+                if fs.context && h.mods.subtracting(.obfuscated).isEmpty {
+                    h.mods.formUnion(contextModifiers(h))
                 }
                 var eff = h.weight
                 var downgraded = false
-                for m in h.mods {
-                    switch m {
-                    case "negated": eff *= fs.negated; downgraded = true
-                    case "figurative": eff *= fs.figurative; downgraded = true
-                    case "hypothetical": eff *= fs.hypothetical
-                    case "temporality:history": eff *= fs.history
-                    case "experiencer:other": eff *= fs.other
-                    case "experiencer:relative": eff *= fs.relative
-                    case "temporality:now": eff *= fs.present
-                    case "obfuscated": eff *= fs.obfuscated
-                    default: break
-                    }
-                }
+                // factors in the order the modifiers are listed
+                let m = h.mods
+                if m.contains(.obfuscated) { eff *= fs.obfuscated }
+                if m.contains(.negated) { eff *= fs.negated; downgraded = true }
+                if m.contains(.relative) { eff *= fs.relative }
+                if m.contains(.other) { eff *= fs.other }
+                if m.contains(.history) { eff *= fs.history }
+                if m.contains(.hypothetical) { eff *= fs.hypothetical }
+                if m.contains(.figurative) { eff *= fs.figurative; downgraded = true }
+                if m.contains(.now) { eff *= fs.present }
                 eff = min(eff, 0.99)
                 h.eff = eff
                 hits[k] = h
                 if !downgraded { allDowngraded = false }
-                if role == .cue { if !downgraded { hasCue = true } } else if eff > 0 && !h.mods.contains("negated") { hasEvidence = true }
+                if role == .cue { if !downgraded { hasCue = true } } else if eff > 0 && !h.mods.contains(.negated) { hasEvidence = true }
             }
             if flag == .symptomQuestion && !tk.questionSentences.isEmpty { hasCue = true }
             if flag == .reviewFeedback {
@@ -812,9 +835,9 @@ struct Analysis {
             if flag == .emergency {
                 // distress language supports a crisis reading; the category names the crisis itself
                 category = ranked.first(where: { $0.category != "distress" })?.category ?? "suicide"
-                let live = ranked.filter { !$0.mods.contains("negated") && !$0.mods.contains("figurative") }
+                let live = ranked.filter { $0.mods.isDisjoint(with: [.negated, .figurative]) }
                 severity = live.contains { $0.severity == "imminent" } ? "imminent" : "urgent"
-                if live.contains(where: { $0.mods.contains("temporality:now") }) && category == "medical" { severity = "imminent" }
+                if live.contains(where: { $0.mods.contains(.now) }) && category == "medical" { severity = "imminent" }
             } else if flag == .offensive {
                 category = ranked.first?.category
                 severity = ranked.compactMap { $0.severity.flatMap(Int.init) }.max().map(String.init) ?? "1"
@@ -826,7 +849,7 @@ struct Analysis {
             var ev = hits.sorted { $0.nStart < $1.nStart }.prefix(50).map { h -> Evidence in
                 let (s, e) = norm.originalSpan(h.nStart, h.nEnd)
                 let r = box.p.rules[h.rule]
-                return Evidence(rule: r.id, file: r.file, span: [s, e], text: norm.originalText(s, e), modifiers: h.mods, contribution: (h.eff * 1000).rounded() / 1000)
+                return Evidence(rule: r.id, file: r.file, span: [s, e], text: norm.originalText(s, e), modifiers: h.mods.names, contribution: (h.eff * 1000).rounded() / 1000)
             }
             if forced {
                 // reviews and rated posts carry review_feedback by their kind: say so in the evidence
