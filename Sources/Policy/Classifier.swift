@@ -43,15 +43,24 @@ struct Modifiers: OptionSet {
     }
 }
 
-/// The flags raised for one message, by flag rank (a dictionary hashed each access).
+/// The flags raised for one message: usually none, one or two, so a short list searched in place
+/// (a dictionary hashed on each access; an array slot per flag allocated for every message).
 struct FlagResults {
-    private var byRank = [FlagHit?](repeating: nil, count: FlagName.allCases.count)
+    private var hits: [FlagHit] = []
     subscript(_ f: FlagName) -> FlagHit? {
-        get { byRank[f.rank] }
-        set { byRank[f.rank] = newValue }
+        get { hits.first { $0.flag == f } }
+        set {
+            let i = hits.firstIndex { $0.flag == f }
+            switch (i, newValue) {
+            case (let i?, let v?): hits[i] = v
+            case (let i?, nil): hits.remove(at: i)
+            case (nil, let v?): hits.append(v)
+            case (nil, nil): break
+            }
+        }
     }
-    /// In flag order (`FlagName.rank` follows it).
-    var inOrder: [FlagHit] { byRank.compactMap { $0 } }
+    /// In flag order.
+    var inOrder: [FlagHit] { hits.sorted { $0.flag < $1.flag } }
 }
 
 private let havingVerbs: Set<String> = ["has", "had", "diagnosed", "tiene", "tuvo", "padece", "sufre"]
@@ -112,6 +121,9 @@ final class PolicyBox: Sendable {
     let patternLiteralMasks: [[(lo: UInt64, hi: UInt64)]]
     /// `p.stopwordMask` for the words that fit a `WordKey`.
     let stopwords: WordTable
+    /// `p.tries` by name, without hashing the name for every message.
+    let trieEN, trieES, trieAll: PhraseTrie?
+    func trie(_ key: String) -> PhraseTrie? { key == "en" ? trieEN : key == "es" ? trieES : trieAll }
     /// `p.wildcardTerms` with each term as scalars.
     let wildcardTerms: [Int: [([Unicode.Scalar], [Int32])]]
     init(_ p: PolicySet) {
@@ -120,6 +132,7 @@ final class PolicyBox: Sendable {
         var stops = WordTable(capacity: p.stopwordMask.count)
         for (w, m) in p.stopwordMask { if let k = WordKey(w) { stops.set(k, Int32(m)) } }
         self.stopwords = stops
+        (trieEN, trieES, trieAll) = (p.tries["en"], p.tries["es"], p.tries["all"])
         var byKind: [IdentifierKind: [Int]] = [:]
         for ri in p.identifierRules {
             if case .identifier(let k) = p.rules[ri].source { byKind[k, default: []].append(ri) }
@@ -316,13 +329,14 @@ struct Analysis {
     }
 
     mutating func scan() {
-        guard let trie = box.p.tries[trieKey] else { return }
+        guard let trie = box.trie(trieKey) else { return }
         let tokens = tk.tokens
         var raw: [Hit] = []
         raw.reserveCapacity(min(tokens.count / 4 + 4, 1 << 16))
         let roles = box.p.ruleRoles
         var sentLocal: [Hit] = []
-        var cueLocal = cues
+        var cueLocal: [[CueSpan]] = []
+        swap(&cueLocal, &cues)  // no copy of the array the closure appends to
         trie.scan(tk) { i, j, pid in
             let ri = Int(trie.payloads[Int(pid)].rule)
             let role = roles[ri]
@@ -384,7 +398,7 @@ struct Analysis {
     }
 
     mutating func obfuscationChannel(_ raw: inout [Hit]) {
-        guard !box.p.obfuscationIndex.isEmpty, let trie = box.p.tries["all"] else { return }
+        guard !box.p.obfuscationIndex.isEmpty, let trie = box.trieAll else { return }
         let s = norm.scalars
         let n = s.count
         var i = 0

@@ -362,17 +362,15 @@ struct IdentifierScanner {
     func urls(_ out: inout [IdentifierMatch]) {
         let n = s.count
         var i = 0
-        let http: [UInt32] = [0x68, 0x74, 0x74, 0x70]
-        let www: [UInt32] = [0x77, 0x77, 0x77, 0x2E]
-        func at(_ i: Int, _ p: [UInt32]) -> Bool {
-            guard i + p.count <= n else { return false }
-            for k in 0..<p.count where s[i + k] != p[k] { return false }
-            return true
+        /// "http:", "https:" or "www." at `i`.
+        func startsURL(_ i: Int) -> Bool {
+            if s[i] == 0x68 {
+                return i + 6 < n && s[i + 1] == 0x74 && s[i + 2] == 0x74 && s[i + 3] == 0x70 && (s[i + 4] == 0x3A || (s[i + 4] == 0x73 && s[i + 5] == 0x3A))
+            }
+            return s[i] == 0x77 && i + 4 <= n && s[i + 1] == 0x77 && s[i + 2] == 0x77 && s[i + 3] == 0x2E
         }
         while i < n {
-            // only an "h" or a "w" can start one
-            if s[i] != 0x68 && s[i] != 0x77 { i += 1; continue }
-            let isStart = (at(i, http) && i + 6 < n && (s[i + 4] == 0x3A || (s[i + 4] == 0x73 && s[i + 5] == 0x3A))) || at(i, www)
+            let isStart = startsURL(i)
             if !isStart || (i > 0 && isAlnumASCII(s[i - 1])) { i += 1; continue }
             var b = i
             while b < n && s[b] > 0x20 && s[b] != 0x22 && s[b] != 0x3C && s[b] != 0x3E { b += 1 }

@@ -103,16 +103,20 @@ public struct NormalizedText: Sendable {
 
     public func originalText(_ s: Int, _ e: Int) -> String {
         guard s < e, s >= 0, e <= original.count else { return "" }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity((e - s) * 2)
-        for u in original[s..<e] {
-            let c = u.value
-            if c < 0x80 { bytes.append(UInt8(c)) }
-            else if c < 0x800 { bytes.append(UInt8(0xC0 | (c >> 6))); bytes.append(UInt8(0x80 | (c & 0x3F))) }
-            else if c < 0x10000 { bytes.append(UInt8(0xE0 | (c >> 12))); bytes.append(UInt8(0x80 | ((c >> 6) & 0x3F))); bytes.append(UInt8(0x80 | (c & 0x3F))) }
-            else { bytes.append(UInt8(0xF0 | (c >> 18))); bytes.append(UInt8(0x80 | ((c >> 12) & 0x3F))); bytes.append(UInt8(0x80 | ((c >> 6) & 0x3F))); bytes.append(UInt8(0x80 | (c & 0x3F))) }
+        var size = 0
+        for u in original[s..<e] { size += UTF8.width(u) }
+        // written straight into the string's storage (no intermediate byte array)
+        return String(unsafeUninitializedCapacity: size) { out in
+            var k = 0
+            for u in original[s..<e] {
+                let c = u.value
+                if c < 0x80 { out[k] = UInt8(c); k += 1 }
+                else if c < 0x800 { out[k] = UInt8(0xC0 | (c >> 6)); out[k + 1] = UInt8(0x80 | (c & 0x3F)); k += 2 }
+                else if c < 0x10000 { out[k] = UInt8(0xE0 | (c >> 12)); out[k + 1] = UInt8(0x80 | ((c >> 6) & 0x3F)); out[k + 2] = UInt8(0x80 | (c & 0x3F)); k += 3 }
+                else { out[k] = UInt8(0xF0 | (c >> 18)); out[k + 1] = UInt8(0x80 | ((c >> 12) & 0x3F)); out[k + 2] = UInt8(0x80 | ((c >> 6) & 0x3F)); out[k + 3] = UInt8(0x80 | (c & 0x3F)); k += 4 }
+            }
+            return k
         }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     public var normalizedString: String {

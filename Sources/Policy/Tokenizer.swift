@@ -60,20 +60,18 @@ func tokenize(_ s: [UInt32], breaks: [Int32] = []) -> Tokenized {
     var i = 0
     let n = s.count
     var sentence: Int32 = 0
-    var buf: [UInt8] = []
-    buf.reserveCapacity(64)
     while i < n {
         let v = s[i]
         if isWordScalar(v) {
             let start = i
-            buf.removeAll(keepingCapacity: true)
+            let at = r.bytes.count
             while bp < breaks.count && Int(breaks[bp]) <= i { bp += 1 }
             let nextBreak = bp < breaks.count ? Int(breaks[bp]) : Int.max
             while i < n {
                 let c = s[i]
                 if i == nextBreak && i > start { break }
                 if isWordScalar(c) {
-                    appendUTF8(c, to: &buf)
+                    appendUTF8(c, to: &r.bytes)
                     i += 1
                 } else if c == 0x27, i + 1 < n, isWordScalar(s[i + 1]) {
                     // possessive 's ends the word; other apostrophes are skipped ("don't" -> "dont")
@@ -86,13 +84,13 @@ func tokenize(_ s: [UInt32], breaks: [Int32] = []) -> Tokenized {
                     break
                 }
             }
-            r.tokens.append(word(buf, start: start, end: i, sentence: sentence, isEmoji: false, into: &r.bytes))
+            r.tokens.append(word(r.bytes, from: at, start: start, end: i, sentence: sentence, isEmoji: false))
             continue
         }
         if isEmojiScalar(v) {
-            buf.removeAll(keepingCapacity: true)
-            appendUTF8(v, to: &buf)
-            r.tokens.append(word(buf, start: i, end: i + 1, sentence: sentence, isEmoji: true, into: &r.bytes))
+            let at = r.bytes.count
+            appendUTF8(v, to: &r.bytes)
+            r.tokens.append(word(r.bytes, from: at, start: i, end: i + 1, sentence: sentence, isEmoji: true))
             i += 1
             continue
         }
@@ -119,13 +117,14 @@ func tokenize(_ s: [UInt32], breaks: [Int32] = []) -> Tokenized {
     return r
 }
 
-/// A token for the UTF-8 in `buf`, its bytes appended to `bytes`.
-@inline(__always) private func word(_ buf: [UInt8], start: Int, end: Int, sentence: Int32, isEmoji: Bool, into bytes: inout [UInt8]) -> Token {
-    let at = bytes.count
-    bytes.append(contentsOf: buf)
-    let key = buf.count <= WordKey.maxBytes ? buf.withUnsafeBufferPointer { WordKey($0, from: 0, len: buf.count) } : .none
-    return Token(text: String(decoding: buf, as: UTF8.self), start: Int32(start), end: Int32(end), sentence: sentence, isEmoji: isEmoji,
-                 key: key, byteStart: Int32(at), byteCount: Int32(buf.count))
+/// The token whose UTF-8 is `bytes[at...]`.
+@inline(__always) private func word(_ bytes: [UInt8], from at: Int, start: Int, end: Int, sentence: Int32, isEmoji: Bool) -> Token {
+    bytes.withUnsafeBufferPointer { b in
+        let count = b.count - at
+        let key = count <= WordKey.maxBytes ? WordKey(b, from: at, len: count) : .none
+        return Token(text: String(decoding: UnsafeBufferPointer(rebasing: b[at...]), as: UTF8.self), start: Int32(start), end: Int32(end),
+                     sentence: sentence, isEmoji: isEmoji, key: key, byteStart: Int32(at), byteCount: Int32(count))
+    }
 }
 
 /// Tokenise a policy term the same way messages are tokenised.
