@@ -232,24 +232,29 @@ public struct Classifier: Sendable {
     public static let maxScalars = 2_000_000
 
     public func classify(_ text: String, platform: Platform? = nil, kind: MessageKind? = nil, rating: Int? = nil) -> Classification {
-        if text.utf8.count > Classifier.maxScalars, text.unicodeScalars.count > Classifier.maxScalars {
-            var head = String()
-            head.unicodeScalars.append(contentsOf: text.unicodeScalars.prefix(Classifier.maxScalars))
-            var a = Analysis(box: box, text: head)
-            var c = a.run(kind: kind, rating: rating)
-            let ev = Evidence(rule: "spam.oversize", file: policies.flagPolicies[.spam]?.file ?? "Policies/flags/spam.yml",
-                              span: [Classifier.maxScalars, text.unicodeScalars.count], text: "",
-                              modifiers: ["oversize", "classified:first \(Classifier.maxScalars) scalars"], contribution: 0)
-            if let i = c.flags.firstIndex(where: { $0.flag == .spam }) {
-                c.flags[i].evidence.append(ev)
-            } else {
-                c.flags.append(FlagHit(flag: .spam, decision: .review, score: policies.flagPolicies[.spam]?.reviewAt ?? 0.3, category: "oversize", evidence: [ev]))
-                c.flags.sort { $0.flag < $1.flag }
-            }
-            return c
+        guard text.utf8.count > Classifier.segmentScalars else {
+            var a = Analysis(box: box, text: text)
+            return a.run(kind: kind, rating: rating)
         }
-        var a = Analysis(box: box, text: text)
-        return a.run(kind: kind, rating: rating)
+        let scalars = Array(text.unicodeScalars)
+        guard scalars.count > Classifier.maxScalars else {
+            if scalars.count <= Classifier.segmentScalars {
+                var a = Analysis(box: box, text: text)
+                return a.run(kind: kind, rating: rating)
+            }
+            return classifySegmented(scalars, kind: kind, rating: rating)
+        }
+        var c = classifySegmented(Array(scalars.prefix(Classifier.maxScalars)), kind: kind, rating: rating)
+        let ev = Evidence(rule: "spam.oversize", file: policies.flagPolicies[.spam]?.file ?? "Policies/flags/spam.yml",
+                          span: [Classifier.maxScalars, scalars.count], text: "",
+                          modifiers: ["oversize", "classified:first \(Classifier.maxScalars) scalars"], contribution: 0)
+        if let i = c.flags.firstIndex(where: { $0.flag == .spam }) {
+            c.flags[i].evidence.append(ev)
+        } else {
+            c.flags.append(FlagHit(flag: .spam, decision: .review, score: policies.flagPolicies[.spam]?.reviewAt ?? 0.3, category: "oversize", evidence: [ev]))
+            c.flags.sort { $0.flag < $1.flag }
+        }
+        return c
     }
 
     /// Identifiers found in a text (used by the reply guard).

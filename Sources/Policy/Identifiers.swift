@@ -421,9 +421,9 @@ struct IdentifierScanner {
             while i < n && isDigit(s[i]) { i += 1 }
         }
         // month names: "march 3", "march 3, 2020", "3 march 2020", "3 de marzo de 2020"
-        for (ti, t) in tokens.enumerated() {
-            let u = t.text.utf8
-            guard u.count >= 3, u.count <= 10, monthFilter.contains(t.text) else { continue }
+        for ti in tokens.indices {
+            guard tokens[ti].byteCount >= 3, tokens[ti].byteCount <= 10, monthFilter.contains(tokens[ti].text) else { continue }
+            let t = tokens[ti]
             if t.text == "may" || t.text == "mar" || t.text == "jun" {
                 // only with a number right next to it
             }
@@ -469,6 +469,8 @@ struct IdentifierScanner {
         let wantIban = wanted.contains(.iban), wantMrn = wanted.contains(.mrn)
         let wantAge = wanted.contains(.age), wantAddr = wanted.contains(.address)
         let firstAddressStart = out.count
+        // through a buffer pointer: `tokens[i].text` then reads one field instead of copying the token
+        tokens.withUnsafeBufferPointer { tokens in
         for i in 0..<T {
             let t = tokens[i].text
             let u = t.utf8
@@ -570,6 +572,7 @@ struct IdentifierScanner {
                 out.append(IdentifierMatch(kind: .address, start: Int(tokens[i].start), end: Int(tokens[e].end), value: "", validated: false))
                 usedAddress = e
             }
+        }
         }
         for k in firstAddressStart..<out.count where out[k].kind == .address {
             out[k].value = scalarString(s, out[k].start, out[k].end)

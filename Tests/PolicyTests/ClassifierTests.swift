@@ -148,6 +148,43 @@ final class ClassifierTests: XCTestCase {
         XCTAssertNil(c.classify("short text").hit(.spam))
     }
 
+    /// Past 64k scalars the text is read in parallel segments: a statement anywhere in it is
+    /// still found, with its span in the whole text, and the flags merge as in one piece.
+    func testLongTextIsReadToTheEndInSegments() throws {
+        let filler = String(repeating: "The parking garage was full again today. ", count: 4_000)  // 164k scalars
+        let statement = "I want to end my life tonight."
+        let text = filler + "Also my SSN is 123-45-6789. " + filler + statement + " " + filler
+        let r = c.classify(text)
+        let em = try XCTUnwrap(r.hit(.emergency))
+        XCTAssertGreaterThanOrEqual(em.decision, .flag)
+        let scalars = Array(text.unicodeScalars)
+        for e in em.evidence {
+            var s = String()
+            s.unicodeScalars.append(contentsOf: scalars[e.span[0]..<e.span[1]])
+            XCTAssertEqual(s, e.text, "evidence span points into the whole text")
+        }
+        XCTAssertTrue(em.evidence.contains { $0.span[0] > filler.unicodeScalars.count * 2 }, "the match is near the end")
+        XCTAssertTrue(r.raised(.phiExposure), "the SSN in the second segment")
+        XCTAssertEqual(r.template, "emergency.suicide.en")
+        XCTAssertNil(r.hit(.spam), "long is not oversize")
+    }
+
+    func testSegmentsCoverTheTextAndCutAtSentences() {
+        let text = Array(String(repeating: "One sentence here. ", count: 20_000).unicodeScalars)
+        let cuts = Classifier.segmentBoundaries(text, size: Classifier.segmentScalars)
+        XCTAssertEqual(cuts.first, 0)
+        XCTAssertEqual(cuts.last, text.count)
+        for k in 1..<cuts.count {
+            XCTAssertLessThanOrEqual(cuts[k] - cuts[k - 1], Classifier.segmentScalars)
+            XCTAssertGreaterThan(cuts[k] - cuts[k - 1], 0)
+            if k < cuts.count - 1 { XCTAssertEqual(text[cuts[k] - 2], ".", "cut after a sentence end") }
+        }
+        // no whitespace at all: hard cuts, still covering everything
+        let solid = Array(String(repeating: "x", count: 200_000).unicodeScalars)
+        let hard = Classifier.segmentBoundaries(solid, size: Classifier.segmentScalars)
+        XCTAssertEqual(hard, [0, 65_536, 131_072, 196_608, 200_000])
+    }
+
     func testHostileInputDoesNotCrash() {
         _ = c.classify("")
         _ = c.classify("\u{0}\u{0}\u{0}fuck\u{0}")
