@@ -50,11 +50,11 @@ extension InboxDatabase {
         return try pool.write { db in
             var outcomes: [StoreOutcome] = []
             outcomes.reserveCapacity(batch.count)
-            var indexed = try Self.lastMessageID(db)
+            var settled = try Self.lastMessageID(db)
             for item in batch {
-                outcomes.append(try Self.store(item, now: now, indexedUpTo: &indexed, in: db))
+                outcomes.append(try Self.store(item, now: now, settledUpTo: &settled, in: db))
             }
-            try Self.indexNewMessages(after: indexed, in: db)
+            try Self.settleNewMessages(after: settled, in: db)
             for r in rejections {
                 try db.cachedStatement(sql: """
                     INSERT INTO rejected_record (source_file, line, location, reason, raw, rejected_at)
@@ -69,6 +69,23 @@ extension InboxDatabase {
         try Int64.fetchOne(db, sql: "SELECT max(id) FROM message") ?? 0
     }
 
+    /// Adds the messages inserted after `id` to the full-text index and the queue counts: once
+    /// per batch (per-row triggers cost more than SQLite's own insert), and before any of them
+    /// is updated, since the update triggers take the old values out of both.
+    static func settleNewMessages(after id: Int64, in db: Database) throws {
+        try indexNewMessages(after: id, in: db)
+        try countNewMessages(after: id, in: db)
+    }
+
+    /// Adds the messages inserted after `id` to the queue counts, in one pass over them.
+    static func countNewMessages(after id: Int64, in db: Database) throws {
+        try db.cachedStatement(sql: """
+            UPDATE queue_count SET n = n + new.k
+            FROM (SELECT lane, state, count(*) AS k FROM message WHERE id > ? GROUP BY lane, state) AS new
+            WHERE queue_count.lane = new.lane AND queue_count.state = new.state
+            """).execute(arguments: [id])
+    }
+
     /// Adds the messages inserted after `id` to the full-text index in one statement.
     static func indexNewMessages(after id: Int64, in db: Database) throws {
         try db.cachedStatement(sql: """
@@ -77,7 +94,7 @@ extension InboxDatabase {
             """).execute(arguments: [id])
     }
 
-    private static func store(_ item: ClassifiedMessage, now: Int64, indexedUpTo indexed: inout Int64, in db: Database) throws -> StoreOutcome {
+    private static func store(_ item: ClassifiedMessage, now: Int64, settledUpTo settled: inout Int64, in db: Database) throws -> StoreOutcome {
         let m = item.message
         let markRemoved = m.event == .removed
         let markHidden = m.event == .hidden
@@ -114,11 +131,11 @@ extension InboxDatabase {
         ) else { return .duplicate }
         let id: Int64 = existing["id"]
         let oldText: String = existing["text"]
-        if id > indexed {
-            // Inserted earlier in this batch: index it now, before the update trigger
-            // removes its old text from the index.
-            try indexNewMessages(after: indexed, in: db)
-            indexed = try lastMessageID(db)
+        if id > settled {
+            // Inserted earlier in this batch: index and count it now, before the update
+            // triggers take its old text and queue out of the index and the counts.
+            try settleNewMessages(after: settled, in: db)
+            settled = try lastMessageID(db)
         }
 
         switch m.event {

@@ -10,6 +10,7 @@ enum Schema {
         m.registerMigration("v2-classification", migrate: v2)
         m.registerMigration("v3-moderation", migrate: v3)
         m.registerMigration("v4-handled-queues", migrate: v4)
+        m.registerMigration("v5-batch-queue-counts", migrate: v5)
         return m
     }
 
@@ -203,5 +204,12 @@ enum Schema {
             CREATE INDEX message_handled ON message (received_at DESC, id DESC)
                 WHERE state IN ('done', 'hidden', 'deleted');
             """)
+    }
+
+    /// New messages are counted once per ingest batch (`InboxDatabase.store`), not by a trigger
+    /// per row: a trigger made SQLite open a statement journal for every insert, a quarter of
+    /// ingest's write time. Moving and removing messages are still counted by triggers.
+    static func v5(_ db: Database) throws {
+        try db.execute(sql: "DROP TRIGGER queue_count_insert")
     }
 }

@@ -138,6 +138,45 @@ final class ConsoleQueriesTests: XCTestCase {
         XCTAssertNoThrow(try bo.perform(.claim(message: other), moderator: "bo").get())
     }
 
+    /// The queue counts are maintained per batch and by triggers: after batches with repeats,
+    /// edits, removals and reclassification, and after moderator actions, they equal a real count.
+    func testQueueCountsAlwaysEqualACountOfTheInbox() throws {
+        func assertCountsTrue(_ when: String) throws {
+            let kept = try inbox.pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT lane, state, n FROM queue_count WHERE n != 0 ORDER BY lane, state").map { "\($0["lane"] as String)/\($0["state"] as String)=\($0["n"] as Int)" }
+            }
+            let real = try inbox.pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT lane, state, count(*) AS n FROM message GROUP BY lane, state ORDER BY lane, state").map { "\($0["lane"] as String)/\($0["state"] as String)=\($0["n"] as Int)" }
+            }
+            XCTAssertEqual(kept, real, when)
+        }
+        try seed(30, classification: { $0 % 7 == 0 ? self.emergency("imminent") : nil })
+        try assertCountsTrue("after the first batch")
+        // A batch mixing repeats, an edit, a removal and new messages, with a classification change.
+        var batch: [ClassifiedMessage] = []
+        for i in [0, 1, 2, 40, 41] {
+            var m = IncomingMessage(platform: i % 2 == 0 ? .facebook : .x, kind: .comment, externalID: "m\(i)", authorID: "a", authorHandle: "u",
+                                    text: i == 2 ? "edited text" : (i >= 40 ? "new \(i)" : (i % 5 == 0 ? "flu shot question \(i)" : "hello \(i)")),
+                                    receivedAt: Date(timeIntervalSince1970: 1_764_100_000 + Double(i)))
+            if i == 1 { m.event = .removed }
+            batch.append(ClassifiedMessage(m, classification: i == 2 || i == 41 ? emergency("urgent") : nil))
+        }
+        // The same new message twice in one batch, the second time edited into an emergency.
+        let late = IncomingMessage(platform: .x, kind: .comment, externalID: "m50", authorID: "a", authorHandle: "u", text: "first words",
+                                   receivedAt: Date(timeIntervalSince1970: 1_764_200_000))
+        var edited = late
+        edited.text = "second words"
+        batch.append(ClassifiedMessage(late))
+        batch.append(ClassifiedMessage(edited, classification: emergency("imminent")))
+        try inbox.store(batch)
+        try assertCountsTrue("after repeats, edits (one within the batch) and a removal")
+        let store = SQLiteConsoleStore(inbox: inbox, role: "moderator")
+        for row in try store.page(queue: .all, query: .all, moderator: "ana", anchor: .start, limit: 6) {
+            _ = store.perform(.markDone(message: row.id), moderator: "ana")
+        }
+        try assertCountsTrue("after moderator actions")
+    }
+
     func testReplyUndoAndOneReplyPerMessage() throws {
         try seed(2)
         let store = SQLiteConsoleStore(inbox: inbox, role: "moderator")
