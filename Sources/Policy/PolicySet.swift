@@ -210,6 +210,13 @@ extension PolicySet {
         var loader = PolicyLoader(dir: directory.standardizedFileURL)
         return try loader.load()
     }
+
+    /// Only `organization.yml`, checked as `load` checks it (for what must be known at once,
+    /// while the rest loads).
+    public static func loadOrganization(from directory: URL) throws -> Organization {
+        var loader = PolicyLoader(dir: directory.standardizedFileURL)
+        return try loader.yaml("organization.yml", Schemas.organization).decode(Organization.self)
+    }
 }
 
 struct PolicyLoader {

@@ -17,7 +17,8 @@ public enum ConsoleApp {
     public static func run(store: ConsoleStore, policy: ConsolePolicy, moderator: String, role: Role,
                            keyMap: KeyMap = .defaults, theme: Theme = .fromEnvironment(),
                            timeZone: TimeZone = .current,
-                           exporter: ((QueueID, InboxQuery) -> Result<String, Refusal>)? = nil) throws {
+                           exporter: ((QueueID, InboxQuery) -> Result<String, Refusal>)? = nil,
+                           afterFirstFrame: (() throws -> Void)? = nil) throws {
         let term = try TerminalScreen(theme: theme)
         defer { term.end() }
         for sig in [SIGINT, SIGTERM, SIGHUP] {
@@ -32,6 +33,7 @@ public enum ConsoleApp {
         driver.exporter = exporter
         driver.send(.started(now: Date()))
         var lastTick = Date.distantPast
+        var firstFrameDone = afterFirstFrame
         // `rounds bench` times exec-to-first-frame: it asks the console to leave once drawn.
         let exitAfterFirstFrame = ProcessInfo.processInfo.environment["ROUNDS_EXIT_AFTER_FIRST_FRAME"] == "1"
         while true {
@@ -43,6 +45,11 @@ public enum ConsoleApp {
             driver.redrawRequested = false
             term.present(Renderer.render(driver.state), force: force)
             if driver.quitRequested || exitAfterFirstFrame { break }
+            if let pending = firstFrameDone {
+                // e.g. the rest of the policies, loaded while the first screen was drawn
+                firstFrameDone = nil
+                try pending()
+            }
             if let key = term.readKey() {
                 if key == .resize {
                     let (w, h) = term.size

@@ -7,16 +7,20 @@ import Policy
 enum PolicyCLI {
 /// Resolves `--policies`, then `$ROUNDS_POLICIES`, then the default locations, and loads them.
 static func loadPolicies(_ dir: String?) throws -> PolicySet {
-    let url: URL
-    if let d = dir {
-        url = URL(fileURLWithPath: d)
-    } else if let d = PolicySet.defaultDirectory() {
-        url = d
-    } else {
-        throw ValidationError("no Policies/ directory found: pass --policies DIR or set ROUNDS_POLICIES")
-    }
+    try reportingPolicyErrors { try PolicySet.load(from: try directory(dir)) }
+}
+
+/// `--policies`, else `$ROUNDS_POLICIES`, else the default locations.
+static func directory(_ dir: String?) throws -> URL {
+    if let d = dir { return URL(fileURLWithPath: d) }
+    if let d = PolicySet.defaultDirectory() { return d }
+    throw ValidationError("no Policies/ directory found: pass --policies DIR or set ROUNDS_POLICIES")
+}
+
+/// A policy error is printed as `file:line: message` and ends the command with status 1.
+static func reportingPolicyErrors<T>(_ body: () throws -> T) throws -> T {
     do {
-        return try PolicySet.load(from: url)
+        return try body()
     } catch let e as PolicyError {
         FileHandle.standardError.write(Data("\(e.description)\n".utf8))
         throw ExitCode(1)

@@ -20,17 +20,17 @@ struct ConsoleCommand: ParsableCommand {
     @OptionGroup var policy: PolicyOptions
 
     func run() throws {
-        let policies = try policy.load()
+        let directory = try PolicyCLI.directory(policy.policies)
+        let organization = try PolicyCLI.reportingPolicyErrors { try PolicySet.loadOrganization(from: directory) }
+        let team = try PolicyCLI.reportingPolicyErrors { try Team.load(from: directory) }
         let inbox = try store.open()
         let login = Moderator.login
-        let team: Team
-        do {
-            team = try Team.load(from: policies.directory)
-        } catch let e as PolicyError {
-            throw UserError(e.description)
-        }
         let role = team.role(of: login).flatMap(Role.init(rawValue:)) ?? .readonly
-        try Self.open(inbox: inbox, policies: policies, moderator: login, role: role)
+        // The rest of the policies (word lists, templates, the reply guard) load while the first
+        // screen is drawn; the console waits for them before it takes the first key.
+        let deferred = DeferredConsolePolicy(directory: directory, organization: organization)
+        try Self.open(inbox: inbox, policy: deferred, organization: organization, moderator: login, role: role,
+                      afterFirstFrame: { try deferred.wait() })
     }
 
     /// The moderator's key bindings: `$ROUNDS_KEYS`, else `~/.config/rounds/keys.conf`.
@@ -46,14 +46,18 @@ struct ConsoleCommand: ParsableCommand {
         return map
     }
 
-    static func open(inbox: InboxDatabase, policies: PolicySet, moderator: String, role: Role) throws {
+    static func open(inbox: InboxDatabase, policy: ConsolePolicy, organization: Organization, moderator: String, role: Role,
+                     afterFirstFrame: (() throws -> Void)? = nil) throws {
         let keys = try keyMap()
         let store = SQLiteConsoleStore(inbox: inbox, role: role.rawValue, reader: moderator)
-        store.undoWindow = TimeInterval(policies.organization.replyUndoSeconds)
-        let zone = TimeZone(identifier: policies.organization.timezone) ?? .current
+        store.undoWindow = TimeInterval(organization.replyUndoSeconds)
+        let zone = TimeZone(identifier: organization.timezone) ?? .current
         do {
-            try ConsoleApp.run(store: store, policy: ConsolePolicyAdapter(policies), moderator: moderator, role: role,
-                               keyMap: keys, timeZone: zone, exporter: { _, _ in exportToday(inbox: inbox, zone: zone, moderator: moderator) })
+            try ConsoleApp.run(store: store, policy: policy, moderator: moderator, role: role, keyMap: keys, timeZone: zone,
+                               exporter: { _, _ in exportToday(inbox: inbox, zone: zone, moderator: moderator) },
+                               afterFirstFrame: afterFirstFrame)
+        } catch let e as PolicyError {
+            throw UserError("cannot open the console: \(e.description)")
         } catch {
             throw UserError("cannot open the console: \(error)")
         }

@@ -53,3 +53,44 @@ final class ConsolePolicyAdapter: ConsolePolicy {
             .map { ConsoleGuardViolation(rule: $0.code, explanation: $0.message) }
     }
 }
+
+/// The console's policies, loading on another thread: the first screen needs only the
+/// organisation, which is read at once. `wait()` returns when the rest is loaded (or throws
+/// its error); every other answer waits for it too.
+final class DeferredConsolePolicy: ConsolePolicy, @unchecked Sendable {
+    private let organization: Organization
+    private let done = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private var result: Result<ConsolePolicyAdapter, Error>?
+
+    init(directory: URL, organization: Organization) {
+        self.organization = organization
+        Thread.detachNewThread { [self] in
+            let r = Result { ConsolePolicyAdapter(try PolicySet.load(from: directory)) }
+            lock.withLock { result = r }
+            done.signal()
+        }
+    }
+
+    /// The loaded policies; blocks until they are.
+    @discardableResult
+    func wait() throws -> ConsolePolicyAdapter {
+        if let r = lock.withLock({ result }) { return try r.get() }
+        done.wait()
+        done.signal()  // later callers pass straight through
+        return try lock.withLock { result! }.get()
+    }
+
+    var organisationName: String { organization.name }
+    var undoWindowSeconds: Int { organization.replyUndoSeconds }
+    func templates(for message: MessageDetail) -> [ConsoleReplyTemplate] { (try? wait())?.templates(for: message) ?? [] }
+    func removalReasons(for message: MessageDetail) -> (reasons: [ConsoleRemovalReason], preselected: Int) {
+        (try? wait())?.removalReasons(for: message) ?? ([], 0)
+    }
+    func escalationContact(for message: MessageDetail) -> String { (try? wait())?.escalationContact(for: message) ?? "Lead on duty" }
+    func checkReply(_ text: String, to message: MessageDetail, visibility: Visibility) -> [ConsoleGuardViolation] {
+        // No reply leaves unchecked: without the guard, say so instead of passing it.
+        guard let loaded = try? wait() else { return [ConsoleGuardViolation(rule: "policies_unavailable", explanation: "The policies could not be loaded; no reply can be checked.")] }
+        return loaded.checkReply(text, to: message, visibility: visibility)
+    }
+}

@@ -35,7 +35,8 @@ struct DemoCommand: ParsableCommand {
             return
         }
         // The demo makes whoever runs it a lead, so every action can be tried.
-        try ConsoleCommand.open(inbox: inbox, policies: policies, moderator: Moderator.login, role: .lead)
+        try ConsoleCommand.open(inbox: inbox, policy: ConsolePolicyAdapter(policies), organization: policies.organization,
+                                moderator: Moderator.login, role: .lead)
     }
 
     /// Builds a fresh demo inbox at `path`, refusing to replace a file that is not a demo.

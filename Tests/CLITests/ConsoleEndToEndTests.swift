@@ -232,6 +232,30 @@ final class ConsoleEndToEndTests: XCTestCase {
     struct ProcessOutput { var status: Int32; var stdout: String; var stderr: String }
 
     @discardableResult
+    /// The word lists load while the first screen is drawn: a broken one still stops the console
+    /// before it takes a key, with the file and line, and the terminal is given back.
+    func testBrokenPoliciesStopTheConsoleWithFileAndLine() throws {
+        let policies = tmp!.appendingPathComponent("Policies")
+        try FileManager.default.copyItem(at: Self.packageRoot.appendingPathComponent("Policies"), to: policies)
+        let demo = try CLI.run(["demo", "--db", db], env: ["ROUNDS_POLICIES": policies.path, "TERM": "xterm"])
+        XCTAssertEqual(demo.status, 1, "no terminal here, but the demo inbox is built first: \(demo.stderr)")
+        let list = policies.appendingPathComponent("lists/en/offensive.txt")
+        let text = try String(contentsOf: list, encoding: .utf8)
+        try Data((text + "brokenterm | not-a-weight | profane | 1\n").utf8).write(to: list)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).count
+        let errFile = tmp!.appendingPathComponent("stderr").path
+        let command = "env -u NO_COLOR -u ROUNDS_DB TERM=tmux-256color LANG=C.UTF-8 \(q(CLI.binary.path)) console --db \(q(db)) "
+            + "--policies \(q(policies.path)) 2> \(q(errFile)); echo $? > \(q(exitFile)); sleep 120"
+        try startServer(["-u", "-f", "/dev/null", "new-session", "-d", "-s", "s", "-x", "100", "-y", "30", command])
+        let deadline = Date().addingTimeInterval(30)
+        while !FileManager.default.fileExists(atPath: exitFile) && Date() < deadline { usleep(100_000) }
+        let status = try String(contentsOfFile: exitFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let stderr = try String(contentsOfFile: errFile, encoding: .utf8)
+        XCTAssertEqual(status, "1", stderr)
+        XCTAssertTrue(stderr.contains("lists/en/offensive.txt:\(lines)"), "names the file and line: \(stderr)")
+        XCTAssertFalse(try capture().contains { $0.contains(" Urgent ") }, "the console's screen is gone once it has stopped")
+    }
+
     private func tmux(_ args: [String]) throws -> ProcessOutput {
         try Self.exec(tmuxPath, ["-L", socket] + args)
     }
