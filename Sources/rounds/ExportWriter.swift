@@ -43,7 +43,14 @@ struct ExportWriter {
         let v = values(r)
         switch format {
         case .csv:
-            return v.map { Self.csvCell($0 ?? "") }.joined(separator: ",") + "\r\n"
+            var line = String()
+            line.reserveCapacity(160)
+            for (i, cell) in v.enumerated() {
+                if i > 0 { line.append(",") }
+                if let cell { line.append(Self.csvCell(cell)) }
+            }
+            line.append("\r\n")
+            return line
         case .json, .jsonl:
             var fields: [String] = []
             for (k, value) in zip(columns, v) {
