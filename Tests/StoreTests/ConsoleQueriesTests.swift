@@ -120,6 +120,21 @@ final class ConsoleQueriesTests: XCTestCase {
         XCTAssertEqual(try store.page(queue: .all, query: negated, moderator: "ana", anchor: .start, limit: 50).count, 24)
     }
 
+    func testFlagFiltersKeepAndDropFlaggedMessages() throws {
+        try seed(30, classification: { $0 % 7 == 0 ? self.emergency("urgent") : nil })  // m0, m7, m14, m21, m28
+        let store = SQLiteConsoleStore(inbox: inbox, role: "moderator")
+        var q = InboxQuery()
+        q.flags = FieldFilter(include: [.emergency])
+        let flagged = try store.page(queue: .all, query: q, moderator: "ana", anchor: .start, limit: 50)
+        XCTAssertEqual(flagged.count, 5)
+        q.flags = FieldFilter(exclude: [.emergency])
+        let others = try store.page(queue: .all, query: q, moderator: "ana", anchor: .start, limit: 50)
+        XCTAssertEqual(others.count, 25)
+        XCTAssertTrue(Set(flagged.map(\.id)).isDisjoint(with: others.map(\.id)))
+        q.flags = FieldFilter(include: [.spam])
+        XCTAssertEqual(try store.page(queue: .all, query: q, moderator: "ana", anchor: .start, limit: 50).count, 0)
+    }
+
     func testClaimIsExclusiveAndActionsOnOthersClaimsAreRefused() throws {
         try seed(3)
         let ana = SQLiteConsoleStore(inbox: inbox, role: "moderator")
