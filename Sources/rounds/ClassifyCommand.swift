@@ -18,7 +18,7 @@ static func loadPolicies(_ dir: String?) throws -> PolicySet {
     do {
         return try PolicySet.load(from: url)
     } catch let e as PolicyError {
-        FileHandle.standardError.write(Data("\(e.description)\n".utf8))
+        FileHandle.standardError.write(Data("\(Sanitize.line(e.description))\n".utf8))
         throw ExitCode(1)
     }
 }
