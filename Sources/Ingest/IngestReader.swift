@@ -101,17 +101,20 @@ public struct IngestReader {
         return .unknown("unrecognised input: not JSON, JSON Lines or CSV with a header row (first bytes: \(sample)). Use --format to say what it is")
     }
 
-    /// True when the line after the first non-blank one is a complete JSON object by itself:
-    /// JSON Lines whose first line is damaged. (A document's first line ends with `{`, `[`,
-    /// `,` or `:`, and the elements of its arrays with `,`: those stay a document.)
+    /// True when one of the next few lines after the first non-blank one is a complete JSON
+    /// object by itself: JSON Lines whose first line (and maybe more) is damaged. A document's
+    /// first line ends with `{`, `[`, `,` or `:`, and the elements of its arrays with `,`:
+    /// those stay a document.
     static func nextLineIsJSONObject(_ bytes: Data.SubSequence) -> Bool {
         let blank: (UInt8) -> Bool = { $0 == 32 || $0 == 9 || $0 == 13 }
-        let lines = bytes.split(separator: 10, maxSplits: 8, omittingEmptySubsequences: true).filter { !$0.allSatisfy(blank) }
-        guard lines.count >= 3 || (lines.count == 2 && bytes.last == 10) else { return false } // the second line must be whole
-        let first = lines[0], second = lines[1]
-        if let end = first.last(where: { !blank($0) }), [123, 91, 44, 58].contains(end) { return false }
-        guard second.first(where: { !blank($0) }) == 123, second.last(where: { !blank($0) }) == 125 else { return false }
-        return (try? JSONSerialization.jsonObject(with: Data(second))) is [String: Any]
+        var lines = bytes.split(separator: 10, maxSplits: 9, omittingEmptySubsequences: true).filter { !$0.allSatisfy(blank) }
+        guard lines.count >= 2 else { return false }
+        if let end = lines[0].last(where: { !blank($0) }), [123, 91, 44, 58].contains(end) { return false }
+        if bytes.last != 10 || lines.count == 10 { lines.removeLast() } // the last piece may be cut
+        for line in lines.dropFirst() where line.first(where: { !blank($0) }) == 123 && line.last(where: { !blank($0) }) == 125 {
+            if (try? JSONSerialization.jsonObject(with: Data(line))) is [String: Any] { return true }
+        }
+        return false
     }
 
     private func readCSV(_ source: ByteSource, _ body: (IngestItem) throws -> Void) throws {

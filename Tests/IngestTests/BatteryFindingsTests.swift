@@ -58,6 +58,11 @@ final class BatteryFindingsTests: XCTestCase {
             XCTAssertEqual(r.messages.map(\.externalID), ["a", "b"], "first line \(first): \(r.rejected.map(\.reason))")
             XCTAssertEqual(r.rejected.map(\.line), [1], first)
         }
+        // The second line damaged too.
+        let two = ["42", #"{"platform": "x", "id": "#, good("c"), good("d")].joined(separator: "\n") + "\n"
+        let (r2, _) = try readBounded(tmp.file("two.jsonl", two))
+        XCTAssertEqual(r2.messages.map(\.externalID), ["c", "d"], "\(r2.rejected.map(\.reason))")
+        XCTAssertEqual(r2.rejected.map(\.line), [1, 2])
         // A pretty-printed document is still one document.
         let doc = "{\"object\": \"page\", \"entry\": [\n{\"id\": \"1\", \"time\": 1449135003, \"changes\": []},\n{\"id\": \"2\", \"changes\": []}\n]}\n"
         let (r, _) = try readBounded(tmp.file("doc.json", doc))
