@@ -88,6 +88,7 @@ public struct IngestReader {
             if (try? JSONSerialization.jsonObject(with: Data(firstLine))) != nil { return .jsonLines }
             if format == .jsonl { return .jsonLines }
             if firstLine.count == bytes.count && bytes.count >= Self.maxRecordBytes { return .jsonLines } // one huge line
+            if Self.nextLineIsJSONObject(bytes) { return .jsonLines } // a broken first record must not take the file with it
             return .jsonDocument
         }
         if format == .jsonl { return .jsonLines }
@@ -95,8 +96,25 @@ public struct IngestReader {
             let columns = Set(header.split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: " \"\r")).lowercased() })
             if columns.contains("text") && (columns.contains("platform") || columns.contains("id")) { return .csv }
         }
+        if Self.nextLineIsJSONObject(bytes) { return .jsonLines }
         let sample = bytes.prefix(16).map { String(format: "%02x", $0) }.joined(separator: " ")
         return .unknown("unrecognised input: not JSON, JSON Lines or CSV with a header row (first bytes: \(sample)). Use --format to say what it is")
+    }
+
+    /// True when one of the next few lines after the first non-blank one is a complete JSON
+    /// object by itself: JSON Lines whose first line (and maybe more) is damaged. A document's
+    /// first line ends with `{`, `[`, `,` or `:`, and the elements of its arrays with `,`:
+    /// those stay a document.
+    static func nextLineIsJSONObject(_ bytes: Data.SubSequence) -> Bool {
+        let blank: (UInt8) -> Bool = { $0 == 32 || $0 == 9 || $0 == 13 }
+        var lines = bytes.split(separator: 10, maxSplits: 9, omittingEmptySubsequences: true).filter { !$0.allSatisfy(blank) }
+        guard lines.count >= 2 else { return false }
+        if let end = lines[0].last(where: { !blank($0) }), [123, 91, 44, 58].contains(end) { return false }
+        if bytes.last != 10 || lines.count == 10 { lines.removeLast() } // the last piece may be cut
+        for line in lines.dropFirst() where line.first(where: { !blank($0) }) == 123 && line.last(where: { !blank($0) }) == 125 {
+            if (try? JSONSerialization.jsonObject(with: Data(line))) is [String: Any] { return true }
+        }
+        return false
     }
 
     private func readCSV(_ source: ByteSource, _ body: (IngestItem) throws -> Void) throws {

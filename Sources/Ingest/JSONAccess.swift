@@ -79,7 +79,11 @@ struct JSONObject {
     /// A time: ISO 8601 text, or Unix seconds / milliseconds as a number.
     func date(_ key: String) throws -> Date? {
         guard let v = dict[key], !(v is NSNull) else { return nil }
-        if let n = v as? NSNumber, !JSONObject.isBool(n) { return TimeParser.epoch(n.doubleValue) }
+        if let n = v as? NSNumber, !JSONObject.isBool(n) {
+            let d = TimeParser.epoch(n.doubleValue)
+            guard TimeParser.isPlausible(d) else { throw FieldError(location: at(key), reason: "'\(key)' is not a time: \(n) is out of range") }
+            return d
+        }
         if let s = v as? String {
             if let d = TimeParser.parse(s) { return d }
             throw FieldError(location: at(key), reason: "'\(key)' is not a time: \"\(s.prefix(40))\" (use ISO 8601, e.g. 2026-11-29T08:30:00Z)")

@@ -85,7 +85,8 @@ struct JSONValueSplitter {
                 case 123, 91:
                     depth += 1
                 case 125, 93:
-                    if scalar && depth == 0 { return finish(at: index) } // "]" closes the list
+                    // "]" closes the list; a stray "}" or "]" where a record starts is a record of its own.
+                    if scalar && depth == 0 { return finish(at: index == begin && current?.isEmpty != false ? index + 1 : index) }
                     depth -= 1
                 case 44, 32, 9, 13, 10:
                     if scalar && depth == 0 { return finish(at: index) }

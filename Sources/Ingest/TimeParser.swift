@@ -7,6 +7,13 @@ enum TimeParser {
         value > 1e11 ? Date(timeIntervalSince1970: value / 1000) : Date(timeIntervalSince1970: value)
     }
 
+    /// Years 1 to 9999: what the store can hold in Unix milliseconds (a number like 1e300 was a
+    /// crash when stored).
+    static func isPlausible(_ d: Date) -> Bool {
+        let t = d.timeIntervalSince1970
+        return t.isFinite && abs(t) < 253_402_300_800
+    }
+
     /// ISO 8601 / RFC 3339: `2026-11-29`, `2026-11-29T08:30:00Z`, `...08:30:00.123Z`,
     /// `...08:30:00+0000`, `...08:30:00-05:00`, a space instead of `T`; or digits only (epoch).
     static func parse(_ text: String) -> Date? {
@@ -14,7 +21,10 @@ enum TimeParser {
         while let last = s.last, last == 32 || last == 9 { s.removeLast() }
         if let first = s.firstIndex(where: { $0 != 32 && $0 != 9 }), first > 0 { s.removeFirst(first) }
         if s.isEmpty { return nil }
-        if s.allSatisfy({ $0 >= 48 && $0 <= 57 }), let v = Double(String(decoding: s, as: UTF8.self)) { return epoch(v) }
+        if s.allSatisfy({ $0 >= 48 && $0 <= 57 }), let v = Double(String(decoding: s, as: UTF8.self)) {
+            let d = epoch(v)
+            return isPlausible(d) ? d : nil
+        }
         var i = 0
         func num(_ n: Int) -> Int? {
             guard i + n <= s.count else { return nil }

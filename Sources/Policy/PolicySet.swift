@@ -408,6 +408,9 @@ struct PolicyLoader {
                     } catch {
                         throw PolicyError(file: doc.path, line: pline, message: "pattern does not compile: \(pat)")
                     }
+                    if let risk = PatternSafety.backtrackingRisk(pat) {
+                        throw PolicyError(file: doc.path, line: pline, message: "pattern of rule '\(r.id)' refused: \(risk)")
+                    }
                     rule.source = .pattern(NSRegularExpressionBox(re), prefilter: pre.lowercased())
                     rules.append(rule)
                 }

@@ -43,7 +43,10 @@ public struct AuditEvent: Sendable, Equatable {
     var canonical: String {
         func f(_ v: Any?) -> String {
             guard let v else { return "\u{2400}" } // null differs from ""
-            return "\(v)".replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\u{1F}", with: "\\u001f")
+            let s = "\(v)"
+            // ...and from a value that is the null marker itself (else NULL <-> "␀" went unnoticed).
+            if s == "\u{2400}" { return "\\u2400" }
+            return s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\u{1F}", with: "\\u001f")
         }
         return [f(id), f(at), f(moderator), f(role), f(action), f(messageID), f(reasonCode), f(templateID),
                 f(ruleIDs), f(detail), f(stateBefore), f(stateAfter), f(outboxID), f(undoes)].joined(separator: "\u{1F}")
@@ -53,12 +56,47 @@ public struct AuditEvent: Sendable, Equatable {
         SHA256.hex(Array((prev + "\u{1E}" + canonical).utf8))
     }
 
+    /// Columns and the storage classes Rounds writes to them: a row with anything else was
+    /// edited outside Rounds (decoding it blindly would stop the program instead of reporting it).
+    static let columnTypes: [(String, Set<String>)] = [
+        ("id", ["integer"]), ("at", ["integer"]), ("moderator", ["text"]), ("role", ["text"]), ("action", ["text"]),
+        ("message_id", ["integer", "null"]), ("reason_code", ["text", "null"]), ("template_id", ["text", "null"]),
+        ("rule_ids", ["text", "null"]), ("detail", ["text", "null"]), ("state_before", ["text", "null"]),
+        ("state_after", ["text", "null"]), ("outbox_id", ["integer", "null"]), ("undoes", ["integer", "null"]),
+        ("prev_hash", ["text"]), ("hash", ["text"]),
+    ]
+
+    /// The first column of `row` whose value has a type Rounds never writes there, if any.
+    static func wrongType(in row: Row) -> String? {
+        for (column, allowed) in columnTypes {
+            let kind: String
+            switch row[column] as DatabaseValue? {
+            case nil: kind = "missing"
+            case let v?:
+                switch v.storage {
+                case .null: kind = "null"
+                case .int64: kind = "integer"
+                case .double: kind = "real"
+                case .string: kind = "text"
+                case .blob: kind = "blob"
+                }
+            }
+            if !allowed.contains(kind) { return "\(column) holds \(kind == "missing" ? "nothing (the column is gone)" : "a \(kind) value")" }
+        }
+        return nil
+    }
+
+    /// Reads a row without trusting its types (a tampered row must be reported, not trap):
+    /// a value of the wrong type reads as nil or empty, and `wrongType(in:)` names it.
     init(row: Row) {
-        id = row["id"]; at = row["at"]; moderator = row["moderator"]; role = row["role"]; action = row["action"]
-        messageID = row["message_id"]; reasonCode = row["reason_code"]; templateID = row["template_id"]
-        ruleIDs = row["rule_ids"]; detail = row["detail"]; stateBefore = row["state_before"]
-        stateAfter = row["state_after"]; outboxID = row["outbox_id"]; undoes = row["undoes"]
-        prevHash = row["prev_hash"]; hash = row["hash"]
+        func int(_ c: String) -> Int64? { (row[c] as DatabaseValue?).flatMap { Int64.fromDatabaseValue($0) } }
+        func text(_ c: String) -> String? { (row[c] as DatabaseValue?).flatMap { String.fromDatabaseValue($0) } }
+        id = int("id") ?? 0; at = int("at") ?? 0
+        moderator = text("moderator") ?? ""; role = text("role") ?? ""; action = text("action") ?? ""
+        messageID = int("message_id"); reasonCode = text("reason_code"); templateID = text("template_id")
+        ruleIDs = text("rule_ids"); detail = text("detail"); stateBefore = text("state_before")
+        stateAfter = text("state_after"); outboxID = int("outbox_id"); undoes = int("undoes")
+        prevHash = text("prev_hash") ?? ""; hash = text("hash") ?? ""
     }
 }
 
@@ -101,8 +139,12 @@ extension InboxDatabase {
             var count = 0
             let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM action ORDER BY id")
             while let row = try cursor.next() {
-                let e = AuditEvent(row: row)
                 count += 1
+                if let problem = AuditEvent.wrongType(in: row) {
+                    let id = (row["id"] as DatabaseValue?).flatMap { Int64.fromDatabaseValue($0) } ?? expectedID
+                    return .broken(events: count, firstBadID: id, reason: "event \(id) was altered outside Rounds: \(problem)")
+                }
+                let e = AuditEvent(row: row)
                 if e.id != expectedID {
                     return .broken(events: count, firstBadID: e.id, reason: "event \(expectedID) is missing (the next one is \(e.id))")
                 }

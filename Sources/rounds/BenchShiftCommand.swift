@@ -30,7 +30,9 @@ struct BenchShiftCommand: ParsableCommand {
         var rng = SplitMix64(seed: UInt64(abs(name.hashValue)))
         func emit(_ action: String, _ id: Int64, _ detail: String = "") {
             // Written straight to the file descriptor: each line is out before the next action.
-            FileHandle.standardOutput.write(Data((#"{"moderator":"\#(name)","action":"\#(action)","message":\#(id),"detail":"\#(detail)"}"# + "\n").utf8))
+            // Every string JSON-escaped: a name or refusal with a quote or control character
+            // must still give one valid JSON line.
+            FileHandle.standardOutput.write(Data(("{\"moderator\":\(String.jsonQuoted(name)),\"action\":\(String.jsonQuoted(action)),\"message\":\(id),\"detail\":\(String.jsonQuoted(detail))}" + "\n").utf8))
         }
         while done < actions {
             let rows = try console.page(queue: q, query: .all, moderator: name, anchor: .start, limit: 20).filter { $0.claimedBy == nil }
@@ -62,9 +64,9 @@ struct BenchShiftCommand: ParsableCommand {
                 done += 1
             case .failure(let r):
                 refusals += 1
-                emit("refused", row.id, r.message.replacingOccurrences(of: "\"", with: "'"))
+                emit("refused", row.id, r.message)
             }
         }
-        FileHandle.standardError.write(Data("\(name): \(done) actions, \(refusals) refusals\n".utf8))
+        FileHandle.standardError.write(Data("\(Sanitize.line(name)): \(done) actions, \(refusals) refusals\n".utf8))
     }
 }

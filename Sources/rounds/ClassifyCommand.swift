@@ -22,7 +22,7 @@ static func reportingPolicyErrors<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch let e as PolicyError {
-        FileHandle.standardError.write(Data("\(e.description)\n".utf8))
+        FileHandle.standardError.write(Data("\(Sanitize.line(e.description))\n".utf8))
         throw ExitCode(1)
     }
 }

@@ -112,7 +112,7 @@ struct OutboxCommand: ParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         for entry in try store.open().outbox(state: state) {
-            print(String(decoding: try encoder.encode(entry), as: UTF8.self))
+            print(Sanitize.json(String(decoding: try encoder.encode(entry), as: UTF8.self)))
         }
     }
 }

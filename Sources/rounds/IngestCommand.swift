@@ -75,6 +75,8 @@ struct IngestCommand: ParsableCommand {
     }
 }
 
+/// One line on standard error. Reasons quote the input ("found \"...\"", JSON paths), which is
+/// untrusted: control characters and bidi controls are shown as `\u{X}`, never sent raw.
 func report(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
+    FileHandle.standardError.write(Data((Sanitize.line(line) + "\n").utf8))
 }

@@ -27,6 +27,19 @@ struct PolicyCheckCommand: ParsableCommand {
             print("FAIL \(e.description)")
             failures += 1
         }
+        // team.yml is read by the console only; a broken one must show up here, not at the next shift.
+        let teamFile = set.directory.appendingPathComponent("team.yml")
+        if let data = FileManager.default.contents(atPath: teamFile.path), String(data: data, encoding: .utf8) == nil {
+            print("FAIL Policies/team.yml:1: not UTF-8 text (everyone would get a read-only console)")
+            failures += 1
+        } else {
+            do {
+                _ = try Team.load(from: set.directory)
+            } catch let e as PolicyError {
+                print(Sanitize.line("FAIL \(e.description)"))
+                failures += 1
+            }
+        }
         let results = set.runExamples()
         let failed = results.filter { !$0.passed }
         for r in failed {
