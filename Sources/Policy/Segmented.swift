@@ -12,16 +12,27 @@ extension Classifier {
 
     func classifySegmented(_ scalars: [Unicode.Scalar], kind: MessageKind?, rating: Int?) -> Classification {
         let cuts = Classifier.segmentBoundaries(scalars, size: Classifier.segmentScalars)
+        // Each segment's text is cut from the UTF-8 at the same places (appending scalars to a
+        // string one by one cost more than classifying them).
+        var utf8: [UInt8] = []
+        utf8.reserveCapacity(scalars.count + scalars.count / 4)
+        var byteCuts: [Int] = []
+        var next = 0
+        for (i, sc) in scalars.enumerated() {
+            if i == cuts[next] { byteCuts.append(utf8.count); next += 1 }
+            appendUTF8(sc.value, to: &utf8)
+        }
+        byteCuts.append(utf8.count)
         final class Results: @unchecked Sendable {
             var items: [Classification?]
             init(_ n: Int) { items = Array(repeating: nil, count: n) }
         }
         let results = Results(cuts.count - 1)
         let classifier = self
+        let bytes = utf8, byteRanges = byteCuts
         // Each iteration writes its own slot only.
         DispatchQueue.concurrentPerform(iterations: cuts.count - 1) { k in
-            var part = String()
-            part.unicodeScalars.append(contentsOf: scalars[cuts[k]..<cuts[k + 1]])
+            let part = bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[byteRanges[k]..<byteRanges[k + 1]]), as: UTF8.self) }
             var a = Analysis(box: classifier.box, text: part)
             results.items[k] = a.run(kind: kind, rating: rating)
         }
