@@ -232,21 +232,24 @@ public struct Classifier: Sendable {
     public static let maxScalars = 2_000_000
 
     public func classify(_ text: String, platform: Platform? = nil, kind: MessageKind? = nil, rating: Int? = nil) -> Classification {
-        guard text.utf8.count > Classifier.segmentScalars else {
+        guard text.utf8.count > Classifier.segmentedAbove else {
             var a = Analysis(box: box, text: text)
             return a.run(kind: kind, rating: rating)
         }
-        let scalars = Array(text.unicodeScalars)
-        guard scalars.count > Classifier.maxScalars else {
-            if scalars.count <= Classifier.segmentScalars {
-                var a = Analysis(box: box, text: text)
-                return a.run(kind: kind, rating: rating)
-            }
-            return classifySegmented(scalars, kind: kind, rating: rating)
+        var utf8 = Array(text.utf8)
+        // Where the scalar after the first `maxScalars` starts, if the text is longer than that.
+        var scalars = 0
+        var oversizeAt: Int?
+        for (i, byte) in utf8.enumerated() where byte & 0xC0 != 0x80 {
+            if scalars == Classifier.maxScalars { oversizeAt = i; break }
+            scalars += 1
         }
-        var c = classifySegmented(Array(scalars.prefix(Classifier.maxScalars)), kind: kind, rating: rating)
+        guard let cut = oversizeAt else { return classifySegmented(utf8, kind: kind, rating: rating) }
+        let total = text.unicodeScalars.count
+        utf8.removeSubrange(cut...)
+        var c = classifySegmented(utf8, kind: kind, rating: rating)
         let ev = Evidence(rule: "spam.oversize", file: policies.flagPolicies[.spam]?.file ?? "Policies/flags/spam.yml",
-                          span: [Classifier.maxScalars, scalars.count], text: "",
+                          span: [Classifier.maxScalars, total], text: "",
                           modifiers: ["oversize", "classified:first \(Classifier.maxScalars) scalars"], contribution: 0)
         if let i = c.flags.firstIndex(where: { $0.flag == .spam }) {
             c.flags[i].evidence.append(ev)
@@ -691,9 +694,15 @@ struct Analysis {
                     utf16ToScalar = m
                 }
                 let map = utf16ToScalar!
-                for match in box.regex.matches(in: ns, range: NSRange(location: 0, length: (ns as NSString).length)).prefix(20) {
-                    let a = map[min(match.range.location, map.count - 1)]
-                    let b = map[min(match.range.location + match.range.length, map.count - 1)]
+                // The first 20 matches are evidence enough; finding every one in a long text is not.
+                var ranges: [NSRange] = []
+                box.regex.enumerateMatches(in: ns, range: NSRange(location: 0, length: ns.utf16.count)) { match, _, stop in
+                    if let match { ranges.append(match.range) }
+                    if ranges.count >= 20 { stop.pointee = true }
+                }
+                for range in ranges {
+                    let a = map[min(range.location, map.count - 1)]
+                    let b = map[min(range.location + range.length, map.count - 1)]
                     guard b > a else { continue }
                     let ti = min(tokenIndexAtOrAfter(a), max(0, tk.tokens.count - 1))
                     flagHits[flag.rank].append(Hit(rule: ri, tokStart: ti, tokEnd: ti + 1, nStart: a, nEnd: b, weight: r.weight, category: r.category, severity: r.severity, term: r.id))

@@ -6,43 +6,44 @@ import InboxModel
 /// into segments at sentence or word boundaries, classified on every core at once, and the
 /// results merged: every part of the text is still read, and the latency stays bounded.
 extension Classifier {
-    /// Texts longer than this many scalars take the segmented path. Facebook's longest post
-    /// (63,206 characters) stays below it, so real messages are read in one piece.
-    public static let segmentScalars = 64 * 1024
+    /// Texts longer than this many UTF-8 bytes take the segmented path. Facebook's longest post
+    /// (63,206 characters, at most four bytes each) stays below it: real messages are read whole.
+    public static let segmentedAbove = 256 * 1024
+    /// Bytes per segment.
+    public static let segmentBytes = 64 * 1024
 
-    func classifySegmented(_ scalars: [Unicode.Scalar], kind: MessageKind?, rating: Int?) -> Classification {
-        let cuts = Classifier.segmentBoundaries(scalars, size: Classifier.segmentScalars)
-        // Each segment's text is cut from the UTF-8 at the same places (appending scalars to a
-        // string one by one cost more than classifying them).
-        var utf8: [UInt8] = []
-        utf8.reserveCapacity(scalars.count + scalars.count / 4)
-        var byteCuts: [Int] = []
-        var next = 0
-        for (i, sc) in scalars.enumerated() {
-            if i == cuts[next] { byteCuts.append(utf8.count); next += 1 }
-            appendUTF8(sc.value, to: &utf8)
-        }
-        byteCuts.append(utf8.count)
+    /// `utf8` is the whole text; evidence spans come back in scalars of the whole text.
+    func classifySegmented(_ utf8: [UInt8], kind: MessageKind?, rating: Int?) -> Classification {
+        let cuts = Classifier.segmentBoundaries(utf8, size: Classifier.segmentBytes)
         final class Results: @unchecked Sendable {
             var items: [Classification?]
             init(_ n: Int) { items = Array(repeating: nil, count: n) }
         }
         let results = Results(cuts.count - 1)
         let classifier = self
-        let bytes = utf8, byteRanges = byteCuts
         // Each iteration writes its own slot only.
         DispatchQueue.concurrentPerform(iterations: cuts.count - 1) { k in
-            let part = bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[byteRanges[k]..<byteRanges[k + 1]]), as: UTF8.self) }
+            let part = utf8.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[cuts[k]..<cuts[k + 1]]), as: UTF8.self) }
             var a = Analysis(box: classifier.box, text: part)
             results.items[k] = a.run(kind: kind, rating: rating)
         }
-        let parts = zip(results.items.map { $0! }, cuts.dropLast())
-        return merge(Array(parts), kind: kind)
+        // Evidence counts scalars: a segment starts after the scalars of those before it.
+        var offsets: [Int] = []
+        var scalars = 0
+        var next = 0
+        utf8.withUnsafeBufferPointer { b in
+            for (i, byte) in b.enumerated() {
+                if next < cuts.count - 1 && i == cuts[next] { offsets.append(scalars); next += 1 }
+                if byte & 0xC0 != 0x80 { scalars += 1 }
+            }
+        }
+        return merge(Array(zip(results.items.map { $0! }, offsets)), kind: kind)
     }
 
-    /// Segment starts, plus the end: each cut a little before `size` scalars, after a sentence end
-    /// if one is near, else after a space, else exactly there.
-    static func segmentBoundaries(_ s: [Unicode.Scalar], size: Int) -> [Int] {
+    /// Byte offsets where segments start, plus the end: each cut a little before `size` bytes,
+    /// after a sentence end if one is near, else after a space, else at the start of a character.
+    static func segmentBoundaries(_ s: [UInt8], size: Int) -> [Int] {
+        @inline(__always) func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x09 || b == 0x0D }
         var cuts = [0]
         var start = 0
         while s.count - start > size {
@@ -51,16 +52,18 @@ extension Classifier {
             var cut = hard
             var q = hard - 2  // a cut after "." and a space stays within `size`
             while q > floor {
-                let v = s[q].value
+                let v = s[q]
                 if v == 0x0A { cut = q + 1; break }
-                if (v == 0x2E || v == 0x21 || v == 0x3F) && s[q + 1].properties.isWhitespace { cut = q + 2; break }
+                if (v == 0x2E || v == 0x21 || v == 0x3F) && isSpace(s[q + 1]) { cut = q + 2; break }
                 q -= 1
             }
             if cut == hard {
                 q = hard - 1
-                while q > floor && !s[q].properties.isWhitespace { q -= 1 }
+                while q > floor && !isSpace(s[q]) { q -= 1 }
                 if q > floor { cut = q + 1 }
             }
+            // never inside a character: back up over continuation bytes
+            while cut > start + 1 && s[cut] & 0xC0 == 0x80 { cut -= 1 }
             cuts.append(cut)
             start = cut
         }

@@ -170,19 +170,22 @@ final class ClassifierTests: XCTestCase {
     }
 
     func testSegmentsCoverTheTextAndCutAtSentences() {
-        let text = Array(String(repeating: "One sentence here. ", count: 20_000).unicodeScalars)
-        let cuts = Classifier.segmentBoundaries(text, size: Classifier.segmentScalars)
+        let text = Array(String(repeating: "One sentence here. ", count: 20_000).utf8)
+        let cuts = Classifier.segmentBoundaries(text, size: Classifier.segmentBytes)
         XCTAssertEqual(cuts.first, 0)
         XCTAssertEqual(cuts.last, text.count)
         for k in 1..<cuts.count {
-            XCTAssertLessThanOrEqual(cuts[k] - cuts[k - 1], Classifier.segmentScalars)
+            XCTAssertLessThanOrEqual(cuts[k] - cuts[k - 1], Classifier.segmentBytes)
             XCTAssertGreaterThan(cuts[k] - cuts[k - 1], 0)
-            if k < cuts.count - 1 { XCTAssertEqual(text[cuts[k] - 2], ".", "cut after a sentence end") }
+            if k < cuts.count - 1 { XCTAssertEqual(text[cuts[k] - 2], UInt8(ascii: "."), "cut after a sentence end") }
         }
-        // no whitespace at all: hard cuts, still covering everything
-        let solid = Array(String(repeating: "x", count: 200_000).unicodeScalars)
-        let hard = Classifier.segmentBoundaries(solid, size: Classifier.segmentScalars)
-        XCTAssertEqual(hard, [0, 65_536, 131_072, 196_608, 200_000])
+        // no space at all: hard cuts, never inside a character, still covering everything
+        let solid = Array(String(repeating: "ñ", count: 100_000).utf8)  // two bytes each
+        let hard = Classifier.segmentBoundaries(solid, size: Classifier.segmentBytes)
+        XCTAssertEqual(hard.first, 0)
+        XCTAssertEqual(hard.last, solid.count)
+        XCTAssertTrue(hard.dropLast().allSatisfy { solid[$0] & 0xC0 != 0x80 }, "a cut splits a character")
+        XCTAssertEqual(hard.count, 5)
     }
 
     func testHostileInputDoesNotCrash() {
