@@ -81,7 +81,12 @@ public struct IngestReader {
         guard let firstByte = bytes.first(where: { ![32, 9, 13, 10].contains($0) }) else {
             return format == .jsonl ? .jsonLines : .jsonDocument
         }
-        if firstByte == 91 { return format == .jsonl ? .jsonLines : .jsonDocument } // "[": an array of payloads
+        if firstByte == 91 { // "[": an array of payloads, unless it is the first line of JSON Lines
+            if format == .jsonl { return .jsonLines }
+            let firstLine = bytes.prefix { $0 != 10 }
+            if (try? JSONSerialization.jsonObject(with: Data(firstLine), options: [.fragmentsAllowed])) != nil, Self.nextLineIsJSONObject(bytes) { return .jsonLines }
+            return .jsonDocument
+        }
         if firstByte == 123 {
             // JSON Lines when the first line is a complete JSON value on its own.
             let firstLine = bytes.prefix { $0 != 10 }
