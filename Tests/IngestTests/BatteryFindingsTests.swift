@@ -58,6 +58,12 @@ final class BatteryFindingsTests: XCTestCase {
             XCTAssertEqual(r.messages.map(\.externalID), ["a", "b"], "first line \(first): \(r.rejected.map(\.reason))")
             XCTAssertEqual(r.rejected.map(\.line), [1], first)
         }
+        // Cut right after a colon or a comma (the way a pretty-printed document's first line ends).
+        for first in [#"{"platform": "x", "kind":"#, #"{"platform": "x","#] {
+            let text = [first, good("g"), good("h"), good("i")].joined(separator: "\n") + "\n"
+            let (r, _) = try readBounded(tmp.file("cut.jsonl", text))
+            XCTAssertEqual(r.messages.map(\.externalID), ["g", "h", "i"], "first line \(first): \(r.rejected.map(\.reason))")
+        }
         // The second line damaged too.
         let two = ["42", #"{"platform": "x", "id": "#, good("c"), good("d")].joined(separator: "\n") + "\n"
         let (r2, _) = try readBounded(tmp.file("two.jsonl", two))
