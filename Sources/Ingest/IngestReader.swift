@@ -81,7 +81,12 @@ public struct IngestReader {
         guard let firstByte = bytes.first(where: { ![32, 9, 13, 10].contains($0) }) else {
             return format == .jsonl ? .jsonLines : .jsonDocument
         }
-        if firstByte == 91 { return format == .jsonl ? .jsonLines : .jsonDocument } // "[": an array of payloads
+        if firstByte == 91 { // "[": an array of payloads, unless it is the first line of JSON Lines
+            if format == .jsonl { return .jsonLines }
+            let firstLine = bytes.prefix { $0 != 10 }
+            if (try? JSONSerialization.jsonObject(with: Data(firstLine), options: [.fragmentsAllowed])) != nil, Self.nextLineIsJSONObject(bytes) { return .jsonLines }
+            return .jsonDocument
+        }
         if firstByte == 123 {
             // JSON Lines when the first line is a complete JSON value on its own.
             let firstLine = bytes.prefix { $0 != 10 }
@@ -101,20 +106,24 @@ public struct IngestReader {
         return .unknown("unrecognised input: not JSON, JSON Lines or CSV with a header row (first bytes: \(sample)). Use --format to say what it is")
     }
 
-    /// True when one of the next few lines after the first non-blank one is a complete JSON
-    /// object by itself: JSON Lines whose first line (and maybe more) is damaged. A document's
-    /// first line ends with `{`, `[`, `,` or `:`, and the elements of its arrays with `,`:
-    /// those stay a document.
+    /// True when the lines after the first non-blank one look like JSON Lines: two of the next
+    /// thirty are complete JSON objects by themselves (inside a document two such lines would
+    /// need a comma between them), or one is and the first line does not end like the start of
+    /// a pretty-printed document (`{`, `[`, `,` or `:`). So a damaged first line, or several,
+    /// does not make the file one document that the first broken record swallows.
     static func nextLineIsJSONObject(_ bytes: Data.SubSequence) -> Bool {
         let blank: (UInt8) -> Bool = { $0 == 32 || $0 == 9 || $0 == 13 }
-        var lines = bytes.split(separator: 10, maxSplits: 9, omittingEmptySubsequences: true).filter { !$0.allSatisfy(blank) }
+        var lines = bytes.split(separator: 10, maxSplits: 31, omittingEmptySubsequences: true).filter { !$0.allSatisfy(blank) }
         guard lines.count >= 2 else { return false }
-        if let end = lines[0].last(where: { !blank($0) }), [123, 91, 44, 58].contains(end) { return false }
-        if bytes.last != 10 || lines.count == 10 { lines.removeLast() } // the last piece may be cut
+        if bytes.last != 10 || lines.count == 32 { lines.removeLast() } // the last piece may be cut
+        var objects = 0
         for line in lines.dropFirst() where line.first(where: { !blank($0) }) == 123 && line.last(where: { !blank($0) }) == 125 {
-            if (try? JSONSerialization.jsonObject(with: Data(line))) is [String: Any] { return true }
+            if (try? JSONSerialization.jsonObject(with: Data(line))) is [String: Any] { objects += 1 }
+            if objects >= 2 { return true }
         }
-        return false
+        guard objects == 1 else { return false }
+        if let end = lines[0].last(where: { !blank($0) }), [123, 91, 44, 58].contains(end) { return false }
+        return true
     }
 
     private func readCSV(_ source: ByteSource, _ body: (IngestItem) throws -> Void) throws {

@@ -58,6 +58,12 @@ final class BatteryFindingsTests: XCTestCase {
             XCTAssertEqual(r.messages.map(\.externalID), ["a", "b"], "first line \(first): \(r.rejected.map(\.reason))")
             XCTAssertEqual(r.rejected.map(\.line), [1], first)
         }
+        // Cut right after a colon or a comma (the way a pretty-printed document's first line ends).
+        for first in [#"{"platform": "x", "kind":"#, #"{"platform": "x","#] {
+            let text = [first, good("g"), good("h"), good("i")].joined(separator: "\n") + "\n"
+            let (r, _) = try readBounded(tmp.file("cut.jsonl", text))
+            XCTAssertEqual(r.messages.map(\.externalID), ["g", "h", "i"], "first line \(first): \(r.rejected.map(\.reason))")
+        }
         // The second line damaged too.
         let two = ["42", #"{"platform": "x", "id": "#, good("c"), good("d")].joined(separator: "\n") + "\n"
         let (r2, _) = try readBounded(tmp.file("two.jsonl", two))
@@ -67,6 +73,23 @@ final class BatteryFindingsTests: XCTestCase {
         let doc = "{\"object\": \"page\", \"entry\": [\n{\"id\": \"1\", \"time\": 1449135003, \"changes\": []},\n{\"id\": \"2\", \"changes\": []}\n]}\n"
         let (r, _) = try readBounded(tmp.file("doc.json", doc))
         XCTAssertEqual(r.rejected.map(\.reason), [])
+    }
+
+    /// A first line that is a one-line JSON array (`[]`, `[{...}, {...}]`) made the whole file one
+    /// document, and the first truncated record after it then swallowed every line that followed.
+    func testOneLineArrayFirstStillReadsTheLinesAfterIt() throws {
+        for first in ["[]", "[null]", "[" + good("w1") + "," + good("w2") + "]"] {
+            let text = [first, #"{"platform": "x", "kind": "mention", "id": "cut", "te"#, good("e"), good("f")].joined(separator: "\n") + "\n"
+            let (r, overflow) = try readBounded(tmp.file("array-first.jsonl", text))
+            XCTAssertFalse(overflow)
+            XCTAssertEqual(r.messages.map(\.externalID).suffix(2), ["e", "f"], "first line \(first): \(r.rejected.map(\.reason))")
+            XCTAssertTrue(r.rejected.map(\.line).contains(2), "\(r.rejected)")
+        }
+        // A pretty-printed array is still one document.
+        let doc = "[\n  " + good("p1") + ",\n  " + good("p2") + "\n]\n"
+        let (r, _) = try readBounded(tmp.file("pretty.json", doc))
+        XCTAssertEqual(r.messages.map(\.externalID), ["p1", "p2"])
+        XCTAssertEqual(r.rejected.count, 0)
     }
 
     /// A time of 1e300 (or twenty digits) became a date the store could not convert to
