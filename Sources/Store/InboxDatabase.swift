@@ -107,15 +107,6 @@ public final class InboxDatabase: Sendable {
         }
     }
 
-    /// A bigger page cache on the writer connection, for bulk ingest: with SQLite's default of
-    /// 2 MB a million-message inbox's indexes were read back from the file system again and
-    /// again (most of the writer's time). Bounded, so memory stays flat however large the input.
-    public func useBulkWriteCache(megabytes: Int = 64) throws {
-        try pool.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA cache_size = -\(megabytes * 1024)")
-        }
-    }
-
     /// Copies what it can of the WAL into the database without waiting for readers.
     public func checkpointPassive() throws {
         try pool.writeWithoutTransaction { db in

@@ -114,16 +114,15 @@ private final class BatchWriter: @unchecked Sendable {
     private var _slowest = 0.0
     private var _cpu = 0.0
     private var failure: Error?
-    private var sinceCheckpoint = 0
+    private var transactions = 0
     private var _transactions: [Double] = []
     /// Rows per transaction, adapted after each one to take about `targetMs`.
-    private var chunk = 1_000
-    static let targetMs = 80.0
+    private var chunk = 500
+    static let targetMs = 30.0
 
     init(inbox: InboxDatabase) {
         self.inbox = inbox
         try? inbox.automaticCheckpoints(false)
-        try? inbox.useBulkWriteCache()
     }
 
     deinit { try? inbox.automaticCheckpoints(true) }
@@ -154,9 +153,7 @@ private final class BatchWriter: @unchecked Sendable {
             for i in batch.indices where batch[i].classificationJSON == nil { batch[i].classificationJSON = batch[i].classification?.json }
             do {
                 // Commit in chunks sized to take about `targetMs`: moderators' actions wait
-                // behind a write transaction, and a batch's time grows with the inbox. Not
-                // smaller: every commit rewrites the pages it touched, so a chunk of 300 cost
-                // half as much again per message as one of 1,000.
+                // behind a write transaction, and a batch's time varies with its messages.
                 var start = 0
                 while start < batch.count || (start == 0 && !rejections.isEmpty) {
                     let n = min(chunk, batch.count - start)
@@ -180,14 +177,9 @@ private final class BatchWriter: @unchecked Sendable {
                         chunk = max(200, min(2_000, Int((Double(chunk) + fitting) / 2)))
                     }
                     start += max(n, 1)
-                    // Between transactions, not inside one, and every few thousand messages (each
-                    // checkpoint writes and syncs the pages the WAL holds): the WAL goes back to
-                    // the database without growing without bound.
-                    sinceCheckpoint += n
-                    if sinceCheckpoint >= 8_000 {
-                        try inbox.checkpointPassive()
-                        sinceCheckpoint = 0
-                    }
+                    // Between transactions, not inside one: the WAL goes back to the database.
+                    transactions += 1
+                    if transactions % 8 == 0 { try inbox.checkpointPassive() }
                 }
             } catch {
                 lock.withLock { failure = error }
