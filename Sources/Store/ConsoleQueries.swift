@@ -116,14 +116,12 @@ public final class SQLiteConsoleStore: ConsoleStore, @unchecked Sendable {
         list("state", query.states) { $0.rawValue }
         list("language", query.languages) { $0.lowercased() }
         list("lower(message.author_handle)", query.authors) { $0.lowercased() }
-        // A probe of message_flag's key per row, as the page is walked in queue order: `id IN
-        // (SELECT ...)` built a table of every message with the flag before the first row.
         if !query.flags.include.isEmpty {
-            s.conditions.append("EXISTS (SELECT 1 FROM message_flag f WHERE f.message_id = message.id AND f.flag IN (\(Array(repeating: "?", count: query.flags.include.count).joined(separator: ","))))")
+            s.conditions.append("id IN (SELECT message_id FROM message_flag WHERE flag IN (\(Array(repeating: "?", count: query.flags.include.count).joined(separator: ","))))")
             s.arguments += query.flags.include.map(\.rawValue)
         }
         if !query.flags.exclude.isEmpty {
-            s.conditions.append("NOT EXISTS (SELECT 1 FROM message_flag f WHERE f.message_id = message.id AND f.flag IN (\(Array(repeating: "?", count: query.flags.exclude.count).joined(separator: ","))))")
+            s.conditions.append("id NOT IN (SELECT message_id FROM message_flag WHERE flag IN (\(Array(repeating: "?", count: query.flags.exclude.count).joined(separator: ","))))")
             s.arguments += query.flags.exclude.map(\.rawValue)
         }
         if let after = query.receivedAfter { s.conditions.append("received_at >= ?"); s.arguments.append(Self.ms(after)) }

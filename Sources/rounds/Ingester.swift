@@ -114,11 +114,8 @@ private final class BatchWriter: @unchecked Sendable {
     private var _slowest = 0.0
     private var _cpu = 0.0
     private var failure: Error?
-    private var transactions = 0
+    private var batches = 0
     private var _transactions: [Double] = []
-    /// Rows per transaction, adapted after each one to take about `targetMs`.
-    private var chunk = 500
-    static let targetMs = 30.0
 
     init(inbox: InboxDatabase) {
         self.inbox = inbox
@@ -152,35 +149,24 @@ private final class BatchWriter: @unchecked Sendable {
             var batch = batch
             for i in batch.indices where batch[i].classificationJSON == nil { batch[i].classificationJSON = batch[i].classification?.json }
             do {
-                // Commit in chunks sized to take about `targetMs`: moderators' actions wait
-                // behind a write transaction, and a batch's time varies with its messages.
-                var start = 0
-                while start < batch.count || (start == 0 && !rejections.isEmpty) {
-                    let n = min(chunk, batch.count - start)
-                    let t0 = DispatchTime.now().uptimeNanoseconds
-                    let outcomes = try inbox.store(Array(batch[start..<start + n]), rejections: start == 0 ? rejections : [])
-                    let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
-                    lock.withLock {
-                        for o in outcomes {
-                            switch o {
-                            case .inserted: _counts.new += 1
-                            case .updated: _counts.updated += 1
-                            case .duplicate: _counts.duplicates += 1
-                            }
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                let outcomes = try inbox.store(batch, rejections: rejections)
+                let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
+                lock.withLock {
+                    for o in outcomes {
+                        switch o {
+                        case .inserted: _counts.new += 1
+                        case .updated: _counts.updated += 1
+                        case .duplicate: _counts.duplicates += 1
                         }
-                        if start == 0 { _counts.rejected += rejections.count }
-                        _slowest = max(_slowest, ms)
-                        _transactions.append(ms)
                     }
-                    if n > 0 {
-                        let fitting = Double(n) * BatchWriter.targetMs / max(ms, 1)
-                        chunk = max(200, min(2_000, Int((Double(chunk) + fitting) / 2)))
-                    }
-                    start += max(n, 1)
-                    // Between transactions, not inside one: the WAL goes back to the database.
-                    transactions += 1
-                    if transactions % 8 == 0 { try inbox.checkpointPassive() }
+                    _counts.rejected += rejections.count
+                    _slowest = max(_slowest, ms)
+                    _transactions.append(ms)
                 }
+                // Between transactions, not inside one: the WAL goes back to the database.
+                batches += 1
+                if batches % 8 == 0 { try inbox.checkpointPassive() }
             } catch {
                 lock.withLock { failure = error }
             }
