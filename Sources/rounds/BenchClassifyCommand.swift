@@ -82,13 +82,6 @@ struct BenchClassifyCommand: ParsableCommand {
         let chunk = "Hola, my son has a fever 😷 and I can't breathe ｆｕｃｋ call (617) 555-0100 — número 12345 año señal. "
         while big.utf8.count < 1_000_000 { big += chunk }
         for m in msgs.prefix(2000) { _ = c.classify(m) }  // warm up
-        if ProcessInfo.processInfo.environment["ROUNDS_BENCH_PARTS"] != nil {
-            for m in Set(msgs.map { $0.split(separator: " #").first.map(String.init) ?? $0 }).sorted() {
-                let t0 = Self.cpu()
-                for _ in 0..<2000 { _ = c.classify(m) }
-                print(String(format: "%8.1f µs  %@", Double(Self.cpu() - t0) / 2e6, m))
-            }
-        }
         for _ in 0..<max(1, runs) {
             // Throughput without a clock call per message (two clock reads cost about a microsecond).
             let w0 = Self.now()
