@@ -37,7 +37,7 @@ extension Classifier {
                 if byte & 0xC0 != 0x80 { scalars += 1 }
             }
         }
-        return merge(Array(zip(results.items.map { $0! }, offsets)), kind: kind)
+        return merge(Array(zip(results.items.map { $0! }, offsets)), kind: kind, rating: rating)
     }
 
     /// Byte offsets where segments start, plus the end: each cut a little before `size` bytes,
@@ -74,7 +74,7 @@ extension Classifier {
     /// One classification from the segments' (each with its first scalar's offset): a flag at
     /// its strongest segment, evidence from all of them in text order (spans shifted back to
     /// the whole text), and the cross-flag rules applied again to the merged flags.
-    func merge(_ parts: [(Classification, Int)], kind: MessageKind?) -> Classification {
+    func merge(_ parts: [(Classification, Int)], kind: MessageKind?, rating: Int?) -> Classification {
         var flags: [FlagHit] = []
         for name in FlagName.allCases {
             let hits = parts.compactMap { c, offset in c.hit(name).map { ($0, offset) } }
@@ -98,7 +98,7 @@ extension Classifier {
             for i in flags.indices where flags[i].decision > .review {
                 switch flags[i].flag {
                 case .symptomQuestion: flags[i].decision = .review
-                case .reviewFeedback where kind != .review: flags[i].decision = .review
+                case .reviewFeedback where kind != .review && rating == nil: flags[i].decision = .review
                 case .offensive where !hate: flags[i].decision = .review
                 default: break
                 }
