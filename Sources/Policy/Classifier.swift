@@ -75,31 +75,6 @@ private let nameStopwords: Set<String> = [
     "sir", "madam", "thanks", "one", "no", "not", "never", "nothing", "everything", "here", "there", "then", "because",
 ]
 
-/// Whether the normalised scalars contain a literal (a cheap prefilter before a regex).
-/// `lit` may list alternatives separated by `|`: any of them passes.
-func containsLiteral(_ s: [UInt32], _ lit: String) -> Bool {
-    if lit.contains("|") && lit.count > 1 {
-        return lit.split(separator: "|").contains { !$0.isEmpty && containsOne(s, String($0)) }
-    }
-    return containsOne(s, lit)
-}
-
-private func containsOne(_ s: [UInt32], _ lit: String) -> Bool {
-    let l = lit.unicodeScalars.map(\.value)
-    guard let f = l.first, l.count <= s.count else { return l.isEmpty }
-    var i = 0
-    let last = s.count - l.count
-    while i <= last {
-        if s[i] == f {
-            var k = 1
-            while k < l.count && s[i + k] == l[k] { k += 1 }
-            if k == l.count { return true }
-        }
-        i += 1
-    }
-    return false
-}
-
 /// The classifier: one pass of normalisation, tokenising, one automaton scan, identifier
 /// recognisers, context and scoring.
 /// Holds the policies by reference so that each message's analysis borrows them instead of
@@ -186,7 +161,7 @@ final class FlagSettings: Sendable {
     }
 }
 
-/// The alternatives of a prefilter literal (see `containsLiteral`), as scalar arrays.
+/// The alternatives of a prefilter literal (separated by `|`; any of them passes), as scalar arrays.
 func compileLiteral(_ lit: String) -> [[UInt32]] {
     if lit.contains("|") && lit.count > 1 {
         return lit.split(separator: "|").filter { !$0.isEmpty }.map { $0.unicodeScalars.map(\.value) }
@@ -330,10 +305,6 @@ struct Analysis {
         if es > en { language = "es" } else { language = "en" }
         trieKey = abs(en - es) >= 2 ? language : "all"
         if en == 0 && es == 0 { language = "en"; trieKey = "all" }
-    }
-
-    func tokenText(_ a: Int, _ b: Int) -> String {
-        tk.tokens[a..<b].map(\.text).joined(separator: " ")
     }
 
     mutating func scan() {
@@ -916,9 +887,5 @@ struct Analysis {
         var c = Classification(language: language, sentiment: sentiment, flags: flags, template: nil)
         c.template = PolicySet.recommendedTemplateID(in: box.p.replyTemplates, for: c, kind: kind ?? .comment)
         return c
-    }
-
-    func hasEvidenceAny(_ hits: [Hit]) -> Bool {
-        hits.contains { box.p.ruleRoles[$0.rule] == .evidence }
     }
 }

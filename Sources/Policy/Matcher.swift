@@ -98,7 +98,7 @@ struct PhraseTrie: Sendable {
             default:
                 nodes[node].exact[t] = id
                 if nodes[node].exactFilter.isEmpty { nodes[node].exactFilter = Array(repeating: 0, count: 256) }
-                let k = PhraseTrie.exactKey(bytes)
+                let k = bytes.withUnsafeBufferPointer { PhraseTrie.exactKey($0, from: 0, count: bytes.count) }
                 nodes[node].exactFilter[k >> 6] |= 1 << UInt64(k & 63)
             }
             node = Int(id)
@@ -109,8 +109,9 @@ struct PhraseTrie: Sendable {
         return true
     }
 
-    @inline(__always) static func exactKey(_ b: [UInt8]) -> Int {
-        (b.count & 15) << 10 | Int(b[0] & 31) << 5 | Int(b[b.count - 1] & 31)
+    /// The `exactFilter` bit of the word `b[from, from + count)`: its length, first and last byte.
+    @inline(__always) static func exactKey(_ b: UnsafeBufferPointer<UInt8>, from: Int, count: Int) -> Int {
+        (count & 15) << 10 | Int(b[from] & 31) << 5 | Int(b[from + count - 1] & 31)
     }
 
     @inline(__always) static func key2(_ a: UInt8, _ b: UInt8) -> Int { Int(a) << 8 | Int(b) }
@@ -121,7 +122,7 @@ struct PhraseTrie: Sendable {
         guard count > 0 else { return }
         let n = Int(node)
         if !nodes[n].exactFilter.isEmpty {
-            let k = (count & 15) << 10 | Int(bytes[from] & 31) << 5 | Int(bytes[from + count - 1] & 31)
+            let k = PhraseTrie.exactKey(bytes, from: from, count: count)
             if nodes[n].exactFilter[k >> 6] & (1 << UInt64(k & 63)) != 0 {
                 if !key.isNone {
                     if let x = transitions.find(key, tag: PhraseTrie.tag(n, .exact)) { out.append(x) }

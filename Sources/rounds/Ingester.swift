@@ -40,7 +40,7 @@ struct Ingester {
     }
 
     /// The longest write transaction so far, in milliseconds (moderators wait behind it).
-    var slowestFlushMs: Double { writer.slowestMs }
+    var slowestFlushMs: Double { writer.transactionMs.max() ?? 0 }
 
     /// CPU time the writer thread spent storing, in seconds: the part of ingest that cannot
     /// run on more than one core.
@@ -111,7 +111,6 @@ private final class BatchWriter: @unchecked Sendable {
     private let slots = DispatchSemaphore(value: 2)
     private let lock = NSLock()
     private var _counts = Ingester.Counts()
-    private var _slowest = 0.0
     private var _cpu = 0.0
     private var failure: Error?
     private var batches = 0
@@ -125,7 +124,6 @@ private final class BatchWriter: @unchecked Sendable {
     deinit { try? inbox.automaticCheckpoints(true) }
 
     var counts: Ingester.Counts { lock.withLock { _counts } }
-    var slowestMs: Double { lock.withLock { _slowest } }
     var cpuSeconds: Double { lock.withLock { _cpu } }
     /// Every write transaction's time, in milliseconds, in order.
     var transactionMs: [Double] { lock.withLock { _transactions } }
@@ -161,7 +159,6 @@ private final class BatchWriter: @unchecked Sendable {
                         }
                     }
                     _counts.rejected += rejections.count
-                    _slowest = max(_slowest, ms)
                     _transactions.append(ms)
                 }
                 // Between transactions, not inside one: the WAL goes back to the database.
