@@ -163,6 +163,15 @@ public struct IngestReader {
     }
 
     /// The record's text, with invalid UTF-8 replaced by U+FFFD (and whether it was).
+    /// The offset of the first NUL byte. `memchr`, not `Data.firstIndex(of:)`, which pays an
+    /// exclusivity check per byte (a third of the parser's time on a 250-byte record).
+    static func firstNUL(in bytes: Data) -> Int? {
+        bytes.withUnsafeBytes { raw -> Int? in
+            guard let base = raw.baseAddress, let hit = memchr(base, 0, raw.count) else { return nil }
+            return base.distance(to: UnsafeRawPointer(hit))
+        }
+    }
+
     static func text(_ bytes: Data) -> (String, Bool) {
         if let s = String(validating: bytes, as: UTF8.self) { return (s, false) }
         return (String(decoding: bytes, as: UTF8.self), true)
@@ -175,8 +184,8 @@ public struct IngestReader {
         if bytes.count > Self.maxRecordBytes {
             return try reject("record is \(bytes.count / (1 << 20)) MB, over the \(Self.maxRecordBytes >> 20) MB limit; it was kept, not ingested")
         }
-        if let nul = bytes.firstIndex(of: 0) {
-            return try reject("raw NUL byte at column \(nul - bytes.startIndex + 1); JSON text must escape it as \\u0000")
+        if let nul = Self.firstNUL(in: bytes) {
+            return try reject("raw NUL byte at column \(nul + 1); JSON text must escape it as \\u0000")
         }
         let (text, invalidUTF8) = Self.text(bytes)
         let object: Any

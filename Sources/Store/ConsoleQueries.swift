@@ -310,11 +310,15 @@ public final class SQLiteConsoleStore: ConsoleStore, @unchecked Sendable {
             var earlier = 0
             var lastAuthorAt: Date?
             if let author: String = r["author_id"] {
-                earlier = try Int.fetchOne(db, sql: "SELECT count(*) FROM message WHERE platform = ? AND author_id = ? AND received_at < ?",
-                                           arguments: [row.platform.rawValue, author, Self.ms(row.receivedAt)]) ?? 0
-                if let t = try Int64.fetchOne(db, sql: "SELECT max(received_at) FROM message WHERE platform = ? AND author_id = ?", arguments: [row.platform.rawValue, author]) {
-                    lastAuthorAt = Date(timeIntervalSince1970: Double(t) / 1000)
-                }
+                // The author index first (CROSS JOIN keeps that order), then each message by id.
+                let history = try Row.fetchOne(db, sql: """
+                    SELECT count(*) FILTER (WHERE m.received_at < ?) AS earlier, max(m.received_at) AS last
+                    FROM author_index a CROSS JOIN message m ON m.id = a.rowid
+                    WHERE author_index MATCH \(Schema.authorKey(platform: "?", author: "?"))
+                        AND m.platform = ? AND m.author_id = ?
+                    """, arguments: [Self.ms(row.receivedAt), row.platform.rawValue, author, row.platform.rawValue, author])
+                earlier = history?["earlier"] ?? 0
+                if let t: Int64 = history?["last"] { lastAuthorAt = Date(timeIntervalSince1970: Double(t) / 1000) }
             }
             let notes = try Row.fetchAll(db, sql: "SELECT moderator, detail FROM action WHERE message_id = ? AND action = 'note' ORDER BY id", arguments: [id])
                 .map { "\($0["moderator"] as String): \(($0["detail"] as String?) ?? "")" }

@@ -74,14 +74,27 @@ extension InboxDatabase {
     /// is updated, since the update triggers take the old values out of both.
     static func settleNewMessages(after id: Int64, in db: Database) throws {
         try indexNewMessages(after: id, in: db)
+        try indexNewAuthors(after: id, in: db)
         try countNewMessages(after: id, in: db)
     }
 
+    /// Adds the authors of the messages inserted after `id` to the author index in one statement.
+    static func indexNewAuthors(after id: Int64, in db: Database) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO author_index (rowid, author_key)
+            SELECT id, \(Schema.authorKey(platform: "platform", author: "author_id"))
+            FROM message WHERE id > ? AND author_id IS NOT NULL
+            """).execute(arguments: [id])
+    }
+
     /// Adds the messages inserted after `id` to the queue counts, in one pass over them.
+    /// `NOT INDEXED` keeps the rowid range: left to itself, SQLite groups by walking the whole
+    /// lane index (every message in the inbox, 140 ms per batch at 1M) to skip a sort of 1,000.
     static func countNewMessages(after id: Int64, in db: Database) throws {
         try db.cachedStatement(sql: """
             UPDATE queue_count SET n = n + new.k
-            FROM (SELECT lane, state, count(*) AS k FROM message WHERE id > ? GROUP BY lane, state) AS new
+            FROM (SELECT lane, state, count(*) AS k FROM message NOT INDEXED WHERE id > ?
+                  GROUP BY lane, state) AS new
             WHERE queue_count.lane = new.lane AND queue_count.state = new.state
             """).execute(arguments: [id])
     }

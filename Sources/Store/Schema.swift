@@ -11,6 +11,7 @@ enum Schema {
         m.registerMigration("v3-moderation", migrate: v3)
         m.registerMigration("v4-handled-queues", migrate: v4)
         m.registerMigration("v5-batch-queue-counts", migrate: v5)
+        m.registerMigration("v6-author-index-fts", migrate: v6)
         return m
     }
 
@@ -211,5 +212,34 @@ enum Schema {
     /// ingest's write time. Moving and removing messages are still counted by triggers.
     static func v5(_ db: Database) throws {
         try db.execute(sql: "DROP TRIGGER queue_count_insert")
+    }
+
+    /// An author's messages are found through a full-text index of one token per message
+    /// (platform and author id, hex-encoded), not a B-tree index. Authors arrive in random
+    /// order, so the B-tree rewrote about one page per message at each commit: at 1M messages
+    /// that was 40% of ingest's time. FTS5 writes each batch as one new segment and merges
+    /// segments in the background, sequentially.
+    static func v6(_ db: Database) throws {
+        try db.execute(sql: """
+            DROP INDEX message_by_author;
+            CREATE VIRTUAL TABLE author_index USING fts5(author_key, content = '', detail = 'none', columnsize = 0);
+            INSERT INTO author_index (rowid, author_key)
+                SELECT id, \(authorKey(platform: "platform", author: "author_id")) FROM message WHERE author_id IS NOT NULL;
+            DROP TRIGGER message_fts_delete;
+            CREATE TRIGGER message_fts_delete AFTER DELETE ON message BEGIN
+                INSERT INTO message_fts (message_fts, rowid, text, author_handle, author_name)
+                VALUES ('delete', old.id, old.text, old.author_handle, old.author_name);
+                INSERT INTO author_index (author_index, rowid, author_key)
+                SELECT 'delete', old.id, \(authorKey(platform: "old.platform", author: "old.author_id"))
+                WHERE old.author_id IS NOT NULL;
+            END;
+            """)
+    }
+
+    /// The SQL expression of an author's key in `author_index`, from two SQL expressions (column
+    /// names or `?`). One token: a letter and hex digits, which the tokenizer keeps whole and
+    /// the query syntax reads as a plain word. Never change it: stored keys must still match.
+    static func authorKey(platform: String, author: String) -> String {
+        "'a' || hex(substr(\(platform) || ' ' || \(author), 1, 256))"
     }
 }

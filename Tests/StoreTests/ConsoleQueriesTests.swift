@@ -262,6 +262,32 @@ final class ConsoleQueriesTests: XCTestCase {
         XCTAssertEqual(events.first?.ruleIDs, "phi.mrn")
     }
 
+    func testAuthorHistoryCountsOnlyThatAuthorOnThatPlatform() throws {
+        // Three batches (three index segments); the same author id on another platform is
+        // someone else, and an id with spaces and quotes is one key, not a query.
+        func m(_ id: String, _ platform: Platform, _ author: String, minute: Double) -> ClassifiedMessage {
+            ClassifiedMessage(IncomingMessage(platform: platform, kind: .comment, externalID: id, authorID: author,
+                                              authorHandle: author, text: "hello \(id)",
+                                              receivedAt: Date(timeIntervalSince1970: 1_764_000_000 + minute * 60)))
+        }
+        let odd = "o'brien \"AND\" x*"
+        try inbox.store([m("a1", .x, "u1", minute: 1), m("b1", .facebook, "u1", minute: 2), m("o1", .x, odd, minute: 3)])
+        try inbox.store([m("a2", .x, "u1", minute: 4), m("a3", .x, "u10", minute: 5), m("o2", .x, odd, minute: 6)])
+        try inbox.store([m("a4", .x, "u1", minute: 7)])
+        let store = SQLiteConsoleStore(inbox: inbox, role: "moderator")
+        func detail(_ external: String) throws -> MessageDetail {
+            let id = try XCTUnwrap(inbox.pool.read { try Int64.fetchOne($0, sql: "SELECT id FROM message WHERE external_id = ?", arguments: [external]) })
+            return try XCTUnwrap(store.detail(id: id))
+        }
+        XCTAssertEqual(try detail("a1").authorEarlierCount, 0)
+        XCTAssertEqual(try detail("a2").authorEarlierCount, 1)
+        XCTAssertEqual(try detail("a4").authorEarlierCount, 2, "u1 on X only: not u1 on Facebook, not u10")
+        XCTAssertEqual(try detail("a1").lastAuthorMessageAt, Date(timeIntervalSince1970: 1_764_000_000 + 7 * 60))
+        XCTAssertEqual(try detail("b1").authorEarlierCount, 0)
+        XCTAssertEqual(try detail("b1").lastAuthorMessageAt, Date(timeIntervalSince1970: 1_764_000_000 + 2 * 60))
+        XCTAssertEqual(try detail("o2").authorEarlierCount, 1)
+    }
+
     func testSHA256MatchesNISTVectors() {
         XCTAssertEqual(SHA256.hex(Array("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         XCTAssertEqual(SHA256.hex([UInt8]()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")

@@ -130,9 +130,9 @@ final class StoreTests: XCTestCase {
             try Schema.migrator.migrate(queue, upTo: "v2-classification")
             try queue.write { db in
                 try db.execute(sql: """
-                    INSERT INTO message (platform, kind, external_id, text, received_at, visibility, ingested_at, lane)
-                    VALUES ('x', 'mention', '77', 'old message', 1, 'public', 1, 'new'),
-                           ('x', 'mention', '78', 'help now', 2, 'public', 1, 'urgent');
+                    INSERT INTO message (platform, kind, external_id, text, received_at, visibility, ingested_at, lane, author_id)
+                    VALUES ('x', 'mention', '77', 'old message', 1, 'public', 1, 'new', 'u7'),
+                           ('x', 'mention', '78', 'help now', 2, 'public', 1, 'urgent', 'u7');
                     INSERT INTO message_fts (rowid, text) SELECT id, text FROM message;
                     """)
             }
@@ -149,6 +149,9 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(row["priority"] as Int, 3)
         XCTAssertEqual(try rows(upgraded, "SELECT rowid FROM message_fts WHERE message_fts MATCH 'old'").count, 1)
         XCTAssertEqual(try upgraded.stats().messages, 2)
+        // The author index is built from the rows already there.
+        let later = try XCTUnwrap(rows(upgraded, "SELECT id FROM message WHERE external_id = '78'").first)["id"] as Int64
+        XCTAssertEqual(try SQLiteConsoleStore(inbox: upgraded, role: "moderator").detail(id: later)?.authorEarlierCount, 1)
     }
 
     func testChangeTokenSeesOtherConnectionsWrites() throws {
