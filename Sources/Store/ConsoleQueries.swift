@@ -97,7 +97,8 @@ public final class SQLiteConsoleStore: ConsoleStore, @unchecked Sendable {
                 s.arguments += [moderator, Self.ms(now())]
             // "state != 'open'" lets SQLite use the partial index on handled states.
             case .snoozed: s.conditions.append("state = 'snoozed' AND state != 'open'")
-            case .done: s.conditions.append("state IN ('done', 'hidden', 'deleted')")
+            // Done, hidden and deleted, in the words of the partial index on them (Schema.v7).
+            case .done: s.conditions.append("state != 'open' AND state != 'snoozed'")
             default: break
             }
         }

@@ -51,8 +51,9 @@ extension InboxDatabase {
             var outcomes: [StoreOutcome] = []
             outcomes.reserveCapacity(batch.count)
             var settled = try Self.lastMessageID(db)
+            let inserts = try Inserts(db)
             for item in batch {
-                outcomes.append(try Self.store(item, now: now, settledUpTo: &settled, in: db))
+                outcomes.append(try Self.store(item, now: now, settledUpTo: &settled, inserts, in: db))
             }
             try Self.settleNewMessages(after: settled, in: db)
             for r in rejections {
@@ -76,6 +77,21 @@ extension InboxDatabase {
         try indexNewMessages(after: id, in: db)
         try indexNewAuthors(after: id, in: db)
         try countNewMessages(after: id, in: db)
+    }
+
+    /// Merges the full-text indexes' segments a little, about 32 and 8 pages' worth, in a
+    /// transaction of its own. Ingest calls it after every batch: FTS5's own merges came in
+    /// bursts inside a batch's transaction (see `Schema.v6`). A step can still take 30 ms (a
+    /// common word's list is copied whole), so it does not share a transaction with 500
+    /// inserts. Only levels holding four segments or more are merged: a quiet inbox does no
+    /// work here, and one that is never merged still works (FTS5 merges a level of 16).
+    public func mergeIndexes() throws {
+        try pool.write { db in try Self.mergeIndexes(in: db) }
+    }
+
+    static func mergeIndexes(in db: Database) throws {
+        try db.cachedStatement(sql: "INSERT INTO message_fts (message_fts, rank) VALUES ('merge', 32)").execute()
+        try db.cachedStatement(sql: "INSERT INTO author_index (author_index, rank) VALUES ('merge', 8)").execute()
     }
 
     /// Adds the authors of the messages inserted after `id` to the author index in one statement.
@@ -107,20 +123,34 @@ extension InboxDatabase {
             """).execute(arguments: [id])
     }
 
-    private static func store(_ item: ClassifiedMessage, now: Int64, settledUpTo settled: inout Int64, in db: Database) throws -> StoreOutcome {
+    /// The two statements every new message runs, looked up once per batch.
+    struct Inserts {
+        let message: Statement
+        let flag: Statement
+
+        init(_ db: Database) throws {
+            message = try db.cachedStatement(sql: """
+                INSERT INTO message (platform, kind, external_id, post_id, parent_id, author_id,
+                    author_handle, author_name, text, language, rating, received_at, visibility,
+                    edited_at, removed_on_platform, hidden_on_platform, invalid_utf8, raw_payload,
+                    source_file, ingested_at, lane, priority, sentiment, classification, policy_version)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (platform, external_id) DO NOTHING
+                """)
+            flag = try db.cachedStatement(sql: """
+                INSERT INTO message_flag (message_id, flag, decision, score, severity, category)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """)
+        }
+    }
+
+    private static func store(_ item: ClassifiedMessage, now: Int64, settledUpTo settled: inout Int64,
+                              _ inserts: Inserts, in db: Database) throws -> StoreOutcome {
         let m = item.message
         let markRemoved = m.event == .removed
         let markHidden = m.event == .hidden
         let c = item.classification
-        let inserted = try db.cachedStatement(sql: """
-            INSERT INTO message (platform, kind, external_id, post_id, parent_id, author_id,
-                author_handle, author_name, text, language, rating, received_at, visibility,
-                edited_at, removed_on_platform, hidden_on_platform, invalid_utf8, raw_payload,
-                source_file, ingested_at, lane, priority, sentiment, classification, policy_version)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (platform, external_id) DO NOTHING
-            """)
-        var b = RawBinding(inserted, db)
+        var b = RawBinding(inserts.message, db)
         b.text(m.platform.rawValue); b.text(m.kind.rawValue); b.text(m.externalID); b.text(m.postID)
         b.text(m.parentID); b.text(m.authorID); b.text(m.authorHandle); b.text(m.authorName); b.text(m.text)
         b.text(m.language ?? c?.language); b.int(m.rating.map(Int64.init))
@@ -131,7 +161,7 @@ extension InboxDatabase {
         b.text(c?.sentiment.rawValue); b.text(item.classificationJSON ?? c?.json); b.text(item.policyVersion)
         let changed = try b.run()
         if changed == 1 {
-            if let c { try insertFlags(c, messageID: db.lastInsertedRowID, in: db) }
+            if let c { try insertFlags(c, messageID: db.lastInsertedRowID, inserts.flag, in: db) }
             return .inserted
         }
 
@@ -192,15 +222,15 @@ extension InboxDatabase {
                 policyVersion, c.language, messageID,
             ])
         try db.cachedStatement(sql: "DELETE FROM message_flag WHERE message_id = ?").execute(arguments: [messageID])
-        try insertFlags(c, messageID: messageID, in: db)
+        try insertFlags(c, messageID: messageID, Inserts(db).flag, in: db)
     }
 
-    static func insertFlags(_ c: Classification, messageID: Int64, in db: Database) throws {
+    static func insertFlags(_ c: Classification, messageID: Int64, _ insert: Statement, in db: Database) throws {
         for f in c.flags {
-            try db.cachedStatement(sql: """
-                INSERT INTO message_flag (message_id, flag, decision, score, severity, category)
-                VALUES (?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [messageID, f.flag.rawValue, f.decision.rawValue, f.score, f.severity, f.category])
+            var b = RawBinding(insert, db)
+            b.int(messageID); b.text(f.flag.rawValue); b.text(f.decision.rawValue); b.double(f.score)
+            b.text(f.severity); b.text(f.category)
+            _ = try b.run()
         }
     }
 }

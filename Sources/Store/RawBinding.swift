@@ -3,8 +3,9 @@ import GRDBSQLite
 
 /// Binds and runs a prepared statement through SQLite's C API.
 ///
-/// Only for ingest's per-message insert: building GRDB `StatementArguments` boxed each of
+/// Only for ingest's per-message inserts: building GRDB `StatementArguments` boxed each of
 /// its 25 values, which cost more than SQLite's own work. Runs inside GRDB's transaction.
+/// Every use binds every parameter, in order, so earlier bindings are never cleared.
 struct RawBinding {
     let statement: OpaquePointer
     let connection: OpaquePointer
@@ -15,7 +16,6 @@ struct RawBinding {
         self.statement = statement.sqliteStatement
         self.connection = db.sqliteConnection!
         sqlite3_reset(self.statement)
-        sqlite3_clear_bindings(self.statement)
     }
 
     mutating func text(_ value: String?) {
@@ -41,6 +41,11 @@ struct RawBinding {
     }
 
     mutating func bool(_ value: Bool) { int(value ? 1 : 0) }
+
+    mutating func double(_ value: Double) {
+        index += 1
+        sqlite3_bind_double(statement, index, value)
+    }
 
     /// Runs the statement; the number of rows it changed.
     func run() throws -> Int32 {

@@ -11,6 +11,7 @@ struct BenchIngestCommand: ParsableCommand {
 
     @Option(help: "Messages per run.") var messages: Int = 1_000_000
     @Option(help: "Runs (the median is reported).") var runs: Int = 3
+    @Option(help: "Messages per write transaction.") var batch: Int = Ingester.defaultBatchSize
     @Option(help: "Policies folder (else $ROUNDS_POLICIES or the default).") var policies: String?
     @Flag(help: "Store without classifying.") var noClassify = false
     @Flag(help: "Only read and parse (no classification, no store): isolates the parser.") var parseOnly = false
@@ -20,7 +21,7 @@ struct BenchIngestCommand: ParsableCommand {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(at: dir) }
         let input = dir.appendingPathComponent("inbox.jsonl").path
-        var gen = try GenerateCommand.parse(["--messages", "\(messages)", "-o", input])
+        let gen = try GenerateCommand.parse(["--messages", "\(messages)", "-o", input])
         try gen.run()
         var rates: [Double] = []
         var maxTxn: [Double] = []
@@ -37,7 +38,7 @@ struct BenchIngestCommand: ParsableCommand {
         for run in 1...runs {
             let db = dir.appendingPathComponent("run\(run).sqlite").path
             let inbox = try InboxDatabase(path: db)
-            var ingester = Ingester(inbox: inbox)
+            var ingester = Ingester(inbox: inbox, batchSize: batch)
             if !noClassify { ingester.classify = IngestClassifier.make(try PolicyCLI.loadPolicies(policies)) }
             guard let handle = FileHandle(forReadingAtPath: input) else { throw UserError("cannot read \(input)") }
             let t0 = Date()

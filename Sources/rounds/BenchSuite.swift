@@ -46,7 +46,7 @@ struct BenchSuite {
         defer { try? FileManager.default.removeItem(at: dir) }
         let input = dir.appendingPathComponent("inbox.jsonl").path
         log("generating \(messages) messages")
-        var gen = try GenerateCommand.parse(["--messages", "\(messages)", "-o", input])
+        let gen = try GenerateCommand.parse(["--messages", "\(messages)", "-o", input])
         try gen.run()
 
         // P1: ingest, classify and store, durable, FTS kept. A million takes minutes: once.
@@ -192,7 +192,7 @@ struct BenchSuite {
     mutating func actionsDuringIngest(db: String, dir: URL) throws {
         log("actions during ingest")
         let more = dir.appendingPathComponent("more.jsonl").path
-        var gen = try GenerateCommand.parse(["--messages", "\(quick ? 5_000 : max(20_000, min(messages / 5, 200_000)))", "--seed", "99", "--id-prefix", "late", "-o", more])
+        let gen = try GenerateCommand.parse(["--messages", "\(quick ? 5_000 : max(20_000, min(messages / 5, 200_000)))", "--seed", "99", "--id-prefix", "late", "-o", more])
         try gen.run()
         let ingest = Process()
         ingest.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])

@@ -34,5 +34,8 @@ struct GenerateCommand: ParsableCommand {
             }
         }
         out.write(Data(buffer.utf8))
+        // On disk before returning: otherwise the kernel writes the file back 30 s later, in
+        // the middle of the benchmark that reads it, and stalls the inbox's commits.
+        try out.synchronize()
     }
 }

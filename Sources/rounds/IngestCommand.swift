@@ -24,7 +24,7 @@ struct IngestCommand: ParsableCommand {
     var format: String = "auto"
 
     @Option(help: ArgumentHelp("Messages per transaction.", visibility: .hidden))
-    var batch: Int = 1000
+    var batch: Int = Ingester.defaultBatchSize
 
     @Argument(help: ArgumentHelp("Files to read; - reads standard input.", valueName: "FILE"))
     var files: [String]

@@ -3,11 +3,17 @@ import InboxModel
 import Ingest
 import Store
 
-/// Ingest's pipeline: read and classify records on this thread, store them in batches on a
-/// writer thread, so parsing and SQLite use both cores.
+/// Ingest's pipeline, three stages on their own threads:
+/// - the caller's thread reads and parses records into batches;
+/// - classifier threads, one per core, classify whole batches;
+/// - one writer thread stores the batches in the order they were read, each in one durable
+///   transaction.
 ///
-/// A batch is one durable transaction; the counts only include committed batches, so what
-/// the summary reports is on disk.
+/// A write transaction holds the inbox's write lock, so moderators wait behind it. Parsing and
+/// classification therefore run at a lower priority (`nice`): they never take the writer's
+/// core, and a transaction lasts as long as its own work.
+///
+/// The counts only include committed batches, so what the summary reports is on disk.
 struct Ingester {
     struct Counts: Sendable {
         var new = 0, updated = 0, duplicates = 0, rejected = 0, skipped = 0
@@ -20,35 +26,39 @@ struct Ingester {
     var classify: Classify?
     /// Seconds added to every message's time (the demo moves its inbox to the present).
     var timeShift: TimeInterval = 0
-    private let writer: BatchWriter
+    private let owner: PipelineOwner
+    private var pipeline: IngestPipeline { owner.pipeline }
     private var skipped = 0
     private var pending: [ClassifiedMessage] = []
     private var rejections: [Rejection] = []
 
-    init(inbox: InboxDatabase, batchSize: Int = 1000, classify: Classify? = nil) {
+    /// 500 messages keep a transaction near 25 ms on this machine; more saves little.
+    static let defaultBatchSize = 500
+
+    init(inbox: InboxDatabase, batchSize: Int = defaultBatchSize, classify: Classify? = nil) {
         self.batchSize = batchSize
         self.classify = classify
-        writer = BatchWriter(inbox: inbox)
+        owner = PipelineOwner(IngestPipeline(inbox: inbox))
         pending.reserveCapacity(batchSize)
     }
 
     /// What has been committed so far (call `finish` first for the final figures).
     var counts: Counts {
-        var c = writer.counts
+        var c = pipeline.counts
         c.skipped = skipped
         return c
     }
 
     /// The longest write transaction so far, in milliseconds (moderators wait behind it).
-    var slowestFlushMs: Double { writer.transactionMs.max() ?? 0 }
+    var slowestFlushMs: Double { pipeline.transactionMs.max() ?? 0 }
 
     /// CPU time the writer thread spent storing, in seconds: the part of ingest that cannot
     /// run on more than one core.
-    var writerCPUSeconds: Double { writer.cpuSeconds }
+    var writerCPUSeconds: Double { pipeline.writerCPUSeconds }
 
     /// The 99th percentile of the write transactions' times, in milliseconds.
     var p99FlushMs: Double {
-        let t = writer.transactionMs.sorted()
+        let t = pipeline.transactionMs.sorted()
         return t.isEmpty ? 0 : t[min(t.count - 1, Int(Double(t.count) * 0.99))]
     }
 
@@ -71,108 +81,238 @@ struct Ingester {
 
     private mutating func flush() throws {
         guard !pending.isEmpty || !rejections.isEmpty else { return }
-        if let classify { Self.classifyInParallel(&pending, classify) }
-        try writer.submit(pending, rejections)
-        pending.removeAll(keepingCapacity: true)
-        rejections.removeAll(keepingCapacity: true)
-    }
-
-    /// Classifies a batch on every core: classification is most of ingest's CPU time.
-    static func classifyInParallel(_ batch: inout [ClassifiedMessage], _ classify: Classify) {
-        let n = batch.count
-        let workers = min(ProcessInfo.processInfo.activeProcessorCount, max(1, n / 64))
-        batch.withUnsafeMutableBufferPointer { buf in
-            nonisolated(unsafe) let items = buf
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                // Each worker owns a disjoint slice of the batch.
-                for i in stride(from: w, to: n, by: workers) {
-                    if let (c, version) = classify(items[i].message) {
-                        items[i].classification = c
-                        items[i].policyVersion = version
-                        // encoded here, in parallel, not on the writer thread
-                        items[i].classificationJSON = c.json
-                    }
-                }
-            }
-        }
+        try pipeline.submit(IngestPipeline.Batch(messages: pending, rejections: rejections), classify: classify)
+        pending = []
+        pending.reserveCapacity(batchSize)
+        rejections = []
     }
 
     /// Stores what is pending and waits until every batch is committed.
     mutating func finish() throws {
         try flush()
-        try writer.drain()
+        try pipeline.drain()
     }
 }
 
-/// Stores batches in order on its own thread; at most two wait, so memory stays bounded.
-private final class BatchWriter: @unchecked Sendable {
+/// Ends the pipeline's threads when the last copy of its `Ingester` goes.
+private final class PipelineOwner: Sendable {
+    let pipeline: IngestPipeline
+    init(_ pipeline: IngestPipeline) { self.pipeline = pipeline }
+    deinit { pipeline.close() }
+}
+
+/// The classifier and writer threads of `Ingester`, and the batches between them. One lock and
+/// one condition guard everything: batches are few (two per second per thousand messages).
+private final class IngestPipeline: @unchecked Sendable {
+    struct Batch {
+        var messages: [ClassifiedMessage]
+        var rejections: [Rejection]
+        var classify: Ingester.Classify?
+        var sequence = 0
+
+        init(messages: [ClassifiedMessage], rejections: [Rejection]) {
+            self.messages = messages
+            self.rejections = rejections
+        }
+    }
+
     private let inbox: InboxDatabase
-    private let queue = DispatchQueue(label: "rounds.ingest.writer")
-    private let slots = DispatchSemaphore(value: 2)
-    private let lock = NSLock()
+    private let condition = NSCondition()
+    private var toClassify: [Batch] = []
+    private var toWrite: [Int: Batch] = [:]
+    private var submitted = 0
+    private var written = 0
+    private var closed = false
+    private var failure: Error?
     private var _counts = Ingester.Counts()
     private var _cpu = 0.0
-    private var failure: Error?
-    private var batches = 0
     private var _transactions: [Double] = []
+    private let maxInFlight: Int
+    private let checkpointer: Checkpointer?
+    private var checkpointWanted = false
+    private var checkpointing = false
 
     init(inbox: InboxDatabase) {
         self.inbox = inbox
         try? inbox.automaticCheckpoints(false)
+        let classifiers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        // Enough batches in flight to keep every classifier and the writer busy, and no more:
+        // memory stays flat however large the input.
+        maxInFlight = classifiers + 2
+        checkpointer = try? inbox.makeCheckpointer()
+        for _ in 0..<classifiers { start("rounds.ingest.classify", niced: true) { $0.classifyLoop() } }
+        start("rounds.ingest.writer", niced: false) { $0.writeLoop() }
+        if let checkpointer { start("rounds.ingest.checkpoint", niced: true) { $0.checkpointLoop(checkpointer) } }
     }
 
     deinit { try? inbox.automaticCheckpoints(true) }
 
-    var counts: Ingester.Counts { lock.withLock { _counts } }
-    var cpuSeconds: Double { lock.withLock { _cpu } }
-    /// Every write transaction's time, in milliseconds, in order.
-    var transactionMs: [Double] { lock.withLock { _transactions } }
-
-    private static func threadCPU() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    /// Starts a thread that holds the pipeline until `close`.
+    private func start(_ name: String, niced: Bool, _ body: @escaping @Sendable (IngestPipeline) -> Void) {
+        let thread = Thread { [self] in
+            // Linux keeps a nice value per thread; raising one's own needs no privilege.
+            if niced { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10) }
+            body(self)
+        }
+        thread.name = name
+        thread.start()
     }
 
-    func submit(_ batch: [ClassifiedMessage], _ rejections: [Rejection]) throws {
-        if let failure = lock.withLock({ failure }) { throw failure }
-        slots.wait()
-        queue.async { [self] in
-            defer { slots.signal() }
-            guard lock.withLock({ failure == nil }) else { return }
-            let cpu0 = Self.threadCPU()
-            defer { let used = Self.threadCPU() - cpu0; lock.withLock { _cpu += used } }
-            // Evidence not encoded yet (classified elsewhere) is encoded before the transaction,
-            // so moderators wait less behind it.
-            var batch = batch
-            for i in batch.indices where batch[i].classificationJSON == nil { batch[i].classificationJSON = batch[i].classification?.json }
-            do {
-                let t0 = DispatchTime.now().uptimeNanoseconds
-                let outcomes = try inbox.store(batch, rejections: rejections)
-                let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
-                lock.withLock {
-                    for o in outcomes {
+    var counts: Ingester.Counts { condition.withLock { _counts } }
+    var writerCPUSeconds: Double { condition.withLock { _cpu } }
+    /// Every write transaction's time, in milliseconds, in order.
+    var transactionMs: [Double] { condition.withLock { _transactions } }
+
+    func submit(_ batch: Batch, classify: Ingester.Classify?) throws {
+        condition.lock()
+        defer { condition.unlock() }
+        while submitted - written >= maxInFlight && failure == nil { condition.wait() }
+        if let failure { throw failure }
+        var batch = batch
+        batch.sequence = submitted
+        batch.classify = classify
+        submitted += 1
+        if classify == nil { toWrite[batch.sequence] = batch } else { toClassify.append(batch) }
+        condition.broadcast()
+    }
+
+    /// Waits until every submitted batch is committed (or one failed), then returns the WAL
+    /// to the database. The threads stay for the next file.
+    func drain() throws {
+        condition.lock()
+        while written < submitted { condition.wait() }
+        let failure = failure
+        condition.unlock()
+        try? inbox.checkpointPassive()
+        if let failure { throw failure }
+    }
+
+    /// Ends the threads once they are idle; the pipeline is freed after them.
+    func close() {
+        condition.withLock {
+            closed = true
+            condition.broadcast()
+        }
+    }
+
+    private func classifyLoop() {
+        while true {
+            condition.lock()
+            while toClassify.isEmpty && !closed { condition.wait() }
+            if toClassify.isEmpty { condition.unlock(); return }
+            var batch = toClassify.removeFirst()
+            condition.unlock()
+            if let classify = batch.classify {
+                for i in batch.messages.indices {
+                    guard let (c, version) = classify(batch.messages[i].message) else { continue }
+                    batch.messages[i].classification = c
+                    batch.messages[i].policyVersion = version
+                    // encoded here, off the writer's thread
+                    batch.messages[i].classificationJSON = c.json
+                }
+            }
+            condition.withLock {
+                toWrite[batch.sequence] = batch
+                condition.broadcast()
+            }
+        }
+    }
+
+    private func writeLoop() {
+        var batches = 0
+        while true {
+            condition.lock()
+            while toWrite[written] == nil && !closed { condition.wait() }
+            guard let batch = toWrite.removeValue(forKey: written) else { condition.unlock(); return }
+            let failed = failure != nil
+            condition.unlock()
+
+            var stored: (outcomes: [StoreOutcome], ms: Double)?
+            var upkeepMs: Double?
+            var error: Error?
+            var cpu = 0.0
+            if !failed {
+                let cpu0 = Self.threadCPU()
+                do {
+                    stored = try Self.timed { try inbox.store(batch.messages, rejections: batch.rejections) }
+                    // Upkeep once the batch is committed. A failure here stops ingest and loses
+                    // nothing: the batch is on disk and counted.
+                    upkeepMs = try Self.timed { try inbox.mergeIndexes() }.1
+                    batches += 1
+                    try returnWAL(afterBatch: batches)
+                } catch let e {
+                    error = e
+                }
+                cpu = Self.threadCPU() - cpu0
+            }
+
+            condition.withLock {
+                if let stored {
+                    for o in stored.outcomes {
                         switch o {
                         case .inserted: _counts.new += 1
                         case .updated: _counts.updated += 1
                         case .duplicate: _counts.duplicates += 1
                         }
                     }
-                    _counts.rejected += rejections.count
-                    _transactions.append(ms)
+                    _counts.rejected += batch.rejections.count
+                    _transactions.append(stored.ms)
                 }
-                // Between transactions, not inside one: the WAL goes back to the database.
-                batches += 1
-                if batches % 8 == 0 { try inbox.checkpointPassive() }
-            } catch {
-                lock.withLock { failure = error }
+                if let upkeepMs { _transactions.append(upkeepMs) }
+                if let error, failure == nil { failure = error }
+                _cpu += cpu
+                written += 1
+                condition.broadcast()
             }
         }
     }
 
-    func drain() throws {
-        queue.sync {}
-        try? inbox.checkpointPassive()
-        if let failure = lock.withLock({ failure }) { throw failure }
+    /// Copies the WAL back into the database between transactions. The checkpointer thread
+    /// does it after each batch, while the writer goes on. It can never catch up, though: by
+    /// the time it finishes, another batch is in the WAL, and SQLite only starts the WAL over
+    /// once every frame is copied. So every 16th batch the writer waits for it, and copies
+    /// the rest itself before its next transaction, which starts the WAL over.
+    private func returnWAL(afterBatch n: Int) throws {
+        guard checkpointer != nil else { return try inbox.checkpointPassive() }
+        condition.lock()
+        if n % 16 != 0 {
+            checkpointWanted = true
+            condition.broadcast()
+            condition.unlock()
+            return
+        }
+        while checkpointWanted || checkpointing { condition.wait() }
+        condition.unlock()
+        try inbox.checkpointPassive()
+    }
+
+    private func checkpointLoop(_ checkpointer: Checkpointer) {
+        while true {
+            condition.lock()
+            while !checkpointWanted && !closed { condition.wait() }
+            if !checkpointWanted { condition.unlock(); return }
+            checkpointWanted = false
+            checkpointing = true
+            condition.unlock()
+            // A failure here costs only WAL size; the writer's own checkpoints report errors.
+            try? checkpointer.checkpointPassive()
+            condition.withLock {
+                checkpointing = false
+                condition.broadcast()
+            }
+        }
+    }
+
+    /// The result of `body` and its wall time in milliseconds.
+    private static func timed<T>(_ body: () throws -> T) rethrows -> (T, Double) {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let result = try body()
+        return (result, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+    }
+
+    private static func threadCPU() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 }
