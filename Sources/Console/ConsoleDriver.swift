@@ -34,6 +34,12 @@ public final class ConsoleDriver {
         }
     }
 
+    /// Reloads the selected message's detail once the policies are in (see `.loadDetail`).
+    public func policiesLoaded() {
+        guard let id = state.selectedID else { return }
+        for action in run(.loadDetail(id: id)) { send(action) }
+    }
+
     /// Carries out one effect; returns the actions that report its result.
     func run(_ effect: Effect) -> [ConsoleAction] {
         let me = state.moderator
@@ -53,6 +59,9 @@ public final class ConsoleDriver {
                 return [.windowReloaded(r, before: before, from: from)]
             case .loadDetail(let id):
                 guard let d = try store.detail(id: id) else { return [.detailLoaded(nil, forID: id)] }
+                // The first screen does not wait for the policies: its detail comes without
+                // templates, and `policiesLoaded()` fills them in before the first key is read.
+                guard policy.isLoaded else { return [.detailLoaded(DetailContext(detail: d), forID: id)] }
                 let reasons = policy.removalReasons(for: d)
                 let ctx = DetailContext(detail: d, templates: policy.templates(for: d), reasons: reasons.reasons,
                                         preselectedReason: min(max(0, reasons.preselected), max(0, reasons.reasons.count - 1)),

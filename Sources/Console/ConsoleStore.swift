@@ -253,4 +253,11 @@ public protocol ConsolePolicy: AnyObject {
     func escalationContact(for message: MessageDetail) -> String
     /// Checks a reply before it is queued; empty means it may go.
     func checkReply(_ text: String, to message: MessageDetail, visibility: Visibility) -> [GuardViolation]
+    /// False while the templates, reasons and reply guard are still loading (the first screen
+    /// is drawn without them); every method above waits for them.
+    var isLoaded: Bool { get }
+}
+
+extension ConsolePolicy {
+    public var isLoaded: Bool { true }
 }

@@ -49,6 +49,8 @@ public enum ConsoleApp {
                 // e.g. the rest of the policies, loaded while the first screen was drawn
                 firstFrameDone = nil
                 try pending()
+                driver.policiesLoaded()
+                continue
             }
             if let key = term.readKey() {
                 if key == .resize {

@@ -72,6 +72,8 @@ final class DeferredConsolePolicy: ConsolePolicy, @unchecked Sendable {
         }
     }
 
+    var isLoaded: Bool { lock.withLock { result != nil } }
+
     /// The loaded policies; blocks until they are.
     @discardableResult
     func wait() throws -> ConsolePolicyAdapter {

@@ -55,6 +55,20 @@ struct CLI {
         p.waitUntilExit()
         return Output(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
     }
+
+    /// The rows of a query run by the `sqlite3` CLI (an independent reader), one string each.
+    static func sqliteRows(_ db: String, _ sql: String) throws -> [String] {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        p.arguments = ["-cmd", ".timeout 5000", db, sql]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw CocoaError(.fileReadUnknown) }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
 }
 
 /// A temporary folder for one test, removed afterwards.

@@ -29,6 +29,34 @@ final class IngestCLITests: XCTestCase {
         XCTAssertTrue(stats.stdout.contains("hidden on platform: 1"), stats.stdout)
     }
 
+    func testBatchesAreStoredInReadingOrderWhileClassifiedInParallel() throws {
+        // 40 batches of 10 classified on several threads at once: each edit and removal must
+        // still land after the message it changes, and every line must be counted once.
+        let tmp = try TempDir()
+        let db = tmp.path("inbox.sqlite")
+        var lines: [String] = []
+        for i in 0..<300 {
+            lines.append(#"{"platform": "x", "kind": "mention", "id": "m\#(i)", "author": "a\#(i % 7)", "text": "first \#(i)"}"#)
+        }
+        for i in stride(from: 0, to: 300, by: 3) {
+            lines.append(#"{"platform": "x", "kind": "mention", "id": "m\#(i)", "author": "a\#(i % 7)", "text": "edited \#(i)"}"#)
+        }
+        lines.append(#"{"platform": "x", "kind": "mention", "id": "m1", "author": "a1", "text": "edited 1"}"#)
+        lines.append(#"{"platform": "x", "kind": "mention", "id": "m1", "author": "a1", "text": "edited twice 1"}"#)
+        let file = try tmp.write("ordered.jsonl", lines.joined(separator: "\n") + "\n")
+        let r = try CLI.run(["ingest", "--db", db, "--batch", "10", file])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout.split(separator: "\n").last, "ingested 300 new, 102 updated, 0 duplicates, 0 rejected")
+        let texts = try CLI.sqliteRows(db, "SELECT external_id || '=' || text FROM message WHERE external_id IN ('m0', 'm1', 'm2', 'm299') ORDER BY external_id")
+        XCTAssertEqual(texts, ["m0=edited 0", "m1=edited twice 1", "m2=first 2", "m299=first 299"])
+        XCTAssertEqual(try CLI.sqliteRows(db, "SELECT count(*) FROM message_version"), ["102"])
+        XCTAssertEqual(try CLI.sqliteRows(db, "SELECT text FROM message_version WHERE message_id = (SELECT id FROM message WHERE external_id = 'm1') ORDER BY id"),
+                       ["first 1", "edited 1"])
+        // Search sees the final text only, through the index kept by the same transactions.
+        XCTAssertEqual(try CLI.sqliteRows(db, "SELECT count(*) FROM message_fts WHERE message_fts MATCH 'edited'"), ["101"])
+        XCTAssertEqual(try CLI.sqliteRows(db, "SELECT count(*) FROM message_fts WHERE message_fts MATCH 'first'"), ["199"])
+    }
+
     func testRejectionsExitOneAndAreCounted() throws {
         let tmp = try TempDir()
         let db = tmp.path("inbox.sqlite")
