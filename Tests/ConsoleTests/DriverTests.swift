@@ -33,6 +33,23 @@ final class DriverTests: XCTestCase {
         XCTAssertLessThanOrEqual(store.largestPage, 50)
     }
 
+    func testTheFirstScreenDoesNotWaitForPoliciesAndGetsTheirTemplatesAfter() {
+        let policy = FixedPolicy()
+        policy.isLoaded = false
+        let state = ConsoleState(moderator: "alice", role: .moderator, width: 100, height: 30, now: Fixtures.now)
+        let d = ConsoleDriver(state: state, store: InMemoryConsoleStore(Fixtures.details()), policy: policy)
+        d.send(.started(now: Fixtures.now))
+        let id = try? XCTUnwrap(d.state.selectedID)
+        XCTAssertNotNil(id)
+        XCTAssertNotNil(d.state.selectedContext, "the detail is on the first screen")
+        XCTAssertEqual(d.state.selectedContext?.templates, [], "without templates while the policies load")
+        policy.isLoaded = true
+        d.policiesLoaded()
+        XCTAssertEqual(d.state.selectedID, id)
+        XCTAssertFalse(d.state.selectedContext?.templates.isEmpty ?? true, "templates once they are loaded")
+        XCTAssertEqual(d.state.selectedContext?.templates, policy.templates(for: d.state.selectedContext!.detail))
+    }
+
     func testNewMessagesKeepSelectionFilterAndScroll() {
         let store = bigStore(100)
         let (d, _) = Fixtures.driver(queue: .new, store: store)

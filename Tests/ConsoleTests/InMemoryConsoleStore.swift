@@ -153,6 +153,8 @@ final class InMemoryConsoleStore: ConsoleStore {
 final class FixedPolicy: ConsolePolicy {
     var organisationName = "Mercy General"
     var undoWindowSeconds = 10
+    /// False plays policies still loading while the first screen is drawn.
+    var isLoaded = true
     var blockedWords: [String] = ["your visit", "your chart"]
 
     func templates(for message: MessageDetail) -> [ReplyTemplate] {
