@@ -231,7 +231,6 @@ final class ConsoleEndToEndTests: XCTestCase {
 
     struct ProcessOutput { var status: Int32; var stdout: String; var stderr: String }
 
-    @discardableResult
     /// The word lists load while the first screen is drawn: a broken one still stops the console
     /// before it takes a key, with the file and line, and the terminal is given back.
     func testBrokenPoliciesStopTheConsoleWithFileAndLine() throws {
