@@ -102,7 +102,7 @@ private final class PipelineOwner: Sendable {
 }
 
 /// The classifier and writer threads of `Ingester`, and the batches between them. One lock and
-/// one condition guard everything: batches are few (two per second per thousand messages).
+/// one condition guard everything: batches are few (a few dozen a second at full speed).
 private final class IngestPipeline: @unchecked Sendable {
     struct Batch {
         var messages: [ClassifiedMessage]
