@@ -109,9 +109,11 @@ public final class InboxDatabase: Sendable {
 
     /// Copies what it can of the WAL into the database without waiting for readers.
     public func checkpointPassive() throws {
-        try pool.writeWithoutTransaction { db in
-            _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")
-        }
+        try pool.writeWithoutTransaction(Self.checkpointPassive)
+    }
+
+    static func checkpointPassive(_ db: Database) throws {
+        _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")
     }
 
     /// A second connection to this inbox that only checkpoints, for a thread of its own.
@@ -155,8 +157,6 @@ public final class Checkpointer: Sendable {
 
     /// Copies what it can of the WAL into the database without waiting for anyone.
     public func checkpointPassive() throws {
-        try queue.writeWithoutTransaction { db in
-            _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")
-        }
+        try queue.writeWithoutTransaction(InboxDatabase.checkpointPassive)
     }
 }
