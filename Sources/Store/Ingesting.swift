@@ -137,7 +137,11 @@ extension InboxDatabase {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (platform, external_id) DO NOTHING
                 """)
-            flag = try db.cachedStatement(sql: """
+            flag = try Self.flag(db)
+        }
+
+        static func flag(_ db: Database) throws -> Statement {
+            try db.cachedStatement(sql: """
                 INSERT INTO message_flag (message_id, flag, decision, score, severity, category)
                 VALUES (?, ?, ?, ?, ?, ?)
                 """)
@@ -222,7 +226,7 @@ extension InboxDatabase {
                 policyVersion, c.language, messageID,
             ])
         try db.cachedStatement(sql: "DELETE FROM message_flag WHERE message_id = ?").execute(arguments: [messageID])
-        try insertFlags(c, messageID: messageID, Inserts(db).flag, in: db)
+        try insertFlags(c, messageID: messageID, Inserts.flag(db), in: db)
     }
 
     static func insertFlags(_ c: Classification, messageID: Int64, _ insert: Statement, in db: Database) throws {

@@ -9,9 +9,6 @@ final class BadInputTests: XCTestCase {
     override func setUpWithError() throws { tmp = try TempFiles() }
     override func tearDown() { tmp = nil }
 
-    let good = #"{"platform": "x", "kind": "mention", "id": "ID", "text": "ok"}"#
-    func good(_ id: String) -> String { good.replacingOccurrences(of: "ID", with: id) }
-
     func testBrokenLinesAmongGoodOnes() throws {
         let lines = [
             good("1"),

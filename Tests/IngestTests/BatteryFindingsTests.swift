@@ -9,9 +9,6 @@ final class BatteryFindingsTests: XCTestCase {
     override func setUpWithError() throws { tmp = try TempFiles() }
     override func tearDown() { tmp = nil }
 
-    let good = #"{"platform": "x", "kind": "mention", "id": "ID", "text": "ok"}"#
-    func good(_ id: String) -> String { good.replacingOccurrences(of: "ID", with: id) }
-
     /// Reads at most `limit` items, so a reader that loops for ever fails the test instead of hanging it.
     func readBounded(_ url: URL, limit: Int = 1000) throws -> (ReadResult, overflow: Bool) {
         struct Overflow: Error {}

@@ -29,6 +29,11 @@ func read(file url: URL, format: InputFormat = .auto, now: Date = Date(timeInter
     return result
 }
 
+/// A valid Rounds JSON Lines record with this id, to put among bad ones.
+func good(_ id: String) -> String {
+    #"{"platform": "x", "kind": "mention", "id": "\#(id)", "text": "ok"}"#
+}
+
 /// Writes `data` to a fresh temporary file (removed by the test's teardown).
 final class TempFiles {
     let dir: URL
