@@ -24,6 +24,22 @@ public enum FlagName: String, Codable, CaseIterable, Sendable, Comparable {
     }
 
     public static func < (a: FlagName, b: FlagName) -> Bool { a.rank < b.rank }
+
+    /// The flag's bit in a stored flag set (`message.flag_set`): never renumber one.
+    public var bit: Int64 {
+        switch self {
+        case .emergency: 1
+        case .symptomQuestion: 2
+        case .phiExposure: 4
+        case .offensive: 8
+        case .reviewFeedback: 16
+        case .spam: 32
+        case .misinformation: 64
+        }
+    }
+
+    /// The bits of several flags.
+    public static func bits<S: Sequence<FlagName>>(_ flags: S) -> Int64 { flags.reduce(0) { $0 | $1.bit } }
 }
 
 /// How sure the policy is, from "a human should look" to "act on it".
@@ -107,4 +123,7 @@ public struct Classification: Codable, Equatable, Sendable {
     public static let unclassified = Classification(language: "und", sentiment: .neutral, flags: [], template: nil)
 
     public func hit(_ name: FlagName) -> FlagHit? { flags.first { $0.flag == name } }
+
+    /// The bits of every flag it carries, whatever the decision (see `FlagName.bit`).
+    public var flagSet: Int64 { flags.reduce(0) { $0 | $1.flag.bit } }
 }

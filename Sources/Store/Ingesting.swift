@@ -133,8 +133,8 @@ extension InboxDatabase {
                 INSERT INTO message (platform, kind, external_id, post_id, parent_id, author_id,
                     author_handle, author_name, text, language, rating, received_at, visibility,
                     edited_at, removed_on_platform, hidden_on_platform, invalid_utf8, raw_payload,
-                    source_file, ingested_at, lane, priority, sentiment, classification, policy_version)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    source_file, ingested_at, lane, priority, sentiment, classification, policy_version, flag_set)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (platform, external_id) DO NOTHING
                 """)
             flag = try Self.flag(db)
@@ -163,6 +163,7 @@ extension InboxDatabase {
         b.text(m.rawPayload); b.text(m.sourceFile); b.int(now)
         b.text((c?.lane(kind: m.kind) ?? (m.kind == .review ? .reviews : .new)).rawValue); b.int(Int64(c?.priority ?? 3))
         b.text(c?.sentiment.rawValue); b.text(item.classificationJSON ?? c?.json); b.text(item.policyVersion)
+        b.int(c?.flagSet ?? 0)
         let changed = try b.run()
         if changed == 1 {
             if let c { try insertFlags(c, messageID: db.lastInsertedRowID, inserts.flag, in: db) }
@@ -219,11 +220,11 @@ extension InboxDatabase {
     static func writeClassification(_ c: Classification, kind: MessageKind, policyVersion: String?, messageID: Int64, in db: Database) throws {
         try db.cachedStatement(sql: """
             UPDATE message SET lane = ?, priority = ?, sentiment = ?, classification = ?,
-                policy_version = ?, language = COALESCE(language, ?)
+                policy_version = ?, language = COALESCE(language, ?), flag_set = ?
             WHERE id = ?
             """).execute(arguments: [
                 c.lane(kind: kind).rawValue, c.priority, c.sentiment.rawValue, try encodeJSON(c),
-                policyVersion, c.language, messageID,
+                policyVersion, c.language, c.flagSet, messageID,
             ])
         try db.cachedStatement(sql: "DELETE FROM message_flag WHERE message_id = ?").execute(arguments: [messageID])
         try insertFlags(c, messageID: messageID, Inserts.flag(db), in: db)

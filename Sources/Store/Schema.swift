@@ -1,4 +1,5 @@
 import GRDB
+import InboxModel
 
 /// The inbox schema, created and upgraded by versioned migrations.
 ///
@@ -13,6 +14,7 @@ enum Schema {
         m.registerMigration("v5-batch-queue-counts", migrate: v5)
         m.registerMigration("v6-author-index-fts", migrate: v6)
         m.registerMigration("v7-handled-index-without-in-list", migrate: v7)
+        m.registerMigration("v8-filters-from-the-lane-index", migrate: v8)
         return m
     }
 
@@ -251,6 +253,25 @@ enum Schema {
             DROP INDEX message_handled;
             CREATE INDEX message_handled ON message (received_at DESC, id DESC)
                 WHERE state != 'open' AND state != 'snoozed';
+            """)
+    }
+
+    /// Filters answered from indexes: each message's flags as bits (`FlagName.bit`, kept by
+    /// ingest and reclassification beside `message_flag`), and platform, kind and language, at
+    /// the end of the lane index. A filter then reads index entries, not rows: `lang:es` in
+    /// Urgent went from 90 to 4 ms at 1M. Flagged messages also have an index by flags, for a
+    /// flag rare in a lane (`SQLiteConsoleStore.fewFlagged`): `flag:spam` in New took 500 ms.
+    static func v8(_ db: Database) throws {
+        let bits = "CASE flag " + FlagName.allCases.map { "WHEN '\($0.rawValue)' THEN \($0.bit)" }.joined(separator: " ") + " ELSE 0 END"
+        try db.execute(sql: """
+            ALTER TABLE message ADD COLUMN flag_set INTEGER NOT NULL DEFAULT 0;
+            UPDATE message SET flag_set = (SELECT sum(\(bits)) FROM message_flag WHERE message_id = message.id)
+                WHERE id IN (SELECT message_id FROM message_flag);
+            DROP INDEX message_by_lane;
+            CREATE INDEX message_by_lane ON message (lane, state, priority, received_at DESC, id DESC,
+                platform, kind, language, flag_set);
+            CREATE INDEX message_flagged ON message (flag_set, lane, state, priority, received_at DESC, id DESC,
+                platform, kind, language) WHERE flag_set != 0;
             """)
     }
 

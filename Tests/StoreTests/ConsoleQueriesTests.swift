@@ -133,7 +133,52 @@ final class ConsoleQueriesTests: XCTestCase {
         XCTAssertTrue(Set(flagged.map(\.id)).isDisjoint(with: others.map(\.id)))
         q.flags = FieldFilter(include: [.spam])
         XCTAssertEqual(try store.page(queue: .all, query: q, moderator: "ana", anchor: .start, limit: 50).count, 0)
+
+        // An edit that is classified again moves the message in and out of the filters.
+        let spam = Classification(language: "en", sentiment: .neutral, flags: [
+            FlagHit(flag: .spam, decision: .review, score: 0.4, evidence: []),
+        ], template: nil)
+        try inbox.store([ClassifiedMessage(IncomingMessage(
+            platform: .x, kind: .comment, externalID: "m7", text: "buy followers now",
+            receivedAt: Date(timeIntervalSince1970: 1_764_000_000 + 7 * 60), event: .edited), classification: spam)])
+        let m7 = try XCTUnwrap(flagged.first { $0.snippet == "hello 7" }).id
+        XCTAssertEqual(try store.page(queue: .all, query: q, moderator: "ana", anchor: .start, limit: 50).map(\.id), [m7])
+        q.flags = FieldFilter(include: [.emergency])
+        XCTAssertEqual(try store.page(queue: .all, query: q, moderator: "ana", anchor: .start, limit: 50).count, 4)
+        q.flags = FieldFilter(include: [.emergency, .spam])
+        XCTAssertEqual(try store.page(queue: .all, query: q, moderator: "ana", anchor: .start, limit: 50).count, 5, "either flag")
+        q.flags = FieldFilter(exclude: [.emergency, .spam])
+        XCTAssertEqual(try store.page(queue: .all, query: q, moderator: "ana", anchor: .start, limit: 50).count, 25, "neither flag")
     }
+
+    func testFlagFilterInALaneGivesTheSamePagesThroughEitherIndex() throws {
+        // 40 emergencies in Urgent: every third is also spam, and every fourth is only a review.
+        try seed(40) { i in
+            var c = self.emergency("urgent")
+            if i % 4 == 0 { c.flags[0].decision = .review }
+            if i % 3 == 0 { c.flags.append(FlagHit(flag: .spam, decision: .review, score: 0.3, evidence: [])) }
+            return c
+        }
+        let priorities = Dictionary(uniqueKeysWithValues: try rows("SELECT id, priority FROM message").map { ($0["id"] as Int64, $0["priority"] as Int) })
+        // By hand: spam is m0, m3, ... m39; the queue shows priority first, then newest first.
+        let ids = Dictionary(uniqueKeysWithValues: try rows("SELECT id, external_id FROM message").map { ($0["external_id"] as String, $0["id"] as Int64) })
+        let spam = stride(from: 39, through: 0, by: -1).filter { $0 % 3 == 0 }.map { ids["m\($0)"]! }
+        let expected = spam.sorted { (priorities[$0]!, -$0) < (priorities[$1]!, -$1) }
+        XCTAssertEqual(Set(priorities.values).count, 2, "two priorities, so the order is tested across them")
+
+        var q = InboxQuery()
+        q.flags = FieldFilter(include: [.spam])
+        for few in [1, 2000] {  // 1: walk the lane in order; 2000: the flagged index, then sort
+            let store = SQLiteConsoleStore(inbox: inbox, role: "moderator")
+            store.fewFlagged = few
+            let first = try store.page(queue: .urgent, query: q, moderator: "ana", anchor: .start, limit: 5)
+            let rest = try store.page(queue: .urgent, query: q, moderator: "ana", anchor: .after(XCTUnwrap(first.last).cursor), limit: 50)
+            XCTAssertEqual((first + rest).map(\.id), expected, "fewFlagged \(few)")
+            XCTAssertEqual(try store.page(queue: .urgent, query: q, moderator: "ana", anchor: .end, limit: 50).map(\.id), expected)
+        }
+    }
+
+    func rows(_ sql: String) throws -> [Row] { try inbox.pool.read { try Row.fetchAll($0, sql: sql) } }
 
     func testClaimIsExclusiveAndActionsOnOthersClaimsAreRefused() throws {
         try seed(3)

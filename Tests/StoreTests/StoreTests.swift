@@ -1,3 +1,4 @@
+import Console
 import Foundation
 import GRDB
 import InboxModel
@@ -134,6 +135,8 @@ final class StoreTests: XCTestCase {
                     VALUES ('x', 'mention', '77', 'old message', 1, 'public', 1, 'new', 'u7'),
                            ('x', 'mention', '78', 'help now', 2, 'public', 1, 'urgent', 'u7');
                     INSERT INTO message_fts (rowid, text) SELECT id, text FROM message;
+                    INSERT INTO message_flag (message_id, flag, decision, score)
+                    VALUES (2, 'emergency', 'act', 0.9), (2, 'spam', 'review', 0.3);
                     """)
             }
             try queue.close()
@@ -152,6 +155,13 @@ final class StoreTests: XCTestCase {
         // The author index is built from the rows already there.
         let later = try XCTUnwrap(rows(upgraded, "SELECT id FROM message WHERE external_id = '78'").first)["id"] as Int64
         XCTAssertEqual(try SQLiteConsoleStore(inbox: upgraded, role: "moderator").detail(id: later)?.authorEarlierCount, 1)
+        // Flag filters read the flag bits, built from the flags already stored.
+        XCTAssertEqual(try rows(upgraded, "SELECT flag_set FROM message ORDER BY id").map { $0["flag_set"] as Int64 },
+                       [0, FlagName.emergency.bit | FlagName.spam.bit])
+        var spam = InboxQuery()
+        spam.flags = FieldFilter(include: [.spam])
+        XCTAssertEqual(try SQLiteConsoleStore(inbox: upgraded, role: "moderator")
+            .page(queue: .all, query: spam, moderator: "ana", anchor: .start, limit: 10).map(\.id), [later])
     }
 
     func testChangeTokenSeesOtherConnectionsWrites() throws {
