@@ -9,11 +9,21 @@ public struct ClassifiedMessage: Sendable {
     public var policyVersion: String?
     /// The classification as JSON, when encoded ahead of the write transaction.
     public var classificationJSON: String?
+    /// Lane, priority and flag bits, when worked out ahead of the write transaction.
+    var columns: (lane: Lane, priority: Int, flagSet: Int64)?
 
     public init(_ message: IncomingMessage, classification: Classification? = nil, policyVersion: String? = nil) {
         self.message = message
         self.classification = classification
         self.policyVersion = policyVersion
+    }
+
+    /// Encodes what the message's row holds of its classification now, so that the writer,
+    /// which every message waits for, does not (ingest calls it on its classifying threads).
+    public mutating func prepareColumns() {
+        guard let c = classification else { return }
+        classificationJSON = c.json
+        columns = (c.lane(kind: message.kind), c.priority, c.flagSet)
     }
 }
 
@@ -52,8 +62,8 @@ extension InboxDatabase {
             outcomes.reserveCapacity(batch.count)
             var settled = try Self.lastMessageID(db)
             let inserts = try Inserts(db)
-            for item in batch {
-                outcomes.append(try Self.store(item, now: now, settledUpTo: &settled, inserts, in: db))
+            for i in batch.indices {  // by index: `for item in` copied every message
+                outcomes.append(try Self.store(batch[i], now: now, settledUpTo: &settled, inserts, in: db))
             }
             try Self.settleNewMessages(after: settled, in: db)
             for r in rejections {
@@ -123,10 +133,12 @@ extension InboxDatabase {
             """).execute(arguments: [id])
     }
 
-    /// The two statements every new message runs, looked up once per batch.
+    /// The two statements every new message runs, looked up once per batch, and memory for
+    /// their text.
     struct Inserts {
         let message: Statement
         let flag: Statement
+        let arena = BindingArena()
 
         init(_ db: Database) throws {
             message = try db.cachedStatement(sql: """
@@ -154,19 +166,20 @@ extension InboxDatabase {
         let markRemoved = m.event == .removed
         let markHidden = m.event == .hidden
         let c = item.classification
-        var b = RawBinding(inserts.message, db)
+        var b = RawBinding(inserts.message, db, arena: inserts.arena)
         b.text(m.platform.rawValue); b.text(m.kind.rawValue); b.text(m.externalID); b.text(m.postID)
         b.text(m.parentID); b.text(m.authorID); b.text(m.authorHandle); b.text(m.authorName); b.text(m.text)
         b.text(m.language ?? c?.language); b.int(m.rating.map(Int64.init))
         b.int(Int64(m.receivedAt.timeIntervalSince1970 * 1000)); b.text(m.visibility.rawValue)
         b.int(m.event == .edited ? now : nil); b.bool(markRemoved); b.bool(markHidden); b.bool(m.hadInvalidUTF8)
         b.text(m.rawPayload); b.text(m.sourceFile); b.int(now)
-        b.text((c?.lane(kind: m.kind) ?? (m.kind == .review ? .reviews : .new)).rawValue); b.int(Int64(c?.priority ?? 3))
+        let columns = item.columns ?? c.map { ($0.lane(kind: m.kind), $0.priority, $0.flagSet) }
+        b.text((columns?.lane ?? (m.kind == .review ? .reviews : .new)).rawValue); b.int(Int64(columns?.priority ?? 3))
         b.text(c?.sentiment.rawValue); b.text(item.classificationJSON ?? c?.json); b.text(item.policyVersion)
-        b.int(c?.flagSet ?? 0)
+        b.int(columns?.flagSet ?? 0)
         let changed = try b.run()
         if changed == 1 {
-            if let c { try insertFlags(c, messageID: db.lastInsertedRowID, inserts.flag, in: db) }
+            if let c { try insertFlags(c, messageID: db.lastInsertedRowID, inserts.flag, arena: inserts.arena, in: db) }
             return .inserted
         }
 
@@ -230,9 +243,9 @@ extension InboxDatabase {
         try insertFlags(c, messageID: messageID, Inserts.flag(db), in: db)
     }
 
-    static func insertFlags(_ c: Classification, messageID: Int64, _ insert: Statement, in db: Database) throws {
+    static func insertFlags(_ c: Classification, messageID: Int64, _ insert: Statement, arena: BindingArena? = nil, in db: Database) throws {
         for f in c.flags {
-            var b = RawBinding(insert, db)
+            var b = RawBinding(insert, db, arena: arena)
             b.int(messageID); b.text(f.flag.rawValue); b.text(f.decision.rawValue); b.double(f.score)
             b.text(f.severity); b.text(f.category)
             _ = try b.run()

@@ -164,6 +164,31 @@ final class StoreTests: XCTestCase {
             .page(queue: .all, query: spam, moderator: "ana", anchor: .start, limit: 10).map(\.id), [later])
     }
 
+    func testEveryTextIsStoredExactlyWhateverItsSize() throws {
+        // Sizes around the binding arena's limits (16 KB in a shared chunk, 64 KB chunks).
+        let sizes = [0, 1, 15_000, 16_384, 16_385, 40_000, 100_000]
+        let inbox = try InboxDatabase(path: path)
+        var batch: [ClassifiedMessage] = []
+        for (i, n) in sizes.enumerated() {
+            var m = message("s\(i)", String(repeating: "é", count: n / 2) + String(repeating: "x", count: n % 2))
+            m.message.rawPayload = String(repeating: "{", count: 16_000 + i)
+            m.classification = Classification(language: "en", sentiment: .neutral, flags: [
+                FlagHit(flag: .spam, decision: .review, score: 0.2, category: String(repeating: "c", count: n / 4), evidence: []),
+            ], template: nil)
+            m.prepareColumns()
+            batch.append(m)
+        }
+        try inbox.store(batch)
+        let stored = try rows(inbox, "SELECT m.text, m.raw_payload, m.classification, f.category FROM message m JOIN message_flag f ON f.message_id = m.id ORDER BY m.id")
+        XCTAssertEqual(stored.count, sizes.count)
+        for (m, row) in zip(batch, stored) {
+            XCTAssertEqual(row["text"] as String, m.message.text)
+            XCTAssertEqual(row["raw_payload"] as String, m.message.rawPayload)
+            XCTAssertEqual(row["classification"] as String, m.classification?.json)
+            XCTAssertEqual(row["category"] as String, m.classification?.flags[0].category)
+        }
+    }
+
     func testChangeTokenSeesOtherConnectionsWrites() throws {
         let a = try InboxDatabase(path: path)
         let b = try InboxDatabase(path: path)
@@ -193,5 +218,27 @@ final class ClassificationJSONTests: XCTestCase {
         var t = c
         t.template = "emergency_988_es"
         XCTAssertEqual(try JSONDecoder().decode(Classification.self, from: Data(t.json.utf8)), t)
+    }
+}
+
+/// Text bound in place: every copy keeps its bytes until the arena is reset.
+final class BindingArenaTests: XCTestCase {
+    func testCopiesStayIntactAcrossChunksAndLargeTexts() {
+        let arena = BindingArena()
+        // Five 15 KB texts fill more than one 64 KB chunk; 100 KB goes to a block of its own.
+        let texts = (0..<5).map { i in [UInt8](repeating: UInt8(65 + i), count: 15_000) }
+            + [[UInt8](repeating: 0x7A, count: 100_000), [], Array("ñ 🙂".utf8)]
+        var copies: [UnsafePointer<CChar>] = []
+        for t in texts { copies.append(t.withUnsafeBufferPointer { arena.copy($0) }) }
+        for (t, p) in zip(texts, copies) {
+            let back = p.withMemoryRebound(to: UInt8.self, capacity: max(t.count, 1)) { Array(UnsafeBufferPointer(start: $0, count: t.count)) }
+            XCTAssertEqual(back, t)
+        }
+        XCTAssertEqual(Set(copies.map { UnsafeRawPointer($0) }).count, copies.count - 1, "only the empty copy may share an address")
+        arena.reset()
+        let again = Array("after reset".utf8)
+        let p = again.withUnsafeBufferPointer { arena.copy($0) }
+        XCTAssertEqual(UnsafeRawPointer(p), UnsafeRawPointer(copies[0]), "memory is reused")
+        XCTAssertEqual(String(decoding: UnsafeRawBufferPointer(start: p, count: again.count), as: UTF8.self), "after reset")
     }
 }
