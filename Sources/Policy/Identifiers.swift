@@ -175,11 +175,13 @@ struct FilteredWords: ExpressibleByArrayLiteral, Sendable {
         let k = FilteredWords.key(w)
         return bits[k >> 6] & (1 << UInt64(k & 63)) != 0 && set.contains(w)
     }
-    /// Same as `contains(token.text)`.
-    @inline(__always) func contains(_ t: Token) -> Bool {
-        if t.key.isNone { return !allFit && contains(t.text) }
-        let k = FilteredWords.key(t.key)
-        return bits[k >> 6] & (1 << UInt64(k & 63)) != 0 && keys.find(t.key) != nil
+    /// Same as `contains(text)` for a token with packed `key`; nil when only the text can tell
+    /// (a word longer than a key, and the list has such words). Callers pass the key alone: a
+    /// `Token` or a closure for the text copied the token or the scanner for every call.
+    @inline(__always) func contains(key: WordKey) -> Bool? {
+        if key.isNone { return allFit ? false : nil }
+        let k = FilteredWords.key(key)
+        return bits[k >> 6] & (1 << UInt64(k & 63)) != 0 && keys.find(key) != nil
     }
     /// `key(_ w: String)` of the word packed in `w`.
     @inline(__always) static func key(_ w: WordKey) -> Int {
@@ -265,7 +267,7 @@ struct IdentifierScanner {
         var k = ti - 1
         var n = 0
         while k >= 0 && n < within {
-            if words.contains(tokens[k]) { return true }
+            if words.contains(key: tokens[k].key) ?? words.contains(tokens[k].text) { return true }
             k -= 1; n += 1
         }
         return false
@@ -476,7 +478,7 @@ struct IdentifierScanner {
         // month names: "march 3", "march 3, 2020", "3 march 2020", "3 de marzo de 2020"
         let monthWords = monthFilter  // hoisted: a global read costs a `swift_once` check per token
         for ti in tokens.indices {
-            guard tokens[ti].byteCount >= 3, tokens[ti].byteCount <= 10, monthWords.contains(tokens[ti]) else { continue }
+            guard tokens[ti].byteCount >= 3, tokens[ti].byteCount <= 10, (monthWords.contains(key: tokens[ti].key) ?? monthWords.contains(tokens[ti].text)) else { continue }
             let t = tokens[ti]
             if t.text == "may" || t.text == "mar" || t.text == "jun" {
                 // only with a number right next to it
@@ -504,7 +506,7 @@ struct IdentifierScanner {
             var k = ti - 1
             var c = 0
             while k >= 0 && c < 8 {
-                if dobKeywords.contains(tokens[k]) { isDob = true; break }
+                if dobKeywords.contains(key: tokens[k].key) ?? dobKeywords.contains(tokens[k].text) { isDob = true; break }
                 if ti < tokens.count && tokens[k].sentence != tokens[ti].sentence { break }
                 k -= 1; c += 1
             }
@@ -562,22 +564,22 @@ struct IdentifierScanner {
                     }
                 }
                 guard wantAddr, i > usedAddress else { continue }
-                if cls & 2 != 0, i + 1 < T, isNumberToken(tokens[i + 1]) {
+                if cls & 2 != 0, i + 1 < T, isNumberToken(tokens[i + 1].key) {
                     out.append(IdentifierMatch(kind: .address, start: Int(tokens[i].start), end: Int(tokens[i + 1].end), value: "", validated: false))
                     usedAddress = i + 1
                     continue
                 }
-                if cls & 4 != 0 && i + 3 < T && isNumberToken(tokens[i + 1]) && tokens[i + 2].text == "box" {
+                if cls & 4 != 0 && i + 3 < T && isNumberToken(tokens[i + 1].key) && tokens[i + 2].text == "box" {
                     out.append(IdentifierMatch(kind: .address, start: Int(tokens[i].start), end: Int(tokens[i + 3].end), value: "", validated: true))
                     usedAddress = i + 3
                     continue
                 }
-                if cls & 8 != 0 && i + 2 < T && ["aa", "ae", "ap"].contains(tokens[i + 1].text) && isNumberToken(tokens[i + 2]) {
+                if cls & 8 != 0 && i + 2 < T && ["aa", "ae", "ap"].contains(tokens[i + 1].text) && isNumberToken(tokens[i + 2].key) {
                     out.append(IdentifierMatch(kind: .address, start: Int(tokens[i].start), end: Int(tokens[i + 2].end), value: "", validated: true))
                     usedAddress = i + 2
                     continue
                 }
-                if cls & 16 != 0 && i + 2 < T && tokens[i + 1].text == "box" && isNumberToken(tokens[i + 2]) {
+                if cls & 16 != 0 && i + 2 < T && tokens[i + 1].text == "box" && isNumberToken(tokens[i + 2].key) {
                     out.append(IdentifierMatch(kind: .address, start: Int(tokens[i].start), end: Int(tokens[i + 2].end), value: "", validated: true))
                     usedAddress = i + 2
                 }
@@ -595,12 +597,12 @@ struct IdentifierScanner {
                 }
             }
             // Street address starting at a house number
-            guard wantAddr, i > usedAddress, isNumberToken(tokens[i]) else { continue }
+            guard wantAddr, i > usedAddress, isNumberToken(tokens[i].key) else { continue }
             var endTok = -1
             var j = i + 1
             var sawName = false
             while j < T && j <= i + 5 && tokens[j].sentence == tokens[i].sentence {
-                if suffixes.contains(tokens[j]) && (sawName || full.contains(tokens[j])) { endTok = j; break }
+                if (suffixes.contains(key: tokens[j].key) ?? suffixes.contains(tokens[j].text)) && (sawName || (full.contains(key: tokens[j].key) ?? full.contains(tokens[j].text))) { endTok = j; break }
                 if !capitalizedOrNumber(j) { break }
                 sawName = true
                 j += 1
@@ -609,23 +611,23 @@ struct IdentifierScanner {
             if endTok < 0 {
                 var k = i - 1
                 while k >= 0 && k >= i - 3 && tokens[k].sentence == tokens[i].sentence {
-                    if before.contains(tokens[k]) || hasStreetEnding(tokens[k]) {
+                    if (before.contains(key: tokens[k].key) ?? before.contains(tokens[k].text)) || (mayHaveStreetEnding(tokens[k].key) && hasStreetEnding(tokens[k].text)) {
                         startTok = k; endTok = i; break
                     }
                     k -= 1
                 }
             }
-            if endTok < 0, i + 1 < T, hasStreetEnding(tokens[i + 1]) {
+            if endTok < 0, i + 1 < T, mayHaveStreetEnding(tokens[i + 1].key), hasStreetEnding(tokens[i + 1].text) {
                 endTok = i + 1
             }
             if endTok >= 0 {
                 var e = endTok
-                if e + 2 < T, units.contains(tokens[e + 1]), isNumberToken(tokens[e + 2]) { e += 2 }
+                if e + 2 < T, (units.contains(key: tokens[e + 1].key) ?? units.contains(tokens[e + 1].text)), isNumberToken(tokens[e + 2].key) { e += 2 }
                 out.append(IdentifierMatch(kind: .address, start: Int(tokens[startTok].start), end: Int(tokens[e].end), value: "", validated: true))
                 usedAddress = e
                 continue
             }
-            if i + 1 < T, capitalized(i + 1), !isNumberToken(tokens[i + 1]), addressLead(i) {
+            if i + 1 < T, capitalized(i + 1), !isNumberToken(tokens[i + 1].key), addressLead(i) {
                 var e = i + 1
                 while e + 1 < T && e < i + 5 && tokens[e + 1].sentence == tokens[i].sentence && capitalizedOrNumber(e + 1) { e += 1 }
                 out.append(IdentifierMatch(kind: .address, start: Int(tokens[i].start), end: Int(tokens[e].end), value: "", validated: false))
@@ -647,11 +649,10 @@ struct IdentifierScanner {
         return addressKeywords.contains(tokens[i - 2].text)
     }
 
-    /// Same as `hasStreetEnding(t.text)`; short words and most last bytes are rejected from the packed key.
-    private func hasStreetEnding(_ t: Token) -> Bool {
-        guard t.byteCount >= 6 else { return false }
-        if !t.key.isNone && !streetEndingLast[Int(t.key.byte(t.key.count - 1))] { return false }
-        return hasStreetEnding(t.text)
+    /// False when the packed key of a token already rules out `hasStreetEnding` (short words,
+    /// most last bytes): the token's text is not read.
+    private func mayHaveStreetEnding(_ key: WordKey) -> Bool {
+        key.isNone || (key.count >= 6 && streetEndingLast[Int(key.byte(key.count - 1))])
     }
 
     private func hasStreetEnding(_ w: String) -> Bool {
@@ -667,9 +668,9 @@ struct IdentifierScanner {
         return false
     }
 
-    /// Same as `isNumberToken(t.text)`, from the packed key (a number token has at most 6 bytes).
-    private func isNumberToken(_ t: Token) -> Bool {
-        let key = t.key
+    /// A house number ("12", "12b"): 1-6 bytes, digits and lowercase letters, at most one letter;
+    /// read from the token's packed key.
+    private func isNumberToken(_ key: WordKey) -> Bool {
         let n = key.count
         guard n >= 1, n <= 6 else { return false }
         var digits = 0
@@ -678,13 +679,5 @@ struct IdentifierScanner {
             if c >= 48 && c <= 57 { digits += 1 } else if !(c >= 97 && c <= 122) { return false }
         }
         return digits >= 1 && digits >= n - 1
-    }
-
-    private func isNumberToken(_ t: String) -> Bool {
-        let u = t.utf8
-        guard u.count >= 1, u.count <= 6 else { return false }
-        var digits = 0
-        for c in u { if c >= 48 && c <= 57 { digits += 1 } else if !(c >= 97 && c <= 122) { return false } }
-        return digits >= 1 && digits >= u.count - 1
     }
 }

@@ -69,6 +69,13 @@ public struct NormalizedText: Sendable {
                 let n = b.count
                 var i = 0, k = 0
                 while i < n {
+                    // ASCII runs (most text) eight bytes at a time
+                    if i + 8 <= n, UnsafeRawPointer(b.baseAddress! + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                        for q in 0..<8 { (out.baseAddress! + k + q).initialize(to: Unicode.Scalar(b[i + q])) }
+                        i += 8
+                        k += 8
+                        continue
+                    }
                     let c0 = UInt32(b[i])
                     var v: UInt32
                     if c0 < 0x80 { v = c0; i += 1 }
