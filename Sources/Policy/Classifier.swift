@@ -261,8 +261,8 @@ func capitalizedFunction(_ norm: NormalizedText, _ tokens: [Token], profile: (up
     let p = profile ?? caseProfile(norm)
     if !(p.upper > 0 && p.lower > 0) { return { _ in true } }
     return { j in
-        let t = tokens[j]
-        let o = Int(norm.map[Int(t.start)])
+        // only the start: a copy of the whole token retained and released its text
+        let o = Int(norm.map[Int(tokens[j].start)])
         let sc = norm.original[o]
         return sc.value < 0x80 ? (sc.value >= 0x41 && sc.value <= 0x5A) : sc.properties.isUppercase
     }

@@ -141,11 +141,25 @@ private let tokenClass: [String: UInt8] = {
 struct FilteredWords: ExpressibleByArrayLiteral, Sendable {
     let set: Set<String>
     let bits: [UInt64]
+    /// The words as packed keys, for looking up tokens by their `WordKey` (no `String` hashing).
+    /// Tokens never hold combining marks or compatibility characters, so byte equality is
+    /// `String` equality for them.
+    let keys: WordTable
+    /// Whether every word fits a `WordKey` (a longer token then cannot be one of them).
+    let allFit: Bool
     init<S: Sequence>(_ words: S) where S.Element == String {
         set = Set(words)
         var b = [UInt64](repeating: 0, count: 256)
-        for w in set { let k = FilteredWords.key(w); b[k >> 6] |= 1 << UInt64(k & 63) }
+        var keys = WordTable(capacity: set.count)
+        var allFit = true
+        for w in set {
+            let k = FilteredWords.key(w)
+            b[k >> 6] |= 1 << UInt64(k & 63)
+            if let wk = WordKey(w) { keys.set(wk, 1) } else { allFit = false }
+        }
         bits = b
+        self.keys = keys
+        self.allFit = allFit
     }
     init(arrayLiteral e: String...) { self.init(e) }
     @inline(__always) static func key(_ w: String) -> Int {
@@ -161,9 +175,36 @@ struct FilteredWords: ExpressibleByArrayLiteral, Sendable {
         let k = FilteredWords.key(w)
         return bits[k >> 6] & (1 << UInt64(k & 63)) != 0 && set.contains(w)
     }
+    /// Same as `contains(text)` for a token with packed `key`; nil when only the text can tell
+    /// (a word longer than a key, and the list has such words). Callers pass the key alone: a
+    /// `Token` or a closure for the text copied the token or the scanner for every call.
+    @inline(__always) func contains(key: WordKey) -> Bool? {
+        if key.isNone { return allFit ? false : nil }
+        let k = FilteredWords.key(key)
+        return bits[k >> 6] & (1 << UInt64(k & 63)) != 0 && keys.find(key) != nil
+    }
+    /// `key(_ w: String)` of the word packed in `w`.
+    @inline(__always) static func key(_ w: WordKey) -> Int {
+        let count = w.count
+        return (count & 15) << 10 | Int(w.byte(0) & 31) << 5 | Int(w.byte(count - 1) & 31)
+    }
 }
 
-private let tokenClassFilter = FilteredWords(tokenClass.keys)
+extension WordKey {
+    /// Bytes in the word (1...15; 0 for `.none`).
+    @inline(__always) var count: Int { Int(hi >> 56) }
+    /// Byte `k` of the word (`k` < `count`).
+    @inline(__always) func byte(_ k: Int) -> UInt8 {
+        k < 8 ? UInt8(truncatingIfNeeded: lo >> UInt64(8 * k)) : UInt8(truncatingIfNeeded: hi >> UInt64(8 * (k - 8)))
+    }
+}
+
+/// `tokenClass` by packed word (every word fits): one probe per token, no `String` hashing.
+private let tokenClassTable: WordTable = {
+    var t = WordTable(capacity: tokenClass.count)
+    for (w, c) in tokenClass { t.set(WordKey(w)!, Int32(c)) }
+    return t
+}()
 private let monthFilter = FilteredWords(months.keys)
 private let streetEndingBytes: [[UInt8]] = streetEndings.map { Array($0.utf8) }
 /// Last bytes of the street endings.
@@ -174,11 +215,21 @@ private let streetEndingLast: [Bool] = {
 }()
 
 func scalarString(_ s: [UInt32], _ a: Int, _ b: Int) -> String {
-    // the valid scalars of s[a..<b], encoded once as UTF-8
-    var bytes: [UInt8] = []
-    bytes.reserveCapacity(b - a)
-    for v in s[a..<b] where Unicode.Scalar(v) != nil { appendUTF8(v, to: &bytes) }
-    return String(decoding: bytes, as: UTF8.self)
+    // the valid scalars of s[a..<b], encoded as UTF-8 straight into the string's storage
+    // (a byte array first cost an allocation and a copy)
+    guard a < b else { return "" }
+    return s.withUnsafeBufferPointer { s in
+        String(unsafeUninitializedCapacity: 4 * (b - a)) { out in
+            var k = 0
+            for v in s[a..<b] where Unicode.Scalar(v) != nil {
+                if v < 0x80 { out[k] = UInt8(v); k += 1 }
+                else if v < 0x800 { out[k] = UInt8(0xC0 | (v >> 6)); out[k + 1] = UInt8(0x80 | (v & 0x3F)); k += 2 }
+                else if v < 0x10000 { out[k] = UInt8(0xE0 | (v >> 12)); out[k + 1] = UInt8(0x80 | ((v >> 6) & 0x3F)); out[k + 2] = UInt8(0x80 | (v & 0x3F)); k += 3 }
+                else { out[k] = UInt8(0xF0 | (v >> 18)); out[k + 1] = UInt8(0x80 | ((v >> 12) & 0x3F)); out[k + 2] = UInt8(0x80 | ((v >> 6) & 0x3F)); out[k + 3] = UInt8(0x80 | (v & 0x3F)); k += 4 }
+            }
+            return k
+        }
+    }
 }
 
 private let npiKeywords: FilteredWords = ["npi"]
@@ -196,7 +247,8 @@ struct IdentifierScanner {
     var capitalized: (Int) -> Bool = { _ in true }
 
     func capitalizedOrNumber(_ j: Int) -> Bool {
-        if let f = tokens[j].text.unicodeScalars.first, isDigit(f.value) { return true }
+        // a token's text starts with the scalar at its start
+        if isDigit(s[Int(tokens[j].start)]) { return true }
         return capitalized(j)
     }
 
@@ -215,7 +267,7 @@ struct IdentifierScanner {
         var k = ti - 1
         var n = 0
         while k >= 0 && n < within {
-            if words.contains(tokens[k].text) { return true }
+            if words.contains(key: tokens[k].key) ?? words.contains(tokens[k].text) { return true }
             k -= 1; n += 1
         }
         return false
@@ -248,6 +300,9 @@ struct IdentifierScanner {
         var dashGroups: [Int] = []
         digits.reserveCapacity(24)
         dashGroups.reserveCapacity(8)
+        // asked once (a set lookup per number group cost ~300 instructions each)
+        let wantSSN = wanted.contains(.ssn), wantCard = wanted.contains(.card)
+        let wantNPI = wanted.contains(.npi), wantPhone = wanted.contains(.phone)
         while i < n {
             let v = s[i]
             let startsGroup = isDigit(v) || ((v == 0x2B || v == 0x28) && i + 1 < n && isDigit(s[i + 1]))
@@ -298,14 +353,14 @@ struct IdentifierScanner {
             let digitStr = String(decoding: digits.map { $0 + 48 }, as: UTF8.self)
             if allow.allowsDigits(digitStr) { continue }
             // SSN
-            if digits.count == 9, wanted.contains(.ssn) {
+            if digits.count == 9, wantSSN {
                 let formatted = dashGroups == [3, 2, 4]
                 if (formatted || keywordBefore(start, ssnKeywords, within: 4)) && Validators.ssn(digits) {
                     out.append(IdentifierMatch(kind: .ssn, start: start, end: end, value: value, validated: formatted))
                     continue
                 }
             }
-            if (13...19).contains(digits.count), wanted.contains(.card) {
+            if (13...19).contains(digits.count), wantCard {
                 if Validators.card(digits) {
                     out.append(IdentifierMatch(kind: .card, start: start, end: end, value: value, validated: true))
                     continue
@@ -315,11 +370,11 @@ struct IdentifierScanner {
                     continue
                 }
             }
-            if digits.count == 10, wanted.contains(.npi), keywordBefore(start, npiKeywords, within: 4), Validators.npi(digits) {
+            if digits.count == 10, wantNPI, keywordBefore(start, npiKeywords, within: 4), Validators.npi(digits) {
                 out.append(IdentifierMatch(kind: .npi, start: start, end: end, value: value, validated: true))
                 continue
             }
-            if wanted.contains(.phone) && !(digits.count < 10 && keywordBefore(start, mrnKeywords, within: 4)) {
+            if wantPhone && !(digits.count < 10 && keywordBefore(start, mrnKeywords, within: 4)) {
                 if (digits.count == 10 || (digits.count == 11 && digits[0] == 1)) && Validators.nanp(digits) && groups >= 1 {
                     // bare 10-digit runs need a keyword; formatted numbers are accepted as they are
                     if groups >= 2 || keywordBefore(start, phoneKeywords, within: 4) {
@@ -421,8 +476,9 @@ struct IdentifierScanner {
             while i < n && isDigit(s[i]) { i += 1 }
         }
         // month names: "march 3", "march 3, 2020", "3 march 2020", "3 de marzo de 2020"
+        let monthWords = monthFilter  // hoisted: a global read costs a `swift_once` check per token
         for ti in tokens.indices {
-            guard tokens[ti].byteCount >= 3, tokens[ti].byteCount <= 10, monthFilter.contains(tokens[ti].text) else { continue }
+            guard tokens[ti].byteCount >= 3, tokens[ti].byteCount <= 10, (monthWords.contains(key: tokens[ti].key) ?? monthWords.contains(tokens[ti].text)) else { continue }
             let t = tokens[ti]
             if t.text == "may" || t.text == "mar" || t.text == "jun" {
                 // only with a number right next to it
@@ -450,7 +506,7 @@ struct IdentifierScanner {
             var k = ti - 1
             var c = 0
             while k >= 0 && c < 8 {
-                if dobKeywords.contains(tokens[k].text) { isDob = true; break }
+                if dobKeywords.contains(key: tokens[k].key) ?? dobKeywords.contains(tokens[k].text) { isDob = true; break }
                 if ti < tokens.count && tokens[k].sentence != tokens[ti].sentence { break }
                 k -= 1; c += 1
             }
@@ -469,17 +525,23 @@ struct IdentifierScanner {
         let wantIban = wanted.contains(.iban), wantMrn = wanted.contains(.mrn)
         let wantAge = wanted.contains(.age), wantAddr = wanted.contains(.address)
         let firstAddressStart = out.count
+        // hoisted: a global read costs a `swift_once` check per token
+        let classes = tokenClassTable
+        let suffixes = streetSuffixes, full = fullSuffixes, before = streetBefore, units = unitWords
         // through a buffer pointer: `tokens[i].text` then reads one field instead of copying the token
         tokens.withUnsafeBufferPointer { tokens in
         for i in 0..<T {
-            let t = tokens[i].text
-            let u = t.utf8
-            guard let f = u.first else { continue }
-            let digitStart = f >= 48 && f <= 57
+            // most tokens are decided on their length, first scalar and packed key, without
+            // touching (retaining, hashing) their `String`
+            let count = Int(tokens[i].byteCount)
+            guard count > 0 else { continue }
+            let f = s[Int(tokens[i].start)]  // the token's text starts with it
+            let digitStart = isDigit(f)
             if !digitStart {
                 // IBAN: two letters, two digits, then 11-30 letters or digits
-                if wantIban, u.count >= 15, u.count <= 34, f >= 97, f <= 122 {
-                    var it = u.makeIterator()
+                if wantIban, count >= 15, count <= 34, f >= 97, f <= 122 {
+                    let t = tokens[i].text
+                    var it = t.utf8.makeIterator()
                     _ = it.next()
                     let c1 = it.next() ?? 0, c2 = it.next() ?? 0, c3 = it.next() ?? 0
                     if c1 >= 97 && c1 <= 122 && c2 >= 48 && c2 <= 57 && c3 >= 48 && c3 <= 57 && Validators.iban(t) {
@@ -487,7 +549,7 @@ struct IdentifierScanner {
                         continue
                     }
                 }
-                guard u.count <= 10, tokenClassFilter.contains(t), let cls = tokenClass[t] else { continue }
+                guard count <= 10, let cls = classes.find(tokens[i].key) else { continue }
                 // MRN / member id: keyword then a code with 5+ digits within 4 tokens
                 if wantMrn, cls & 1 != 0 {
                     var j = i + 1
@@ -502,29 +564,30 @@ struct IdentifierScanner {
                     }
                 }
                 guard wantAddr, i > usedAddress else { continue }
-                if cls & 2 != 0, i + 1 < T, isNumberToken(tokens[i + 1].text) {
+                if cls & 2 != 0, i + 1 < T, isNumberToken(tokens[i + 1].key) {
                     out.append(IdentifierMatch(kind: .address, start: Int(tokens[i].start), end: Int(tokens[i + 1].end), value: "", validated: false))
                     usedAddress = i + 1
                     continue
                 }
-                if cls & 4 != 0 && i + 3 < T && isNumberToken(tokens[i + 1].text) && tokens[i + 2].text == "box" {
+                if cls & 4 != 0 && i + 3 < T && isNumberToken(tokens[i + 1].key) && tokens[i + 2].text == "box" {
                     out.append(IdentifierMatch(kind: .address, start: Int(tokens[i].start), end: Int(tokens[i + 3].end), value: "", validated: true))
                     usedAddress = i + 3
                     continue
                 }
-                if cls & 8 != 0 && i + 2 < T && ["aa", "ae", "ap"].contains(tokens[i + 1].text) && isNumberToken(tokens[i + 2].text) {
+                if cls & 8 != 0 && i + 2 < T && ["aa", "ae", "ap"].contains(tokens[i + 1].text) && isNumberToken(tokens[i + 2].key) {
                     out.append(IdentifierMatch(kind: .address, start: Int(tokens[i].start), end: Int(tokens[i + 2].end), value: "", validated: true))
                     usedAddress = i + 2
                     continue
                 }
-                if cls & 16 != 0 && i + 2 < T && tokens[i + 1].text == "box" && isNumberToken(tokens[i + 2].text) {
+                if cls & 16 != 0 && i + 2 < T && tokens[i + 1].text == "box" && isNumberToken(tokens[i + 2].key) {
                     out.append(IdentifierMatch(kind: .address, start: Int(tokens[i].start), end: Int(tokens[i + 2].end), value: "", validated: true))
                     usedAddress = i + 2
                 }
                 continue
             }
             // Age over 89
-            if wantAge, u.count <= 3, let n = Int(t), n >= 90, n <= 125 {
+            if wantAge, count <= 3, let n = Int(tokens[i].text), n >= 90, n <= 125 {
+                let t = tokens[i].text
                 let next = i + 1 < T ? tokens[i + 1].text : ""
                 let next2 = i + 2 < T ? tokens[i + 2].text : ""
                 let prev = i > 0 ? tokens[i - 1].text : ""
@@ -534,13 +597,12 @@ struct IdentifierScanner {
                 }
             }
             // Street address starting at a house number
-            guard wantAddr, i > usedAddress, isNumberToken(t) else { continue }
+            guard wantAddr, i > usedAddress, isNumberToken(tokens[i].key) else { continue }
             var endTok = -1
             var j = i + 1
             var sawName = false
             while j < T && j <= i + 5 && tokens[j].sentence == tokens[i].sentence {
-                let w = tokens[j].text
-                if streetSuffixes.contains(w) && (sawName || fullSuffixes.contains(w)) { endTok = j; break }
+                if (suffixes.contains(key: tokens[j].key) ?? suffixes.contains(tokens[j].text)) && (sawName || (full.contains(key: tokens[j].key) ?? full.contains(tokens[j].text))) { endTok = j; break }
                 if !capitalizedOrNumber(j) { break }
                 sawName = true
                 j += 1
@@ -549,24 +611,23 @@ struct IdentifierScanner {
             if endTok < 0 {
                 var k = i - 1
                 while k >= 0 && k >= i - 3 && tokens[k].sentence == tokens[i].sentence {
-                    let w = tokens[k].text
-                    if streetBefore.contains(w) || hasStreetEnding(w) {
+                    if (before.contains(key: tokens[k].key) ?? before.contains(tokens[k].text)) || (mayHaveStreetEnding(tokens[k].key) && hasStreetEnding(tokens[k].text)) {
                         startTok = k; endTok = i; break
                     }
                     k -= 1
                 }
             }
-            if endTok < 0, i + 1 < T, hasStreetEnding(tokens[i + 1].text) {
+            if endTok < 0, i + 1 < T, mayHaveStreetEnding(tokens[i + 1].key), hasStreetEnding(tokens[i + 1].text) {
                 endTok = i + 1
             }
             if endTok >= 0 {
                 var e = endTok
-                if e + 2 < T, unitWords.contains(tokens[e + 1].text), isNumberToken(tokens[e + 2].text) { e += 2 }
+                if e + 2 < T, (units.contains(key: tokens[e + 1].key) ?? units.contains(tokens[e + 1].text)), isNumberToken(tokens[e + 2].key) { e += 2 }
                 out.append(IdentifierMatch(kind: .address, start: Int(tokens[startTok].start), end: Int(tokens[e].end), value: "", validated: true))
                 usedAddress = e
                 continue
             }
-            if i + 1 < T, capitalized(i + 1), !isNumberToken(tokens[i + 1].text), addressLead(i) {
+            if i + 1 < T, capitalized(i + 1), !isNumberToken(tokens[i + 1].key), addressLead(i) {
                 var e = i + 1
                 while e + 1 < T && e < i + 5 && tokens[e + 1].sentence == tokens[i].sentence && capitalizedOrNumber(e + 1) { e += 1 }
                 out.append(IdentifierMatch(kind: .address, start: Int(tokens[i].start), end: Int(tokens[e].end), value: "", validated: false))
@@ -588,6 +649,12 @@ struct IdentifierScanner {
         return addressKeywords.contains(tokens[i - 2].text)
     }
 
+    /// False when the packed key of a token already rules out `hasStreetEnding` (short words,
+    /// most last bytes): the token's text is not read.
+    private func mayHaveStreetEnding(_ key: WordKey) -> Bool {
+        key.isNone || (key.count >= 6 && streetEndingLast[Int(key.byte(key.count - 1))])
+    }
+
     private func hasStreetEnding(_ w: String) -> Bool {
         let n = w.utf8.count
         guard n >= 6, let l = w.utf8.last, streetEndingLast[Int(l)] else { return false }
@@ -601,11 +668,16 @@ struct IdentifierScanner {
         return false
     }
 
-    private func isNumberToken(_ t: String) -> Bool {
-        let u = t.utf8
-        guard u.count >= 1, u.count <= 6 else { return false }
+    /// A house number ("12", "12b"): 1-6 bytes, digits and lowercase letters, at most one letter;
+    /// read from the token's packed key.
+    private func isNumberToken(_ key: WordKey) -> Bool {
+        let n = key.count
+        guard n >= 1, n <= 6 else { return false }
         var digits = 0
-        for c in u { if c >= 48 && c <= 57 { digits += 1 } else if !(c >= 97 && c <= 122) { return false } }
-        return digits >= 1 && digits >= u.count - 1
+        for k in 0..<n {
+            let c = key.byte(k)
+            if c >= 48 && c <= 57 { digits += 1 } else if !(c >= 97 && c <= 122) { return false }
+        }
+        return digits >= 1 && digits >= n - 1
     }
 }

@@ -15,79 +15,80 @@ public struct NormalizedText: Sendable {
     public let caseBreaks: [Int32]
 
     public init(_ text: String) {
-        var orig: [Unicode.Scalar] = []
-        orig.reserveCapacity(text.utf8.count)
-        let decoded: Bool? = text.utf8.withContiguousStorageIfAvailable { b in
-            // String storage is valid UTF-8: decode it directly (the generic append is slower)
-            let n = b.count
-            var i = 0
-            while i < n {
-                let c0 = UInt32(b[i])
-                var v: UInt32
-                if c0 < 0x80 { v = c0; i += 1 }
-                else if c0 < 0xE0 { v = (c0 & 0x1F) << 6 | UInt32(b[i + 1] & 0x3F); i += 2 }
-                else if c0 < 0xF0 { v = (c0 & 0x0F) << 12 | UInt32(b[i + 1] & 0x3F) << 6 | UInt32(b[i + 2] & 0x3F); i += 3 }
-                else { v = (c0 & 0x07) << 18 | UInt32(b[i + 1] & 0x3F) << 12 | UInt32(b[i + 2] & 0x3F) << 6 | UInt32(b[i + 3] & 0x3F); i += 4 }
-                orig.append(Unicode.Scalar(v) ?? "\u{FFFD}")
-            }
-            return true
-        }
-        if decoded == nil { orig.append(contentsOf: text.unicodeScalars) }
-        var out: [UInt32] = []
-        out.reserveCapacity(orig.count)
-        var map: [Int32] = []
-        map.reserveCapacity(orig.count)
-        for (i, s) in orig.enumerated() {
-            let v = s.value
-            if v < 0x80 {
-                if v >= 0x41 && v <= 0x5A { out.append(v + 32) } else if v == 0 { out.append(0x20) } else { out.append(v) }
-                map.append(Int32(i))
-                continue
-            }
-            // Combining tilde after n -> ñ; other combining marks are dropped (accent folding).
-            if v == 0x303, let last = out.last, last == 0x6E {
-                out[out.count - 1] = 0xF1
-                continue
-            }
-            if let mapped = Normalizer.table[v] {
-                for m in mapped { out.append(m); map.append(Int32(i)) }
-                continue
-            }
-            if Normalizer.isDropped(s) { continue }
-            if s.properties.changesWhenLowercased {
-                for m in s.properties.lowercaseMapping.unicodeScalars { out.append(m.value); map.append(Int32(i)) }
-            } else {
-                out.append(v); map.append(Int32(i))
-            }
-        }
+        let orig = NormalizedText.decode(text)
+        // One pass: normalise each scalar and note camel-case breaks at the first scalar it
+        // produces (a second pass over `map` re-read every scalar).
+        var w = NormalizedWriter(capacity: orig.count + 16)
         var breaks: [Int32] = []
         var prevLower = false
-        var oi = -1
-        for (ni, o) in map.enumerated() where Int(o) != oi {
-            oi = Int(o)
-            let sc = orig[oi]
-            let v = sc.value
-            let cased = v < 0x2C00 || (0xFF00...0xFF5A).contains(v) || (0x1D400...0x1D7FF).contains(v)
-            let isUpper: Bool, isLower: Bool
-            if v < 0x80 {
-                isUpper = v >= 0x41 && v <= 0x5A
-                isLower = v >= 0x61 && v <= 0x7A
-            } else if v < 0x2C00 {
-                // same properties, from a table computed once
-                let c = Normalizer.caseBits[Int(v)]
-                isUpper = c & 1 != 0
-                isLower = c & 2 != 0
-            } else {
-                isUpper = cased && sc.properties.isUppercase
-                isLower = cased && sc.properties.isLowercase
+        let table = Normalizer.table  // hoisted: a global read costs a `swift_once` check per scalar
+        let cases = Normalizer.cases
+        orig.withUnsafeBufferPointer { orig in
+            for i in 0..<orig.count {
+                let s = orig[i]
+                let v = s.value
+                if v < 0x80 {
+                    let isUpper = v >= 0x41 && v <= 0x5A
+                    if isUpper && prevLower { breaks.append(Int32(w.count)) }
+                    prevLower = v >= 0x61 && v <= 0x7A
+                    w.emit(isUpper ? v + 32 : (v == 0 ? 0x20 : v), from: i)
+                    continue
+                }
+                let first = w.count
+                // Combining tilde after n -> ñ; other combining marks are dropped (accent folding).
+                if v == 0x303, first > 0, w.last == 0x6E {
+                    w.replaceLast(with: 0xF1)
+                    continue
+                }
+                if let mapped = table[v] {
+                    for m in mapped { w.emit(m, from: i) }
+                } else if Normalizer.isDropped(s) {
+                    continue
+                } else if s.properties.changesWhenLowercased {
+                    for m in s.properties.lowercaseMapping.unicodeScalars { w.emit(m.value, from: i) }
+                } else {
+                    w.emit(v, from: i)
+                }
+                guard w.count > first else { continue }
+                let c = cases[v]
+                if c & 1 != 0 && prevLower { breaks.append(Int32(first)) }
+                prevLower = c & 2 != 0
             }
-            if isUpper && prevLower { breaks.append(Int32(ni)) }
-            prevLower = isLower
         }
+        (self.scalars, self.map) = w.finish()
         self.original = orig
-        self.scalars = out
-        self.map = map
         self.caseBreaks = breaks
+    }
+
+    /// The scalars of `text`, decoded straight from its UTF-8 storage into the array's memory
+    /// (appending checked uniqueness and capacity per scalar).
+    private static func decode(_ text: String) -> [Unicode.Scalar] {
+        let decoded: [Unicode.Scalar]? = text.utf8.withContiguousStorageIfAvailable { b in
+            // String storage is valid UTF-8: at most one scalar per byte
+            [Unicode.Scalar](unsafeUninitializedCapacity: b.count) { out, count in
+                let n = b.count
+                var i = 0, k = 0
+                while i < n {
+                    // ASCII runs (most text) eight bytes at a time
+                    if i + 8 <= n, UnsafeRawPointer(b.baseAddress! + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                        for q in 0..<8 { (out.baseAddress! + k + q).initialize(to: Unicode.Scalar(b[i + q])) }
+                        i += 8
+                        k += 8
+                        continue
+                    }
+                    let c0 = UInt32(b[i])
+                    var v: UInt32
+                    if c0 < 0x80 { v = c0; i += 1 }
+                    else if c0 < 0xE0 { v = (c0 & 0x1F) << 6 | UInt32(b[i + 1] & 0x3F); i += 2 }
+                    else if c0 < 0xF0 { v = (c0 & 0x0F) << 12 | UInt32(b[i + 1] & 0x3F) << 6 | UInt32(b[i + 2] & 0x3F); i += 3 }
+                    else { v = (c0 & 0x07) << 18 | UInt32(b[i + 1] & 0x3F) << 12 | UInt32(b[i + 2] & 0x3F) << 6 | UInt32(b[i + 3] & 0x3F); i += 4 }
+                    (out.baseAddress! + k).initialize(to: Unicode.Scalar(v) ?? "\u{FFFD}")
+                    k += 1
+                }
+                count = k
+            }
+        }
+        return decoded ?? Array(text.unicodeScalars)
     }
 
     /// Original-scalar span `[start, end)` for normalised range `[a, b)`.
@@ -126,12 +127,81 @@ public struct NormalizedText: Sendable {
     }
 }
 
-enum Normalizer {
-    /// For scalars below U+2C00: bit 1 Uppercase, bit 2 Lowercase (Unicode properties).
-    static let caseBits: [UInt8] = (0..<0x2C00).map { (v: Int) -> UInt8 in
-        guard let sc = Unicode.Scalar(UInt32(v)) else { return 0 }
-        return (sc.properties.isUppercase ? 1 : 0) | (sc.properties.isLowercase ? 2 : 0)
+/// The normalised scalars and their origins, written through pointers (`Array.append` checked
+/// uniqueness and capacity for every scalar, twice), copied into arrays once at the end.
+private struct NormalizedWriter {
+    private var out: UnsafeMutablePointer<UInt32>
+    private var map: UnsafeMutablePointer<Int32>
+    private var capacity: Int
+    private(set) var count = 0
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 16)
+        out = .allocate(capacity: self.capacity)
+        map = .allocate(capacity: self.capacity)
     }
+
+    var last: UInt32 { out[count - 1] }
+    mutating func replaceLast(with v: UInt32) { out[count - 1] = v }
+
+    @inline(__always) mutating func emit(_ v: UInt32, from origin: Int) {
+        if count == capacity { grow() }
+        out[count] = v
+        map[count] = Int32(origin)
+        count += 1
+    }
+
+    /// Mappings that expand (ligatures, "ß") can outgrow the first guess.
+    private mutating func grow() {
+        let bigger = capacity * 2
+        let o = UnsafeMutablePointer<UInt32>.allocate(capacity: bigger)
+        let m = UnsafeMutablePointer<Int32>.allocate(capacity: bigger)
+        o.update(from: out, count: count)
+        m.update(from: map, count: count)
+        out.deallocate()
+        map.deallocate()
+        (out, map, capacity) = (o, m, bigger)
+    }
+
+    /// The arrays (the writer's memory is freed).
+    consuming func finish() -> ([UInt32], [Int32]) {
+        let r = (Array(UnsafeBufferPointer(start: out, count: count)), Array(UnsafeBufferPointer(start: map, count: count)))
+        out.deallocate()
+        map.deallocate()
+        return r
+    }
+}
+
+/// Uppercase (bit 1) and Lowercase (bit 2) of the scalars that can be cased for camel-case
+/// breaks, from tables computed once (a Unicode property lookup costs ~300 instructions).
+/// Other scalars count as neither, as before.
+struct CaseTable: Sendable {
+    private let below2C00: [UInt8]
+    private let fullwidth: [UInt8]  // U+FF00...U+FF5A
+    private let math: [UInt8]       // U+1D400...U+1D7FF
+
+    init() {
+        func bits(_ r: Range<UInt32>) -> [UInt8] {
+            r.map { v in
+                guard let sc = Unicode.Scalar(v) else { return 0 }
+                return (sc.properties.isUppercase ? 1 : 0) | (sc.properties.isLowercase ? 2 : 0)
+            }
+        }
+        below2C00 = bits(0..<0x2C00)
+        fullwidth = bits(0xFF00..<0xFF5B)
+        math = bits(0x1D400..<0x1D800)
+    }
+
+    @inline(__always) subscript(_ v: UInt32) -> UInt8 {
+        if v < 0x2C00 { return below2C00[Int(v)] }
+        if v >= 0xFF00 && v <= 0xFF5A { return fullwidth[Int(v - 0xFF00)] }
+        if v >= 0x1D400 && v <= 0x1D7FF { return math[Int(v - 0x1D400)] }
+        return 0
+    }
+}
+
+enum Normalizer {
+    static let cases = CaseTable()
 
     static func isDropped(_ s: Unicode.Scalar) -> Bool {
         let v = s.value

@@ -17,27 +17,36 @@ extension Classifier {
         let cuts = Classifier.segmentBoundaries(utf8, size: Classifier.segmentBytes)
         final class Results: @unchecked Sendable {
             var items: [Classification?]
-            init(_ n: Int) { items = Array(repeating: nil, count: n) }
+            /// Scalars in each segment (counted in the parallel part: a serial pass over the
+            /// whole text added its time to every long message's latency).
+            var scalarCounts: [Int]
+            init(_ n: Int) { items = Array(repeating: nil, count: n); scalarCounts = Array(repeating: 0, count: n) }
         }
         let results = Results(cuts.count - 1)
         let classifier = self
-        // Each iteration writes its own slot only.
+        // Each iteration writes its own slots only.
         DispatchQueue.concurrentPerform(iterations: cuts.count - 1) { k in
-            let part = utf8.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[cuts[k]..<cuts[k + 1]]), as: UTF8.self) }
+            let segment = utf8.withUnsafeBufferPointer { UnsafeBufferPointer(rebasing: $0[cuts[k]..<cuts[k + 1]]) }
+            let part = String(decoding: segment, as: UTF8.self)
             var a = Analysis(box: classifier.box, text: part)
             results.items[k] = a.run(kind: kind, rating: rating)
+            results.scalarCounts[k] = Classifier.scalarCount(segment)
         }
         // Evidence counts scalars: a segment starts after the scalars of those before it.
         var offsets: [Int] = []
         var scalars = 0
-        var next = 0
-        utf8.withUnsafeBufferPointer { b in
-            for (i, byte) in b.enumerated() {
-                if next < cuts.count - 1 && i == cuts[next] { offsets.append(scalars); next += 1 }
-                if byte & 0xC0 != 0x80 { scalars += 1 }
-            }
+        for count in results.scalarCounts {
+            offsets.append(scalars)
+            scalars += count
         }
         return merge(Array(zip(results.items.map { $0! }, offsets)), kind: kind, rating: rating)
+    }
+
+    /// Unicode scalars in valid UTF-8: the bytes that are not continuation bytes.
+    static func scalarCount(_ b: UnsafeBufferPointer<UInt8>) -> Int {
+        var n = 0
+        for byte in b where byte & 0xC0 != 0x80 { n += 1 }
+        return n
     }
 
     /// Byte offsets where segments start, plus the end: each cut a little before `size` bytes,
@@ -80,15 +89,17 @@ extension Classifier {
             let hits = parts.compactMap { c, offset in c.hit(name).map { ($0, offset) } }
             guard var best = hits.max(by: { ($0.0.decision, $0.0.score) < ($1.0.decision, $1.0.score) })?.0 else { continue }
             var evidence: [Evidence] = []
-            var seen = Set<String>()
-            for (h, offset) in hits {
+            var seen = Set<EvidenceKey>()
+            // only the first 50 are kept: stop there (each segment brings up to 50 of its own)
+            collect: for (h, offset) in hits {
                 for var e in h.evidence {
+                    if evidence.count == 50 { break collect }
                     if e.span != [0, 0] { e.span = e.span.map { $0 + offset } }
                     // the kind's own evidence ("review_feedback.kind", span 0-0) comes once
-                    if seen.insert("\(e.rule) \(e.span)").inserted { evidence.append(e) }
+                    if seen.insert(EvidenceKey(rule: e.rule, span: e.span)).inserted { evidence.append(e) }
                 }
             }
-            best.evidence = Array(evidence.prefix(50))
+            best.evidence = evidence
             if name == .emergency && hits.contains(where: { $0.0.severity == "imminent" }) { best.severity = "imminent" }
             flags.append(best)
         }
@@ -114,4 +125,11 @@ extension Classifier {
         c.template = PolicySet.recommendedTemplateID(in: box.p.replyTemplates, for: c, kind: kind ?? .comment)
         return c
     }
+}
+
+/// Identifies a piece of evidence in `merge` (a string "rule span" made per item cost ~8k
+/// instructions, mostly formatting the span).
+private struct EvidenceKey: Hashable {
+    var rule: String
+    var span: [Int]
 }

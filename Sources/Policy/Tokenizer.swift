@@ -30,8 +30,25 @@ struct Tokenized: Sendable {
         return (v >= 0x61 && v <= 0x7A) || (v >= 0x30 && v <= 0x39)
     }
     if v == 0xF1 { return true }
-    if v >= 0x2000 { return v >= 0x3040 && v < 0xFE00 ? true : (Unicode.Scalar(v)?.properties.isAlphabetic ?? false) && !(0x1F000...0x1FFFF).contains(v) }
-    return Unicode.Scalar(v)?.properties.isAlphabetic ?? false
+    if v >= 0x2000 {
+        if v >= 0x3040 && v < 0xFE00 { return true }
+        // the emoji planes never are, whatever the property says: no lookup for them
+        if (0x1F000...0x1FFFF).contains(v) { return false }
+        // fullwidth letters ("ｆｕｃｋ") from a table
+        if v >= 0xFF00 && v < 0xFFF0 { return WordScalars.fullwidth[Int(v - 0xFF00)] }
+        return Unicode.Scalar(v)?.properties.isAlphabetic ?? false
+    }
+    return WordScalars.below2000[Int(v)]
+}
+
+/// `Unicode.Scalar.Properties.isAlphabetic` for the ranges tokens use most, computed once
+/// (a property lookup costs ~300 instructions per scalar).
+enum WordScalars {
+    static let below2000: [Bool] = alphabetic(0..<0x2000)
+    static let fullwidth: [Bool] = alphabetic(0xFF00..<0xFFF0)
+    private static func alphabetic(_ r: Range<UInt32>) -> [Bool] {
+        r.map { Unicode.Scalar($0)?.properties.isAlphabetic ?? false }
+    }
 }
 
 @inline(__always) func isEmojiScalar(_ v: UInt32) -> Bool {
@@ -43,20 +60,24 @@ struct Tokenized: Sendable {
 
 private let abbreviations: Set<String> = ["dr", "mr", "mrs", "ms", "st", "sr", "sra", "dra", "jr", "vs", "etc", "apt", "no", "dept", "u", "ul", "av", "ave", "str", "ste", "blvd", "rd", "ln", "dpto", "nr", "ca", "approx", "e.g", "i.e"]
 
-/// UTF-8 of one scalar value (a free function: a nested one capturing the buffer costs an
-/// exclusivity check per call).
-@inline(__always) func appendUTF8(_ c: UInt32, to buf: inout [UInt8]) {
-    if c < 0x80 { buf.append(UInt8(c)) }
-    else if c < 0x800 { buf.append(UInt8(0xC0 | (c >> 6))); buf.append(UInt8(0x80 | (c & 0x3F))) }
-    else if c < 0x10000 { buf.append(UInt8(0xE0 | (c >> 12))); buf.append(UInt8(0x80 | ((c >> 6) & 0x3F))); buf.append(UInt8(0x80 | (c & 0x3F))) }
-    else { buf.append(UInt8(0xF0 | (c >> 18))); buf.append(UInt8(0x80 | ((c >> 12) & 0x3F))); buf.append(UInt8(0x80 | ((c >> 6) & 0x3F))); buf.append(UInt8(0x80 | (c & 0x3F))) }
+/// Writes the UTF-8 of one scalar value at `p[k]`; returns the index after it.
+@inline(__always) func writeUTF8(_ c: UInt32, to p: UnsafeMutablePointer<UInt8>, at k: Int) -> Int {
+    if c < 0x80 { p[k] = UInt8(c); return k + 1 }
+    if c < 0x800 { p[k] = UInt8(0xC0 | (c >> 6)); p[k + 1] = UInt8(0x80 | (c & 0x3F)); return k + 2 }
+    if c < 0x10000 { p[k] = UInt8(0xE0 | (c >> 12)); p[k + 1] = UInt8(0x80 | ((c >> 6) & 0x3F)); p[k + 2] = UInt8(0x80 | (c & 0x3F)); return k + 3 }
+    p[k] = UInt8(0xF0 | (c >> 18)); p[k + 1] = UInt8(0x80 | ((c >> 12) & 0x3F)); p[k + 2] = UInt8(0x80 | ((c >> 6) & 0x3F)); p[k + 3] = UInt8(0x80 | (c & 0x3F))
+    return k + 4
 }
 
 func tokenize(_ s: [UInt32], breaks: [Int32] = []) -> Tokenized {
     var bp = 0
     var r = Tokenized()
     r.tokens.reserveCapacity(s.count / 4 + 1)
-    r.bytes.reserveCapacity(s.count + 8)
+    // The words' UTF-8 goes through a pointer into a buffer big enough for any text (at most
+    // four bytes per scalar): `append` per byte checked uniqueness and capacity. Copied once.
+    let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: 4 * s.count + 4)
+    defer { bytes.deallocate() }
+    var used = 0
     var i = 0
     let n = s.count
     var sentence: Int32 = 0
@@ -64,14 +85,14 @@ func tokenize(_ s: [UInt32], breaks: [Int32] = []) -> Tokenized {
         let v = s[i]
         if isWordScalar(v) {
             let start = i
-            let at = r.bytes.count
+            let at = used
             while bp < breaks.count && Int(breaks[bp]) <= i { bp += 1 }
             let nextBreak = bp < breaks.count ? Int(breaks[bp]) : Int.max
             while i < n {
                 let c = s[i]
                 if i == nextBreak && i > start { break }
                 if isWordScalar(c) {
-                    appendUTF8(c, to: &r.bytes)
+                    used = writeUTF8(c, to: bytes, at: used)
                     i += 1
                 } else if c == 0x27, i + 1 < n, isWordScalar(s[i + 1]) {
                     // possessive 's ends the word; other apostrophes are skipped ("don't" -> "dont")
@@ -84,13 +105,13 @@ func tokenize(_ s: [UInt32], breaks: [Int32] = []) -> Tokenized {
                     break
                 }
             }
-            r.tokens.append(word(r.bytes, from: at, start: start, end: i, sentence: sentence, isEmoji: false))
+            r.tokens.append(word(UnsafeBufferPointer(start: bytes, count: used), from: at, start: start, end: i, sentence: sentence, isEmoji: false))
             continue
         }
         if isEmojiScalar(v) {
-            let at = r.bytes.count
-            appendUTF8(v, to: &r.bytes)
-            r.tokens.append(word(r.bytes, from: at, start: i, end: i + 1, sentence: sentence, isEmoji: true))
+            let at = used
+            used = writeUTF8(v, to: bytes, at: used)
+            r.tokens.append(word(UnsafeBufferPointer(start: bytes, count: used), from: at, start: i, end: i + 1, sentence: sentence, isEmoji: true))
             i += 1
             continue
         }
@@ -106,7 +127,8 @@ func tokenize(_ s: [UInt32], breaks: [Int32] = []) -> Tokenized {
         case 0x2E:
             let prev = r.tokens.last
             let nextDigit = i + 1 < n && s[i + 1] >= 0x30 && s[i + 1] <= 0x39
-            if !nextDigit, !(prev.map { abbreviations.contains($0.text) && $0.end == Int32(i) } ?? false) {
+            // the position test first: it spares hashing the word for most full stops
+            if !nextDigit, !(prev.map { $0.end == Int32(i) && abbreviations.contains($0.text) } ?? false) {
                 sentence += 1
             }
         default: break
@@ -114,17 +136,16 @@ func tokenize(_ s: [UInt32], breaks: [Int32] = []) -> Tokenized {
         i += 1
     }
     r.sentenceCount = sentence + 1
+    r.bytes = Array(UnsafeBufferPointer(start: bytes, count: used))
     return r
 }
 
 /// The token whose UTF-8 is `bytes[at...]`.
-@inline(__always) private func word(_ bytes: [UInt8], from at: Int, start: Int, end: Int, sentence: Int32, isEmoji: Bool) -> Token {
-    bytes.withUnsafeBufferPointer { b in
-        let count = b.count - at
-        let key = count <= WordKey.maxBytes ? WordKey(b, from: at, len: count) : .none
-        return Token(text: String(decoding: UnsafeBufferPointer(rebasing: b[at...]), as: UTF8.self), start: Int32(start), end: Int32(end),
-                     sentence: sentence, isEmoji: isEmoji, key: key, byteStart: Int32(at), byteCount: Int32(count))
-    }
+@inline(__always) private func word(_ b: UnsafeBufferPointer<UInt8>, from at: Int, start: Int, end: Int, sentence: Int32, isEmoji: Bool) -> Token {
+    let count = b.count - at
+    let key = count <= WordKey.maxBytes ? WordKey(b, from: at, len: count) : .none
+    return Token(text: String(decoding: UnsafeBufferPointer(rebasing: b[at...]), as: UTF8.self), start: Int32(start), end: Int32(end),
+                 sentence: sentence, isEmoji: isEmoji, key: key, byteStart: Int32(at), byteCount: Int32(count))
 }
 
 /// Tokenise a policy term the same way messages are tokenised.
