@@ -26,11 +26,13 @@ extension Classifier {
         let classifier = self
         // Each iteration writes its own slots only.
         DispatchQueue.concurrentPerform(iterations: cuts.count - 1) { k in
-            let segment = utf8.withUnsafeBufferPointer { UnsafeBufferPointer(rebasing: $0[cuts[k]..<cuts[k + 1]]) }
-            let part = String(decoding: segment, as: UTF8.self)
+            let part = utf8.withUnsafeBufferPointer { all in
+                let segment = UnsafeBufferPointer(rebasing: all[cuts[k]..<cuts[k + 1]])
+                results.scalarCounts[k] = Classifier.scalarCount(segment)
+                return String(decoding: segment, as: UTF8.self)
+            }
             var a = Analysis(box: classifier.box, text: part)
             results.items[k] = a.run(kind: kind, rating: rating)
-            results.scalarCounts[k] = Classifier.scalarCount(segment)
         }
         // Evidence counts scalars: a segment starts after the scalars of those before it.
         var offsets: [Int] = []
