@@ -15,7 +15,8 @@ public final class InboxDatabase: Sendable {
     /// New files are created `rw-rw----`: moderators share the file through a Unix group,
     /// and patient information must not be world-readable. An existing file that is
     /// world-readable is refused rather than silently used.
-    public init(path: String, busyTimeout: TimeInterval = 15) throws {
+    public init(path: String, busyTimeout: TimeInterval = 15,
+                upgradeNotice: (String) -> Void = { FileHandle.standardError.write(Data(("rounds: " + $0 + "\n").utf8)) }) throws {
         self.path = path
         try Self.prepareFile(at: path)
         var config = Configuration()
@@ -33,6 +34,7 @@ public final class InboxDatabase: Sendable {
             let old = umask(0o007)
             defer { umask(old) }
             pool = try DatabasePool(path: path, configuration: config)
+            if let notice = try Self.slowUpgrade(pool, path: path) { upgradeNotice(notice) }
             try Schema.migrator.migrate(pool)
             try pool.writeWithoutTransaction { db in
                 // The writer keeps hot index pages in memory (grows only as pages are touched)
@@ -44,6 +46,16 @@ public final class InboxDatabase: Sendable {
             throw StoreError.cannotOpen(path: path, reason: error.message ?? "\(error)")
         }
         try Self.tightenCompanionFiles(of: path)
+    }
+
+    /// Upgrading a large inbox rebuilds indexes (v8 took 40 s on a million messages): what to
+    /// tell the user first, so that a silent console is not taken for a hung one.
+    static func slowUpgrade(_ pool: DatabasePool, path: String, above messages: Int64 = 50_000) throws -> String? {
+        try pool.read { db in
+            guard try db.tableExists("message"), try !Schema.migrator.hasCompletedMigrations(db),
+                  let n = try Int64.fetchOne(db, sql: "SELECT max(id) FROM message"), n > messages else { return nil }
+            return "upgrading \(path) to schema v\(Schema.migrator.migrations.count): once, about 40 s per million messages"
+        }
     }
 
     /// Creates a missing database file with group-only permissions; refuses world-readable ones.

@@ -142,7 +142,16 @@ final class StoreTests: XCTestCase {
             try queue.close()
         }
         chmod(v1path, 0o600)
-        let upgraded = try InboxDatabase(path: v1path)
+        do {  // a big inbox is told it is being upgraded; a small one is upgraded silently
+            let pool = try DatabasePool(path: v1path)
+            XCTAssertEqual(try InboxDatabase.slowUpgrade(pool, path: "in.sqlite", above: 1),
+                           "upgrading in.sqlite to schema v\(Schema.migrator.migrations.count): once, about 40 s per million messages")
+            XCTAssertNil(try InboxDatabase.slowUpgrade(pool, path: "in.sqlite"))
+            try pool.close()
+        }
+        var notices: [String] = []
+        let upgraded = try InboxDatabase(path: v1path, upgradeNotice: { notices.append($0) })
+        XCTAssertEqual(notices, [], "two messages: no notice")
         XCTAssertEqual(try upgraded.schemaVersion(), Schema.migrator.migrations.count)
         XCTAssertEqual(try rows(upgraded, "SELECT lane, n FROM queue_count WHERE n > 0 ORDER BY lane").map { "\($0["lane"] as String)=\($0["n"] as Int)" },
                        ["new=1", "urgent=1"])
