@@ -34,6 +34,8 @@ public enum ConsoleAction: Equatable, Sendable {
     case clockTicked(Date)
     case countsLoaded(QueueCounts)
     case pageLoaded(PageRequest, [MessageRow])
+    /// The store stopped looking at its time limit; `found` rows were shown.
+    case pageCutOff(found: Int)
     case windowReloaded(WindowRequest, before: [MessageRow], from: [MessageRow])
     case detailLoaded(DetailContext?, forID: Int64)
     case replyChecked(ReplyDraft, violations: [GuardViolation])

@@ -48,15 +48,18 @@ public final class ConsoleDriver {
             case .loadCounts:
                 return [.countsLoaded(try store.queueCounts(moderator: me))]
             case .loadPage(let r):
-                return [.pageLoaded(r, try store.page(queue: r.queue, query: r.query, moderator: me, anchor: r.anchor, limit: r.limit))]
+                let rows = try store.page(queue: r.queue, query: r.query, moderator: me, anchor: r.anchor, limit: r.limit)
+                return [.pageLoaded(r, rows)] + (store.lastPageCutOff ? [.pageCutOff(found: rows.count)] : [])
             case .reloadWindow(let r):
                 guard let c = r.around else {
                     let from = try store.page(queue: r.queue, query: r.query, moderator: me, anchor: .start, limit: r.limit)
-                    return [.windowReloaded(r, before: [], from: from)]
+                    return [.windowReloaded(r, before: [], from: from)] + (store.lastPageCutOff ? [.pageCutOff(found: from.count)] : [])
                 }
                 let before = try store.page(queue: r.queue, query: r.query, moderator: me, anchor: .before(c), limit: r.limit)
+                let cutBefore = store.lastPageCutOff
                 let from = try store.page(queue: r.queue, query: r.query, moderator: me, anchor: .from(c), limit: r.limit)
-                return [.windowReloaded(r, before: before, from: from)]
+                let cut = cutBefore || store.lastPageCutOff
+                return [.windowReloaded(r, before: before, from: from)] + (cut ? [.pageCutOff(found: before.count + from.count)] : [])
             case .loadDetail(let id):
                 guard let d = try store.detail(id: id) else { return [.detailLoaded(nil, forID: id)] }
                 // The first screen does not wait for the policies: its detail comes without

@@ -192,8 +192,13 @@ public protocol ConsoleStore: AnyObject {
     /// How many messages each queue holds right now (`mine` = open and claimed by `moderator`).
     func queueCounts(moderator: String) throws -> QueueCounts
 
-    /// One page of `queue` filtered by `query`, in list order, starting at `anchor`.
+    /// One page of `queue` filtered by `query`, in list order, starting at `anchor`. A store
+    /// may stop looking for matches after a time limit and return those found so far: see
+    /// `lastPageCutOff`.
     func page(queue: QueueID, query: InboxQuery, moderator: String, anchor: PageAnchor, limit: Int) throws -> [MessageRow]
+
+    /// Whether the last `page` stopped at its time limit, before it had looked at every message.
+    var lastPageCutOff: Bool { get }
 
     /// Which of `ids` are in `queue` and match `query` now (for acting on tagged messages
     /// without touching the ones the filter hides).
@@ -211,6 +216,10 @@ public protocol ConsoleStore: AnyObject {
     /// A cheap token that changes whenever any process wrote to the inbox
     /// (`PRAGMA data_version` + own writes). Polled about once a second.
     func dataVersion() throws -> Int64
+}
+
+extension ConsoleStore {
+    public var lastPageCutOff: Bool { false }
 }
 
 /// One reply the policy offers for a message, already rendered with the organisation's

@@ -45,6 +45,9 @@ public enum Console {
             s.counts = c
             return []
 
+        case .pageCutOff(let found):
+            say(&s, "Stopped looking after a quarter of a second with \(found) shown: refine the filter or search to find the rest", error: true)
+            return []
         case .pageLoaded(let req, let rows):
             guard req.queue == s.queue, req.query == s.query else { return [] }  // stale
             return pageLoaded(&s, req, rows)

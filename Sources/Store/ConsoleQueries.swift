@@ -1,6 +1,7 @@
 import Console
 import Foundation
 import GRDB
+import GRDBSQLite
 import InboxModel
 
 /// The console's view of the inbox, over SQLite: keyset pages, live counts, details.
@@ -23,6 +24,10 @@ public final class SQLiteConsoleStore: ConsoleStore, @unchecked Sendable {
     /// matches come soon. Either way a page reads at most a few thousand index entries; walking
     /// the lane for a rare one read all of it (`flag:spam` in New: 200 ms at 1M).
     var fewFlagged = 2000
+    /// A page stops looking after this long and shows what it found, with a hint to refine:
+    /// a filter or search that matches almost nothing can otherwise read a whole lane.
+    public var pageTimeLimit: TimeInterval = 0.25
+    public private(set) var lastPageCutOff = false
     private var auditedPHIOpens = Set<Int64>()
 
     public init(inbox: InboxDatabase, role: String, reader: String? = nil) {
@@ -169,8 +174,9 @@ public final class SQLiteConsoleStore: ConsoleStore, @unchecked Sendable {
         let s = selection(queue: queue, query: query, moderator: moderator)
         let base = s.conditions.isEmpty ? "1" : s.conditions.joined(separator: " AND ")
         let limit = max(1, min(limit, 500))
+        lastPageCutOff = false
         if let match = s.match { return try searchPage(s, match: match, base: base, anchor: anchor, limit: limit) }
-        return try inbox.pool.read { db in
+        return try inbox.pool.read { db in try withTimeLimit(db) { read in
             var from = "message"
             if let flagged = s.flaggedInLane {
                 let n = try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT 1 FROM message INDEXED BY message_flagged WHERE \(flagged.conditions) LIMIT ?)",
@@ -179,8 +185,9 @@ public final class SQLiteConsoleStore: ConsoleStore, @unchecked Sendable {
             }
             func fetch(_ extra: String, _ extraArgs: [DatabaseValueConvertible?], order: String, limit: Int) throws -> [MessageRow] {
                 let sql = "SELECT \(Self.rowColumns) FROM \(from) WHERE \(base)\(extra) ORDER BY \(order) LIMIT ?"
-                let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(s.arguments + extraArgs + [limit]))
-                return rows.map { self.row($0, byPriority: s.byPriority) }
+                return try read(Row.fetchCursor(db, sql: sql, arguments: StatementArguments(s.arguments + extraArgs + [limit]))) {
+                    self.row($0, byPriority: s.byPriority)
+                }
             }
             let down = "received_at DESC, id DESC", up = "received_at ASC, id ASC"
             // Keyset paging, with every condition a range the queue's index can seek to (an OR
@@ -223,6 +230,29 @@ public final class SQLiteConsoleStore: ConsoleStore, @unchecked Sendable {
             case .from(let c): return try forward(c, inclusive: true)
             case .before(let c): return try backward(c)
             }
+        } }
+    }
+
+    /// Runs `body` on `db` with a deadline of `pageTimeLimit`. `body` reads rows through the
+    /// function it is given, which returns those read so far when the deadline interrupts
+    /// SQLite (a progress handler checks the clock every 1,000 virtual machine steps).
+    func withTimeLimit<T>(_ db: Database, _ body: (_ read: (RowCursor, (Row) -> MessageRow) throws -> [MessageRow]) throws -> T) throws -> T {
+        var deadline = DispatchTime.now().uptimeNanoseconds + UInt64(max(0, pageTimeLimit) * 1e9)
+        let connection = db.sqliteConnection
+        return try withUnsafeMutablePointer(to: &deadline) { deadline in
+            sqlite3_progress_handler(connection, 1000, { context in
+                DispatchTime.now().uptimeNanoseconds > context!.assumingMemoryBound(to: UInt64.self).pointee ? 1 : 0
+            }, deadline)
+            defer { sqlite3_progress_handler(connection, 0, nil, nil) }
+            return try body { cursor, make in
+                var out: [MessageRow] = []
+                do {
+                    while let r = try cursor.next() { out.append(make(r)) }
+                } catch let e as DatabaseError where e.resultCode == .SQLITE_INTERRUPT {
+                    lastPageCutOff = true
+                }
+                return out
+            }
         }
     }
 
@@ -246,7 +276,9 @@ public final class SQLiteConsoleStore: ConsoleStore, @unchecked Sendable {
             """
         args.append(limit)
         let rows = try inbox.pool.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { self.row($0, byPriority: false) }
+            try withTimeLimit(db) { read in
+                try read(Row.fetchCursor(db, sql: sql, arguments: StatementArguments(args))) { self.row($0, byPriority: false) }
+            }
         }
         return ascending ? rows.reversed() : rows
     }

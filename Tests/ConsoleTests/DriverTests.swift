@@ -33,6 +33,21 @@ final class DriverTests: XCTestCase {
         XCTAssertLessThanOrEqual(store.largestPage, 50)
     }
 
+    func testAPageCutOffByTheStoreShowsWhatWasFoundAndAsksToRefine() {
+        let store = bigStore(200)
+        store.cutOffAfter = 7
+        let (d, _) = Fixtures.driver(queue: .new, store: store)
+        XCTAssertEqual(d.state.list.rows.count, 7)
+        XCTAssertTrue(d.state.list.atEnd, "no endless retry by scrolling")
+        XCTAssertEqual(d.state.flash?.text, "Stopped looking after a quarter of a second with 7 shown: refine the filter or search to find the rest")
+        XCTAssertEqual(d.state.flash?.isError, true)
+        store.cutOffAfter = nil
+        d.send(.keyPressed(.char(":")))
+        for c in "filter user1" { d.send(.keyPressed(.char(c))) }
+        d.send(.keyPressed(.enter))
+        XCTAssertFalse(d.state.flash?.text.hasPrefix("Stopped") ?? false, "a page that is not cut off says nothing of it")
+    }
+
     func testTheFirstScreenDoesNotWaitForPoliciesAndGetsTheirTemplatesAfter() {
         let policy = FixedPolicy()
         policy.isLoaded = false

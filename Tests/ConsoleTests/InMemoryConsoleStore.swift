@@ -17,6 +17,10 @@ final class InMemoryConsoleStore: ConsoleStore {
     var nextOutbox: Int64 = 100
     var nextAction: Int64 = 1000
     var undoLog: [Int64: (id: Int64, previous: MessageState, claimedBy: String?)] = [:]
+    /// Pages return at most this many rows and report a cut-off when they stop there early
+    /// (the SQLite store's time limit, made deterministic).
+    var cutOffAfter: Int?
+    private(set) var lastPageCutOff = false
     /// Largest `limit` any page request asked for: proves the console never loads a whole queue.
     var largestPage = 0
     var pageCalls = 0
@@ -76,7 +80,9 @@ final class InMemoryConsoleStore: ConsoleStore {
     func page(queue: QueueID, query: InboxQuery, moderator: String, anchor: PageAnchor, limit: Int) throws -> [MessageRow] {
         largestPage = max(largestPage, limit)
         pageCalls += 1
-        let rows = ordered(queue, query, moderator)
+        var rows = ordered(queue, query, moderator)
+        lastPageCutOff = cutOffAfter.map { rows.count > $0 && limit > $0 } ?? false
+        if lastPageCutOff, let n = cutOffAfter { rows = Array(rows.prefix(n)) }
         switch anchor {
         case .start: return Array(rows.prefix(limit))
         case .end: return Array(rows.suffix(limit))

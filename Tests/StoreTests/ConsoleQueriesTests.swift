@@ -178,6 +178,29 @@ final class ConsoleQueriesTests: XCTestCase {
         }
     }
 
+    func testPagesStopAtTheirTimeLimitWithWhatTheyFound() throws {
+        try seed(300)
+        let store = SQLiteConsoleStore(inbox: inbox, role: "moderator")
+        var q = InboxQuery()
+        q.platforms = FieldFilter(include: [.x])
+        var search = InboxQuery()
+        search.terms = [TextTerm(text: "hello")]
+        for query in [q, search] {
+            let all = try store.page(queue: .all, query: query, moderator: "ana", anchor: .start, limit: 500)
+            XCTAssertFalse(store.lastPageCutOff)
+            XCTAssertGreaterThan(all.count, 100)
+            store.pageTimeLimit = 0  // stops at the first progress check
+            let cut = try store.page(queue: .all, query: query, moderator: "ana", anchor: .start, limit: 500)
+            XCTAssertTrue(store.lastPageCutOff)
+            XCTAssertLessThan(cut.count, all.count)
+            XCTAssertEqual(cut.map(\.id), Array(all.prefix(cut.count)).map(\.id), "what was found, in order")
+            store.pageTimeLimit = 0.25
+        }
+        // The connection is left without the deadline: later reads are not interrupted.
+        XCTAssertEqual(try store.page(queue: .all, query: q, moderator: "ana", anchor: .start, limit: 500).count, 150)
+        XCTAssertFalse(store.lastPageCutOff)
+    }
+
     func rows(_ sql: String) throws -> [Row] { try inbox.pool.read { try Row.fetchAll($0, sql: sql) } }
 
     func testClaimIsExclusiveAndActionsOnOthersClaimsAreRefused() throws {
