@@ -64,6 +64,12 @@ struct FlagResults {
 }
 
 private let havingVerbs: Set<String> = ["has", "had", "diagnosed", "tiene", "tuvo", "padece", "sufre"]
+/// `havingVerbs` by packed word (every one fits a key): looked up without hashing a `String`.
+private let havingVerbKeys: WordTable = {
+    var t = WordTable(capacity: havingVerbs.count)
+    for w in havingVerbs { t.set(WordKey(w)!, 1) }
+    return t
+}()
 private let nameStopwords: Set<String> = [
     "i", "he", "she", "they", "we", "you", "it", "my", "your", "his", "her", "our", "their", "this", "that", "the", "a", "an",
     "everyone", "someone", "anyone", "nobody", "somebody", "everybody", "who", "what", "mom", "dad", "mother", "father",
@@ -598,7 +604,13 @@ struct Analysis {
             if case .identifier(.namedCondition) = box.p.rules[ri].source { return true }
             return false
         }), !rules.isEmpty, profile.upper > 0, profile.lower > 0 else { return }
-        let clinical = flagHits[FlagName.symptomQuestion.rank].filter { box.p.ruleRoles[$0.rule] == .evidence && ($0.category == "condition" || $0.category == "symptom") }
+        // the clinical hits' token ranges and ends (copies of the hits retained their strings)
+        var clinical: [(tokStart: Int, tokEnd: Int, nEnd: Int)] = []
+        let sq = FlagName.symptomQuestion.rank
+        for k in flagHits[sq].indices where box.p.ruleRoles[flagHits[sq][k].rule] == .evidence {
+            let category = flagHits[sq][k].category
+            if category == "condition" || category == "symptom" { clinical.append((flagHits[sq][k].tokStart, flagHits[sq][k].tokEnd, flagHits[sq][k].nEnd)) }
+        }
         guard !clinical.isEmpty else { return }
         let toks = tk.tokens
         func isName(_ j: Int) -> Bool {
@@ -613,11 +625,12 @@ struct Analysis {
             return norm.original[s0..<e0].contains { $0.properties.isLowercase }
         }
         var done = Set<Int>()
+        let verbs = havingVerbKeys  // hoisted: a global read costs a `swift_once` check per use
         for h in clinical {
             var k = h.tokStart - 1
             var verb = -1
             while k >= 0 && k >= h.tokStart - 4 && toks[k].sentence == toks[h.tokStart].sentence {
-                if havingVerbs.contains(toks[k].text) { verb = k; break }
+                if verbs.find(toks[k].key) != nil { verb = k; break }
                 k -= 1
             }
             guard verb > 0, !done.contains(verb) else { continue }
