@@ -655,14 +655,18 @@ struct Analysis {
             sc.capitalized = capitalizedFunction(norm, tk.tokens, profile: profile)
             let found = sc.scanAll(wanted: box.p.identifierKinds)
             let byKind = box.identifierRulesByKind
+            // matches of one kind come one after another: their rules are looked up once
+            var lastKind: IdentifierKind? = nil
+            var lastRules: [Int]? = nil
             for m in found {
-                guard let kindRules = byKind[m.kind] else { continue }
+                if m.kind != lastKind { (lastKind, lastRules) = (m.kind, byKind[m.kind]) }
+                guard let kindRules = lastRules else { continue }
                 for ri in kindRules {
-                    let r = box.p.rules[ri]
-                    guard case .identifier(let k) = r.source, k == m.kind, let flag = r.flag else { continue }
+                    // the rule's fields read in place (a copy of the rule retained all of them)
+                    guard case .identifier(let k) = box.p.rules[ri].source, k == m.kind, let flag = box.p.rules[ri].flag else { continue }
                     let ti = min(tokenIndexAtOrAfter(m.start), max(0, tk.tokens.count - 1))
-                    var h = Hit(rule: ri, tokStart: ti, tokEnd: ti + 1, nStart: m.start, nEnd: m.end, weight: r.weight * (m.validated ? 1 : 0.85),
-                                category: r.category ?? m.kind.rawValue, severity: r.severity, term: m.kind.rawValue)
+                    var h = Hit(rule: ri, tokStart: ti, tokEnd: ti + 1, nStart: m.start, nEnd: m.end, weight: box.p.rules[ri].weight * (m.validated ? 1 : 0.85),
+                                category: box.p.rules[ri].category ?? m.kind.rawValue, severity: box.p.rules[ri].severity, term: m.kind.rawValue)
                     h.mods = m.validated ? .validated : .keyword
                     flagHits[flag.rank].append(h)
                 }
