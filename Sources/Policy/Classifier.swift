@@ -64,6 +64,12 @@ struct FlagResults {
 }
 
 private let havingVerbs: Set<String> = ["has", "had", "diagnosed", "tiene", "tuvo", "padece", "sufre"]
+/// `havingVerbs` by packed word (every one fits a key): looked up without hashing a `String`.
+private let havingVerbKeys: WordTable = {
+    var t = WordTable(capacity: havingVerbs.count)
+    for w in havingVerbs { t.set(WordKey(w)!, 1) }
+    return t
+}()
 private let nameStopwords: Set<String> = [
     "i", "he", "she", "they", "we", "you", "it", "my", "your", "his", "her", "our", "their", "this", "that", "the", "a", "an",
     "everyone", "someone", "anyone", "nobody", "somebody", "everybody", "who", "what", "mom", "dad", "mother", "father",
@@ -92,6 +98,8 @@ final class PolicyBox: Sendable {
     let ruleObfuscation: [Bool]
     /// Identifier rules by kind, in `p.identifierRules` order.
     let identifierRulesByKind: [IdentifierKind: [Int]]
+    /// Per alternative of `patternLiterals`: its Horspool shift table (see `containsLiteral`).
+    let patternLiteralSkips: [[[UInt8]]]
     /// Per alternative of `patternLiterals`: the ASCII scalars it needs, as a 128-bit mask.
     let patternLiteralMasks: [[(lo: UInt64, hi: UInt64)]]
     /// `p.stopwordMask` for the words that fit a `WordKey`.
@@ -122,6 +130,7 @@ final class PolicyBox: Sendable {
             guard case .pattern(_, let pre) = p.rules[ri].source else { return [] }
             return compileLiteral(pre)
         }
+        self.patternLiteralSkips = patternLiterals.map { alts in alts.map(horspoolSkips) }
         self.patternLiteralMasks = patternLiterals.map { alts in
             alts.map { l in
                 var lo: UInt64 = 0, hi: UInt64 = 0
@@ -169,28 +178,39 @@ func compileLiteral(_ lit: String) -> [[UInt32]] {
     return [lit.unicodeScalars.map(\.value)]
 }
 
-/// Whether any alternative occurs in `s` (an empty alternative always does).
-func containsCompiled(_ s: UnsafeBufferPointer<UInt32>, _ alts: [[UInt32]]) -> Bool {
-    for l in alts {
-        guard let f = l.first else { return true }
-        if l.count > s.count { continue }
-        let found: Bool = l.withUnsafeBufferPointer { lp in
-            let m = lp.count
-            let last = s.count - m
-            var i = 0
-            while i <= last {
-                if s[i] == f {
+/// Horspool's shift table for `l`, by the low byte of the text's scalar under the literal's
+/// last one: how far the literal can move on. Scalars sharing a low byte share an entry, which
+/// keeps the smallest shift of them (a smaller shift only costs a comparison more).
+func horspoolSkips(_ l: [UInt32]) -> [UInt8] {
+    let m = l.count
+    var skip = [UInt8](repeating: UInt8(min(max(m, 1), 255)), count: 256)
+    for k in 0..<max(m - 1, 0) { skip[Int(l[k] & 0xFF)] = UInt8(min(m - 1 - k, 255)) }
+    return skip
+}
+
+/// Whether `l` occurs in `s` (an empty literal always does). Horspool's search: the text is read
+/// in steps of up to the literal's length instead of scalar by scalar (the prefilters scan every
+/// long text whole for each literal that does not occur).
+func containsLiteral(_ s: UnsafeBufferPointer<UInt32>, _ l: [UInt32], skip: [UInt8]) -> Bool {
+    let m = l.count
+    guard m > 0 else { return true }
+    guard m <= s.count else { return false }
+    return l.withUnsafeBufferPointer { l in
+        skip.withUnsafeBufferPointer { skip in
+            let last = l[m - 1]
+            var i = m - 1  // where the literal's last scalar lies in `s`
+            while i < s.count {
+                let c = s[i]
+                if c == last {
                     var k = 1
-                    while k < m && s[i + k] == lp[k] { k += 1 }
+                    while k < m && s[i - k] == l[m - 1 - k] { k += 1 }
                     if k == m { return true }
                 }
-                i += 1
+                i += Int(skip[Int(c & 0xFF)])
             }
             return false
         }
-        if found { return true }
     }
-    return false
 }
 
 public struct Classifier: Sendable {
@@ -334,43 +354,52 @@ struct Analysis {
         // obfuscation channel for flags that ask for it
         obfuscationChannel(&raw)
         // allow-lists and false positives for offensive
-        let allowSpans = raw.filter { box.p.ruleRoles[$0.rule] == .allow }.map { ($0.nStart, $0.nEnd, box.ruleFlags[$0.rule]) }
-        for h in raw where box.p.ruleRoles[h.rule] != .allow {
-            guard let flag = box.ruleFlags[h.rule] else { continue }
+        var allowSpans: [(Int, Int, FlagName?)] = []
+        for k in raw.indices where box.p.ruleRoles[raw[k].rule] == .allow { allowSpans.append((raw[k].nStart, raw[k].nEnd, box.ruleFlags[raw[k].rule])) }
+        // room for every hit of each flag at once (growing copied the hits again and again)
+        var perFlag = [Int](repeating: 0, count: flagHits.count)
+        for k in raw.indices { if let flag = box.ruleFlags[raw[k].rule] { perFlag[flag.rank] += 1 } }
+        for f in flagHits.indices where perFlag[f] > 0 { flagHits[f].reserveCapacity(flagHits[f].count + max(perFlag[f], 8)) }
+        // by index: a copy of each hit retained and released its strings
+        for k in raw.indices where box.p.ruleRoles[raw[k].rule] != .allow {
+            guard let flag = box.ruleFlags[raw[k].rule] else { continue }
             if flag == .offensive {
-                if h.tokEnd - h.tokStart == 1 && box.p.falsePositives.contains(tk.tokens[h.tokStart].text) && !h.mods.contains(.obfuscated) { continue }
+                let (tokStart, tokEnd, nStart, nEnd) = (raw[k].tokStart, raw[k].tokEnd, raw[k].nStart, raw[k].nEnd)
+                if tokEnd - tokStart == 1 && box.p.falsePositives.contains(tk.tokens[tokStart].text) && !raw[k].mods.contains(.obfuscated) { continue }
                 // a word cut off by truncation ("nig…" for "night") is not the word
-                if h.nEnd < norm.scalars.count && (norm.scalars[h.nEnd] == 0x2026 || (h.nEnd + 2 < norm.scalars.count && norm.scalars[h.nEnd] == 0x2E && norm.scalars[h.nEnd + 1] == 0x2E && norm.scalars[h.nEnd + 2] == 0x2E)) { continue }
-                if allowSpans.contains(where: { $0.2 == flag && $0.0 <= h.nStart && h.nEnd <= $0.1 }) { continue }
+                if nEnd < norm.scalars.count && (norm.scalars[nEnd] == 0x2026 || (nEnd + 2 < norm.scalars.count && norm.scalars[nEnd] == 0x2E && norm.scalars[nEnd + 1] == 0x2E && norm.scalars[nEnd + 2] == 0x2E)) { continue }
+                if allowSpans.contains(where: { $0.2 == flag && $0.0 <= nStart && nEnd <= $0.1 }) { continue }
             }
-            if flagHits[flag.rank].isEmpty { flagHits[flag.rank].reserveCapacity(8) }
-            flagHits[flag.rank].append(h)
+            flagHits[flag.rank].append(raw[k])
         }
-        // keep the longest match where matches of one flag nest
+        // keep the longest match where matches of one flag nest (sorting indices: the same stable
+        // sort by the same comparisons orders them as it ordered the hits, without copying hits)
         for f in flagHits.indices where flagHits[f].count > 1 {
             let hs = flagHits[f]
-            let sorted = hs.sorted { $0.nStart != $1.nStart ? $0.nStart < $1.nStart : $0.nEnd > $1.nEnd }
+            let sorted = hs.indices.sorted { hs[$0].nStart != hs[$1].nStart ? hs[$0].nStart < hs[$1].nStart : hs[$0].nEnd > hs[$1].nEnd }
             var kept: [Hit] = []
+            kept.reserveCapacity(hs.count)
             var maxEnd = -1
             var lastRoleCue = false
-            for h in sorted {
-                let isCue = box.p.ruleRoles[h.rule] == .cue
-                if h.nEnd <= maxEnd && isCue == lastRoleCue { continue }
-                if h.nEnd > maxEnd { maxEnd = h.nEnd }
+            for k in sorted {
+                let isCue = box.p.ruleRoles[hs[k].rule] == .cue
+                if hs[k].nEnd <= maxEnd && isCue == lastRoleCue { continue }
+                if hs[k].nEnd > maxEnd { maxEnd = hs[k].nEnd }
                 lastRoleCue = isCue
-                kept.append(h)
+                kept.append(hs[k])
             }
             flagHits[f] = kept
         }
         for k in cues.indices where cues[k].count > 1 { cues[k].sort { $0.a < $1.a } }
         // sentiment phrases: the longest match wins ("only complaint" over "complaint")
         if sentHits.count > 1 {
-            let sorted = sentHits.sorted { $0.tokStart != $1.tokStart ? $0.tokStart < $1.tokStart : $0.tokEnd > $1.tokEnd }
+            let hs = sentHits
+            let sorted = hs.indices.sorted { hs[$0].tokStart != hs[$1].tokStart ? hs[$0].tokStart < hs[$1].tokStart : hs[$0].tokEnd > hs[$1].tokEnd }
             var kept: [Hit] = []
             var maxEnd = -1
-            for h in sorted where h.tokEnd > maxEnd {
-                kept.append(h)
-                maxEnd = h.tokEnd
+            for k in sorted where hs[k].tokEnd > maxEnd {
+                kept.append(hs[k])
+                maxEnd = hs[k].tokEnd
             }
             sentHits = kept
         }
@@ -522,10 +551,10 @@ struct Analysis {
     }
 
     /// NegEx/ConText-style modifiers for a hit inside its sentence.
-    func contextModifiers(_ h: Hit) -> Modifiers {
-        guard h.tokStart < tk.tokens.count else { return [] }
+    /// Takes the hit's token range (a `Hit` argument was copied out of its array for every call).
+    func contextModifiers(tokStart a: Int, tokEnd b: Int) -> Modifiers {
+        guard a < tk.tokens.count else { return [] }
         var mods: Modifiers = []
-        let a = h.tokStart, b = h.tokEnd
         let sStart = sentenceStartToken(a)
         let sEnd = sentenceEndToken(max(a, b - 1))
         let w = box.p.contextWindow
@@ -575,7 +604,13 @@ struct Analysis {
             if case .identifier(.namedCondition) = box.p.rules[ri].source { return true }
             return false
         }), !rules.isEmpty, profile.upper > 0, profile.lower > 0 else { return }
-        let clinical = flagHits[FlagName.symptomQuestion.rank].filter { box.p.ruleRoles[$0.rule] == .evidence && ($0.category == "condition" || $0.category == "symptom") }
+        // the clinical hits' token ranges and ends (copies of the hits retained their strings)
+        var clinical: [(tokStart: Int, tokEnd: Int, nEnd: Int)] = []
+        let sq = FlagName.symptomQuestion.rank
+        for k in flagHits[sq].indices where box.p.ruleRoles[flagHits[sq][k].rule] == .evidence {
+            let category = flagHits[sq][k].category
+            if category == "condition" || category == "symptom" { clinical.append((flagHits[sq][k].tokStart, flagHits[sq][k].tokEnd, flagHits[sq][k].nEnd)) }
+        }
         guard !clinical.isEmpty else { return }
         let toks = tk.tokens
         func isName(_ j: Int) -> Bool {
@@ -590,11 +625,12 @@ struct Analysis {
             return norm.original[s0..<e0].contains { $0.properties.isLowercase }
         }
         var done = Set<Int>()
+        let verbs = havingVerbKeys  // hoisted: a global read costs a `swift_once` check per use
         for h in clinical {
             var k = h.tokStart - 1
             var verb = -1
             while k >= 0 && k >= h.tokStart - 4 && toks[k].sentence == toks[h.tokStart].sentence {
-                if havingVerbs.contains(toks[k].text) { verb = k; break }
+                if verbs.find(toks[k].key) != nil { verb = k; break }
                 k -= 1
             }
             guard verb > 0, !done.contains(verb) else { continue }
@@ -619,14 +655,18 @@ struct Analysis {
             sc.capitalized = capitalizedFunction(norm, tk.tokens, profile: profile)
             let found = sc.scanAll(wanted: box.p.identifierKinds)
             let byKind = box.identifierRulesByKind
+            // matches of one kind come one after another: their rules are looked up once
+            var lastKind: IdentifierKind? = nil
+            var lastRules: [Int]? = nil
             for m in found {
-                guard let kindRules = byKind[m.kind] else { continue }
+                if m.kind != lastKind { (lastKind, lastRules) = (m.kind, byKind[m.kind]) }
+                guard let kindRules = lastRules else { continue }
                 for ri in kindRules {
-                    let r = box.p.rules[ri]
-                    guard case .identifier(let k) = r.source, k == m.kind, let flag = r.flag else { continue }
+                    // the rule's fields read in place (a copy of the rule retained all of them)
+                    guard case .identifier(let k) = box.p.rules[ri].source, k == m.kind, let flag = box.p.rules[ri].flag else { continue }
                     let ti = min(tokenIndexAtOrAfter(m.start), max(0, tk.tokens.count - 1))
-                    var h = Hit(rule: ri, tokStart: ti, tokEnd: ti + 1, nStart: m.start, nEnd: m.end, weight: r.weight * (m.validated ? 1 : 0.85),
-                                category: r.category ?? m.kind.rawValue, severity: r.severity, term: m.kind.rawValue)
+                    var h = Hit(rule: ri, tokStart: ti, tokEnd: ti + 1, nStart: m.start, nEnd: m.end, weight: box.p.rules[ri].weight * (m.validated ? 1 : 0.85),
+                                category: box.p.rules[ri].category ?? m.kind.rawValue, severity: box.p.rules[ri].severity, term: m.kind.rawValue)
                     h.mods = m.validated ? .validated : .keyword
                     flagHits[flag.rank].append(h)
                 }
@@ -635,6 +675,7 @@ struct Analysis {
         let pr = box.p.patternRules
         guard !pr.isEmpty else { return }
         let lits = box.patternLiterals
+        let skips = box.patternLiteralSkips
         var passing: [Bool] = Array(repeating: false, count: pr.count)
         var anyPass = false
         norm.scalars.withUnsafeBufferPointer { sp in
@@ -647,7 +688,7 @@ struct Analysis {
                 for q in alts.indices {
                     let m = masks[k][q]
                     if lo & m.lo != m.lo || hi & m.hi != m.hi { continue }
-                    if containsCompiled(sp, [alts[q]]) { passing[k] = true; anyPass = true; break }
+                    if containsLiteral(sp, alts[q], skip: skips[k][q]) { passing[k] = true; anyPass = true; break }
                 }
             }
         }
@@ -778,16 +819,16 @@ struct Analysis {
             defer { flagHits[flag.rank] = hits }
             var hasCue = false, hasEvidence = false
             var allDowngraded = true
+            // updated in place: a copy of each hit and back retained and released its strings
             for k in hits.indices {
-                var h = hits[k]
-                let role = box.p.ruleRoles[h.rule]
-                if fs.context && h.mods.subtracting(.obfuscated).isEmpty {
-                    h.mods.formUnion(contextModifiers(h))
+                let role = box.p.ruleRoles[hits[k].rule]
+                if fs.context && hits[k].mods.subtracting(.obfuscated).isEmpty {
+                    hits[k].mods.formUnion(contextModifiers(tokStart: hits[k].tokStart, tokEnd: hits[k].tokEnd))
                 }
-                var eff = h.weight
+                var eff = hits[k].weight
                 var downgraded = false
                 // factors in the order the modifiers are listed
-                let m = h.mods
+                let m = hits[k].mods
                 if m.contains(.obfuscated) { eff *= fs.obfuscated }
                 if m.contains(.negated) { eff *= fs.negated; downgraded = true }
                 if m.contains(.relative) { eff *= fs.relative }
@@ -797,25 +838,30 @@ struct Analysis {
                 if m.contains(.figurative) { eff *= fs.figurative; downgraded = true }
                 if m.contains(.now) { eff *= fs.present }
                 eff = min(eff, 0.99)
-                h.eff = eff
-                hits[k] = h
+                hits[k].eff = eff
                 if !downgraded { allDowngraded = false }
-                if role == .cue { if !downgraded { hasCue = true } } else if eff > 0 && !h.mods.contains(.negated) { hasEvidence = true }
+                if role == .cue { if !downgraded { hasCue = true } } else if eff > 0 && !m.contains(.negated) { hasEvidence = true }
             }
             if flag == .symptomQuestion && !tk.questionSentences.isEmpty { hasCue = true }
             if flag == .reviewFeedback {
                 // an evaluation counts when it is said about the service: in a sentence with a service word
-                let evSentences = Set(hits.filter { box.p.ruleRoles[$0.rule] == .evidence }.map { tk.tokens[min($0.tokStart, tk.tokens.count - 1)].sentence })
-                hasCue = hits.contains { h in
-                    guard box.p.ruleRoles[h.rule] == .cue else { return false }
-                    let s = tk.tokens[min(h.tokStart, tk.tokens.count - 1)].sentence
+                // (by index: `filter` and `contains` copied every hit)
+                var evSentences = Set<Int32>()
+                var evTerms = Set<String>()
+                for k in hits.indices where box.p.ruleRoles[hits[k].rule] == .evidence {
+                    evSentences.insert(tk.tokens[min(hits[k].tokStart, tk.tokens.count - 1)].sentence)
+                    evTerms.insert(hits[k].term.lowercased())
+                }
+                hasCue = hits.indices.contains { k in
+                    guard box.p.ruleRoles[hits[k].rule] == .cue else { return false }
+                    let s = tk.tokens[min(hits[k].tokStart, tk.tokens.count - 1)].sentence
                     return evSentences.contains(s) || evSentences.contains(s + 1) || evSentences.contains(s - 1)
                 }
-                let evidenceCount = Set(hits.filter { box.p.ruleRoles[$0.rule] == .evidence }.map { $0.term.lowercased() }).count
+                let evidenceCount = evTerms.count
                 if !hasCue && abs(sc.compound) >= 0.45 && evidenceCount >= 2 { hasCue = true }
             }
             var score = 1.0
-            for h in hits { score *= (1 - h.eff) }
+            for k in hits.indices { score *= (1 - hits[k].eff) }
             score = 1 - score
             if fs.requireCue && !(hasCue && hasEvidence) { score *= fs.missingCueFactor }
             // cues support a flag but never raise it on their own
@@ -823,29 +869,33 @@ struct Analysis {
             if forced { score = max(score, fs.flagAt) }
             var decision = fs.decision(for: score)
             if flag == .emergency {
-                if decision == nil && hits.contains(where: { box.p.ruleRoles[$0.rule] == .evidence && $0.weight >= fs.reviewAt }) { decision = .review }
+                if decision == nil && hits.indices.contains(where: { box.p.ruleRoles[hits[$0].rule] == .evidence && hits[$0].weight >= fs.reviewAt }) { decision = .review }
                 if allDowngraded, let d = decision, d > .review { decision = .review }
             }
             guard let dec = decision else { continue }
             // category and severity
             var category: String? = nil
             var severity: String? = nil
-            let ranked = hits.filter { box.p.ruleRoles[$0.rule] == .evidence }.sorted { $0.eff > $1.eff }
+            // Indices of the evidence hits, strongest first, and of the hits in text order: the
+            // indices are sorted by the same comparisons (and the same stable sort) as the hits
+            // were, so the order is the same, without copying hits.
+            let ranked = hits.indices.filter { box.p.ruleRoles[hits[$0].rule] == .evidence }.sorted { hits[$0].eff > hits[$1].eff }
             if flag == .emergency {
                 // distress language supports a crisis reading; the category names the crisis itself
-                category = ranked.first(where: { $0.category != "distress" })?.category ?? "suicide"
-                let live = ranked.filter { $0.mods.isDisjoint(with: [.negated, .figurative]) }
-                severity = live.contains { $0.severity == "imminent" } ? "imminent" : "urgent"
-                if live.contains(where: { $0.mods.contains(.now) }) && category == "medical" { severity = "imminent" }
+                category = ranked.first(where: { hits[$0].category != "distress" }).flatMap { hits[$0].category } ?? "suicide"
+                let live = ranked.filter { hits[$0].mods.isDisjoint(with: [.negated, .figurative]) }
+                severity = live.contains { hits[$0].severity == "imminent" } ? "imminent" : "urgent"
+                if live.contains(where: { hits[$0].mods.contains(.now) }) && category == "medical" { severity = "imminent" }
             } else if flag == .offensive {
-                category = ranked.first?.category
-                severity = ranked.compactMap { $0.severity.flatMap(Int.init) }.max().map(String.init) ?? "1"
+                category = ranked.first.flatMap { hits[$0].category }
+                severity = ranked.compactMap { hits[$0].severity.flatMap(Int.init) }.max().map(String.init) ?? "1"
             } else if flag == .reviewFeedback {
                 category = sentiment.rawValue
             } else {
-                category = ranked.first?.category
+                category = ranked.first.flatMap { hits[$0].category }
             }
-            var ev = hits.sorted { $0.nStart < $1.nStart }.prefix(50).map { h -> Evidence in
+            var ev = hits.indices.sorted { hits[$0].nStart < hits[$1].nStart }.prefix(50).map { k -> Evidence in
+                let h = hits[k]
                 let (s, e) = norm.originalSpan(h.nStart, h.nEnd)
                 let r = box.p.rules[h.rule]
                 return Evidence(rule: r.id, file: r.file, span: [s, e], text: norm.originalText(s, e), modifiers: h.mods.names, contribution: (h.eff * 1000).rounded() / 1000)

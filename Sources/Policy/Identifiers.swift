@@ -611,13 +611,13 @@ struct IdentifierScanner {
             if endTok < 0 {
                 var k = i - 1
                 while k >= 0 && k >= i - 3 && tokens[k].sentence == tokens[i].sentence {
-                    if (before.contains(key: tokens[k].key) ?? before.contains(tokens[k].text)) || (mayHaveStreetEnding(tokens[k].key) && hasStreetEnding(tokens[k].text)) {
+                    if (before.contains(key: tokens[k].key) ?? before.contains(tokens[k].text)) || (mayHaveStreetEnding(tokens[k].key) && hasStreetEnding(tokens[k].key, tokens[k].text)) {
                         startTok = k; endTok = i; break
                     }
                     k -= 1
                 }
             }
-            if endTok < 0, i + 1 < T, mayHaveStreetEnding(tokens[i + 1].key), hasStreetEnding(tokens[i + 1].text) {
+            if endTok < 0, i + 1 < T, mayHaveStreetEnding(tokens[i + 1].key), hasStreetEnding(tokens[i + 1].key, tokens[i + 1].text) {
                 endTok = i + 1
             }
             if endTok >= 0 {
@@ -653,6 +653,20 @@ struct IdentifierScanner {
     /// most last bytes): the token's text is not read.
     private func mayHaveStreetEnding(_ key: WordKey) -> Bool {
         key.isNone || (key.count >= 6 && streetEndingLast[Int(key.byte(key.count - 1))])
+    }
+
+    /// `hasStreetEnding(w)` for a token with packed `key`: the byte test reads the key (an array
+    /// of the word's bytes was allocated for every word that ends like a street ending).
+    private func hasStreetEnding(_ key: WordKey, _ w: String) -> Bool {
+        guard !key.isNone else { return hasStreetEnding(w) }
+        let n = key.count
+        guard n >= 6, streetEndingLast[Int(key.byte(n - 1))] else { return false }
+        for e in streetEndingBytes where n > e.count + 1 {
+            var k = 1
+            while k <= e.count && key.byte(n - k) == e[e.count - k] { k += 1 }
+            if k > e.count, w.hasSuffix(String(decoding: e, as: UTF8.self)) { return true }
+        }
+        return false
     }
 
     private func hasStreetEnding(_ w: String) -> Bool {

@@ -21,7 +21,7 @@ public struct NormalizedText: Sendable {
         var w = NormalizedWriter(capacity: orig.count + 16)
         var breaks: [Int32] = []
         var prevLower = false
-        let table = Normalizer.table  // hoisted: a global read costs a `swift_once` check per scalar
+        let table = Normalizer.mappings  // hoisted: a global read costs a `swift_once` check per scalar
         let cases = Normalizer.cases
         orig.withUnsafeBufferPointer { orig in
             for i in 0..<orig.count {
@@ -200,8 +200,41 @@ struct CaseTable: Sendable {
     }
 }
 
+/// `Normalizer.table` by index for the scalars texts use most (a dictionary lookup hashed every
+/// non-ASCII scalar), the dictionary for the rest. In the emoji blocks, a scalar that the table
+/// leaves out and that passes through unchanged (not dropped, no lowercase mapping) maps to
+/// itself: the same output, without the two Unicode property lookups per emoji.
+struct MappingTable: Sendable {
+    private static let lowEnd: UInt32 = 0x3000
+    private static let fullwidth: Range<UInt32> = 0xFF00..<0xFFF0
+    private static let emoji: Range<UInt32> = 0x1F000..<0x1FB00
+    private let low: [[UInt32]?]
+    private let fullwidth: [[UInt32]?]
+    private let emoji: [[UInt32]?]
+    private let rest: [UInt32: [UInt32]]
+
+    init(_ table: [UInt32: [UInt32]]) {
+        rest = table
+        low = (0..<MappingTable.lowEnd).map { table[$0] }
+        fullwidth = MappingTable.fullwidth.map { table[$0] }
+        emoji = MappingTable.emoji.map { v in
+            if let m = table[v] { return m }
+            guard let s = Unicode.Scalar(v), !Normalizer.isDropped(s), !s.properties.changesWhenLowercased else { return nil }
+            return [v]
+        }
+    }
+
+    @inline(__always) subscript(_ v: UInt32) -> [UInt32]? {
+        if v < MappingTable.lowEnd { return low[Int(v)] }
+        if MappingTable.fullwidth.contains(v) { return fullwidth[Int(v - MappingTable.fullwidth.lowerBound)] }
+        if MappingTable.emoji.contains(v) { return emoji[Int(v - MappingTable.emoji.lowerBound)] }
+        return rest[v]
+    }
+}
+
 enum Normalizer {
     static let cases = CaseTable()
+    static let mappings = MappingTable(table)
 
     static func isDropped(_ s: Unicode.Scalar) -> Bool {
         let v = s.value

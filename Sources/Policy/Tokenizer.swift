@@ -59,6 +59,39 @@ enum WordScalars {
 }
 
 private let abbreviations: Set<String> = ["dr", "mr", "mrs", "ms", "st", "sr", "sra", "dra", "jr", "vs", "etc", "apt", "no", "dept", "u", "ul", "av", "ave", "str", "ste", "blvd", "rd", "ln", "dpto", "nr", "ca", "approx", "e.g", "i.e"]
+/// `abbreviations` by packed word: a full stop after a word looks it up without hashing the
+/// word's `String` (every abbreviation fits a key; a longer word cannot be one).
+private let abbreviationKeys: WordTable = {
+    var t = WordTable(capacity: abbreviations.count)
+    for w in abbreviations { t.set(WordKey(w)!, 1) }
+    return t
+}()
+
+/// The `String` of each recent short word by its packed key, so that a long text, which repeats
+/// its words, builds (validates, copies) each word's `String` once instead of once per token.
+/// Words of up to 15 bytes are small strings: a copy from the cache allocates nothing.
+private struct WordStringCache {
+    private var keys: [WordKey]
+    private var strings: [String]
+    private let mask: Int
+
+    init(size: Int) {
+        keys = Array(repeating: .none, count: size)
+        strings = Array(repeating: "", count: size)
+        mask = size - 1
+    }
+
+    /// The word `b[from...]` with packed `key` (not `.none`).
+    @inline(__always) mutating func string(_ key: WordKey, _ b: UnsafeBufferPointer<UInt8>, from: Int) -> String {
+        let h = (key.lo &* 0x9E37_79B9_7F4A_7C15) ^ (key.hi &* 0xC2B2_AE3D_27D4_EB4F)
+        let slot = Int(truncatingIfNeeded: (h ^ (h >> 29)) & UInt64(mask))
+        if keys[slot] == key { return strings[slot] }
+        let s = String(decoding: UnsafeBufferPointer(rebasing: b[from...]), as: UTF8.self)
+        keys[slot] = key
+        strings[slot] = s
+        return s
+    }
+}
 
 /// Writes the UTF-8 of one scalar value at `p[k]`; returns the index after it.
 @inline(__always) func writeUTF8(_ c: UInt32, to p: UnsafeMutablePointer<UInt8>, at k: Int) -> Int {
@@ -81,6 +114,8 @@ func tokenize(_ s: [UInt32], breaks: [Int32] = []) -> Tokenized {
     var i = 0
     let n = s.count
     var sentence: Int32 = 0
+    // only texts long enough to repeat words pay for the cache's tables
+    var cache: WordStringCache? = n >= 4096 ? WordStringCache(size: 2048) : nil
     while i < n {
         let v = s[i]
         if isWordScalar(v) {
@@ -105,13 +140,13 @@ func tokenize(_ s: [UInt32], breaks: [Int32] = []) -> Tokenized {
                     break
                 }
             }
-            r.tokens.append(word(UnsafeBufferPointer(start: bytes, count: used), from: at, start: start, end: i, sentence: sentence, isEmoji: false))
+            r.tokens.append(word(UnsafeBufferPointer(start: bytes, count: used), from: at, start: start, end: i, sentence: sentence, isEmoji: false, cache: &cache))
             continue
         }
         if isEmojiScalar(v) {
             let at = used
             used = writeUTF8(v, to: bytes, at: used)
-            r.tokens.append(word(UnsafeBufferPointer(start: bytes, count: used), from: at, start: i, end: i + 1, sentence: sentence, isEmoji: true))
+            r.tokens.append(word(UnsafeBufferPointer(start: bytes, count: used), from: at, start: i, end: i + 1, sentence: sentence, isEmoji: true, cache: &cache))
             i += 1
             continue
         }
@@ -128,7 +163,7 @@ func tokenize(_ s: [UInt32], breaks: [Int32] = []) -> Tokenized {
             let prev = r.tokens.last
             let nextDigit = i + 1 < n && s[i + 1] >= 0x30 && s[i + 1] <= 0x39
             // the position test first: it spares hashing the word for most full stops
-            if !nextDigit, !(prev.map { $0.end == Int32(i) && abbreviations.contains($0.text) } ?? false) {
+            if !nextDigit, !(prev.map { $0.end == Int32(i) && abbreviationKeys.find($0.key) != nil } ?? false) {
                 sentence += 1
             }
         default: break
@@ -141,10 +176,13 @@ func tokenize(_ s: [UInt32], breaks: [Int32] = []) -> Tokenized {
 }
 
 /// The token whose UTF-8 is `bytes[at...]`.
-@inline(__always) private func word(_ b: UnsafeBufferPointer<UInt8>, from at: Int, start: Int, end: Int, sentence: Int32, isEmoji: Bool) -> Token {
+@inline(__always) private func word(_ b: UnsafeBufferPointer<UInt8>, from at: Int, start: Int, end: Int, sentence: Int32, isEmoji: Bool,
+                                     cache: inout WordStringCache?) -> Token {
     let count = b.count - at
     let key = count <= WordKey.maxBytes ? WordKey(b, from: at, len: count) : .none
-    return Token(text: String(decoding: UnsafeBufferPointer(rebasing: b[at...]), as: UTF8.self), start: Int32(start), end: Int32(end),
+    let text = !key.isNone && cache != nil ? cache!.string(key, b, from: at)
+        : String(decoding: UnsafeBufferPointer(rebasing: b[at...]), as: UTF8.self)
+    return Token(text: text, start: Int32(start), end: Int32(end),
                  sentence: sentence, isEmoji: isEmoji, key: key, byteStart: Int32(at), byteCount: Int32(count))
 }
 
