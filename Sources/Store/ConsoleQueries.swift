@@ -97,7 +97,6 @@ public final class SQLiteConsoleStore: ConsoleStore, @unchecked Sendable {
         var flaggedInLane: (conditions: String, arguments: [DatabaseValueConvertible?])?
     }
 
-
     func selection(queue: QueueID, query: InboxQuery, moderator: String) -> Selection {
         var s = Selection(byPriority: queue.lane != nil || queue == .mine)
         if let lane = queue.lane {
@@ -179,8 +178,11 @@ public final class SQLiteConsoleStore: ConsoleStore, @unchecked Sendable {
         return try inbox.pool.read { db in try withTimeLimit(db) { read in
             var from = "message"
             if let flagged = s.flaggedInLane {
-                let n = try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT 1 FROM message INDEXED BY message_flagged WHERE \(flagged.conditions) LIMIT ?)",
+                var n = fewFlagged
+                do {
+                    n = try Int.fetchOne(db, sql: "SELECT count(*) FROM (SELECT 1 FROM message INDEXED BY message_flagged WHERE \(flagged.conditions) LIMIT ?)",
                                          arguments: StatementArguments(flagged.arguments + [fewFlagged])) ?? 0
+                } catch let e as DatabaseError where e.resultCode == .SQLITE_INTERRUPT {}  // out of time: the page says so
                 from += n < fewFlagged ? " INDEXED BY message_flagged" : " INDEXED BY message_by_lane"
             }
             func fetch(_ extra: String, _ extraArgs: [DatabaseValueConvertible?], order: String, limit: Int) throws -> [MessageRow] {
@@ -204,7 +206,7 @@ public final class SQLiteConsoleStore: ConsoleStore, @unchecked Sendable {
                     return try fetch(" AND (received_at, id) \(op) (?, ?)", [t, c.id], order: down, limit: limit)
                 }
                 var rows = try fetch(" AND priority = ? AND (received_at, id) \(op) (?, ?)", [c.priority, t, c.id], order: down, limit: limit)
-                if rows.count < limit {
+                if rows.count < limit && !lastPageCutOff {  // after a cut-off, no gap
                     rows += try fetch(" AND priority > ?", [c.priority], order: "priority ASC, " + down, limit: limit - rows.count)
                 }
                 return rows
@@ -218,7 +220,7 @@ public final class SQLiteConsoleStore: ConsoleStore, @unchecked Sendable {
                     return try fetch(" AND (received_at, id) > (?, ?)", [t, c.id], order: up, limit: limit).reversed()
                 }
                 var rows = try fetch(" AND priority = ? AND (received_at, id) > (?, ?)", [c.priority, t, c.id], order: up, limit: limit)
-                if rows.count < limit {
+                if rows.count < limit && !lastPageCutOff {  // after a cut-off, no gap
                     rows += try fetch(" AND priority < ?", [c.priority], order: "priority DESC, " + up, limit: limit - rows.count)
                 }
                 return rows.reversed()

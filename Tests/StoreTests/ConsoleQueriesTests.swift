@@ -179,18 +179,20 @@ final class ConsoleQueriesTests: XCTestCase {
     }
 
     func testPagesStopAtTheirTimeLimitWithWhatTheyFound() throws {
-        try seed(300)
+        try seed(300) { $0 % 2 == 0 ? self.emergency($0 % 4 == 0 ? "imminent" : "urgent") : nil }  // two priorities in Urgent
         let store = SQLiteConsoleStore(inbox: inbox, role: "moderator")
         var q = InboxQuery()
         q.platforms = FieldFilter(include: [.x])
         var search = InboxQuery()
         search.terms = [TextTerm(text: "hello")]
-        for query in [q, search] {
-            let all = try store.page(queue: .all, query: query, moderator: "ana", anchor: .start, limit: 500)
+        var flagged = InboxQuery()
+        flagged.flags = FieldFilter(include: [.emergency])
+        for (queue, query) in [(QueueID.all, q), (.all, search), (.urgent, flagged)] {
+            let all = try store.page(queue: queue, query: query, moderator: "ana", anchor: .start, limit: 500)
             XCTAssertFalse(store.lastPageCutOff)
             XCTAssertGreaterThan(all.count, 100)
             store.pageTimeLimit = 0  // stops at the first progress check
-            let cut = try store.page(queue: .all, query: query, moderator: "ana", anchor: .start, limit: 500)
+            let cut = try store.page(queue: queue, query: query, moderator: "ana", anchor: .start, limit: 500)
             XCTAssertTrue(store.lastPageCutOff)
             XCTAssertLessThan(cut.count, all.count)
             XCTAssertEqual(cut.map(\.id), Array(all.prefix(cut.count)).map(\.id), "what was found, in order")
