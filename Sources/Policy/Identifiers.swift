@@ -276,19 +276,43 @@ struct IdentifierScanner {
     func scanAll(wanted: Set<IdentifierKind>) -> [IdentifierMatch] {
         var out: [IdentifierMatch] = []
         if wanted.isEmpty { return out }
-        var hasAt = false, hasDigitRun = false, hasHttp = false
-        var run = 0
-        for v in s {
-            if v == 0x40 { hasAt = true }
-            if isDigit(v) { run += 1; if run >= 2 { hasDigitRun = true } } else { run = 0 }
-            if v == 0x2F || v == 0x77 { hasHttp = true }
-        }
+        let (hasAt, hasDigit, hasDigitRun, hasHttp) = textFlags()
         if hasDigitRun { numbers(&out, wanted) }
         if hasAt && (wanted.contains(.email)) { emails(&out) }
         if hasHttp && (wanted.contains(.url)) { urls(&out) }
-        if (hasDigitRun || s.contains(where: isDigit)) && (wanted.contains(.dob) || wanted.contains(.date)) { dates(&out, wanted) }
+        if hasDigit && (wanted.contains(.dob) || wanted.contains(.date)) { dates(&out, wanted) }
         if hasDigitRun { tokenRecognisers(&out, wanted) }
         return out
+    }
+
+    /// Which recognisers the text can feed: an `@`, a digit, two digits in a row, a `/` or `w`.
+    /// One pass through a buffer pointer (the array loop checked bounds on every scalar).
+    private func textFlags() -> (hasAt: Bool, hasDigit: Bool, hasDigitRun: Bool, hasHttp: Bool) {
+        s.withUnsafeBufferPointer { s in
+            var hasAt = false, hasDigit = false, hasDigitRun = false, hasHttp = false
+            var run = 0
+            for v in s {
+                if v == 0x40 { hasAt = true }
+                if isDigit(v) { run += 1; hasDigit = true; if run >= 2 { hasDigitRun = true } } else { run = 0 }
+                if v == 0x2F || v == 0x77 { hasHttp = true }
+            }
+            return (hasAt, hasDigit, hasDigitRun, hasHttp)
+        }
+    }
+
+    /// The first index at or after `from` whose scalar is a digit, or also `+` / `(` when
+    /// `orOpen` (what can start a number group); `s.count` when none. Most of a text is
+    /// letters and spaces: this skips them in a tight loop instead of the recognisers' own.
+    @inline(__always) private func nextDigit(from: Int, orOpen: Bool) -> Int {
+        s.withUnsafeBufferPointer { s in
+            var i = from
+            if orOpen {
+                while i < s.count { let v = s[i]; if isDigit(v) || v == 0x2B || v == 0x28 { return i }; i += 1 }
+            } else {
+                while i < s.count { if isDigit(s[i]) { return i }; i += 1 }
+            }
+            return s.count
+        }
     }
 
     // Digit groups: phone, SSN, card, NPI.
@@ -304,6 +328,10 @@ struct IdentifierScanner {
         let wantSSN = wanted.contains(.ssn), wantCard = wanted.contains(.card)
         let wantNPI = wanted.contains(.npi), wantPhone = wanted.contains(.phone)
         while i < n {
+            // a group starts only at a digit, `+` or `(`; whether one does depends on that
+            // scalar and the one before it alone, so the scalars in between need no visit
+            i = nextDigit(from: i, orOpen: true)
+            if i >= n { break }
             let v = s[i]
             let startsGroup = isDigit(v) || ((v == 0x2B || v == 0x28) && i + 1 < n && isDigit(s[i + 1]))
             if !startsGroup || (i > 0 && (isAlnumASCII(s[i - 1]) || s[i - 1] == 0x2F || s[i - 1] == 0x40)) {
@@ -448,6 +476,9 @@ struct IdentifierScanner {
         var found: [(Int, Int)] = []
         // numeric: d{1,4}[/.-]d{1,2}[/.-]d{2,4}
         while i < n {
+            // a date starts only at a digit (the test reads it and the scalar before it alone)
+            i = nextDigit(from: i, orOpen: false)
+            if i >= n { break }
             guard isDigit(s[i]), i == 0 || !isAlnumASCII(s[i - 1]) else { i += 1; continue }
             // up to three parts, in fixed slots (no arrays per digit group)
             var p0 = 0, p1 = 0, p2 = 0, l0 = 0, l2 = 0
