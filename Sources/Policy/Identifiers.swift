@@ -295,8 +295,19 @@ struct IdentifierScanner {
                 if v == 0x40 { hasAt = true }
                 if isDigit(v) { run += 1; hasDigit = true; if run >= 2 { hasDigitRun = true } } else { run = 0 }
                 if v == 0x2F || v == 0x77 { hasHttp = true }
+                // a long text usually has them all early: the rest cannot change the answer
+                if hasAt && hasDigitRun && hasHttp { break }
             }
             return (hasAt, hasDigit, hasDigitRun, hasHttp)
+        }
+    }
+
+    /// The digit values as a string of ASCII digits, written straight into the string's storage
+    /// (a mapped byte array first cost an allocation and a copy per number group).
+    private func digitString(_ digits: [UInt8]) -> String {
+        String(unsafeUninitializedCapacity: digits.count) { out in
+            for k in digits.indices { out[k] = digits[k] + 48 }
+            return digits.count
         }
     }
 
@@ -378,7 +389,7 @@ struct IdentifierScanner {
             i = max(end, start + 1)
             if followedByLetter || digits.count < 7 { continue }
             let value = scalarString(s, start, end)
-            let digitStr = String(decoding: digits.map { $0 + 48 }, as: UTF8.self)
+            let digitStr = digitString(digits)
             if allow.allowsDigits(digitStr) { continue }
             // SSN
             if digits.count == 9, wantSSN {
