@@ -206,6 +206,13 @@ private let tokenClassTable: WordTable = {
     return t
 }()
 private let monthFilter = FilteredWords(months.keys)
+/// First bytes of the month names: most tokens are ruled out by one table read before the
+/// (not inlined) word-set lookup.
+private let monthFirstBytes: [Bool] = {
+    var t = [Bool](repeating: false, count: 256)
+    for m in months.keys { if let f = m.utf8.first { t[Int(f)] = true } }
+    return t
+}()
 private let streetEndingBytes: [[UInt8]] = streetEndings.map { Array($0.utf8) }
 /// Last bytes of the street endings.
 private let streetEndingLast: [Bool] = {
@@ -523,8 +530,11 @@ struct IdentifierScanner {
         }
         // month names: "march 3", "march 3, 2020", "3 march 2020", "3 de marzo de 2020"
         let monthWords = monthFilter  // hoisted: a global read costs a `swift_once` check per token
+        let monthFirst = monthFirstBytes
         for ti in tokens.indices {
-            guard tokens[ti].byteCount >= 3, tokens[ti].byteCount <= 10, (monthWords.contains(key: tokens[ti].key) ?? monthWords.contains(tokens[ti].text)) else { continue }
+            // 3...10 bytes: the key holds the word, so its first byte is the text's
+            guard tokens[ti].byteCount >= 3, tokens[ti].byteCount <= 10, monthFirst[Int(tokens[ti].key.byte(0))],
+                  (monthWords.contains(key: tokens[ti].key) ?? monthWords.contains(tokens[ti].text)) else { continue }
             let t = tokens[ti]
             if t.text == "may" || t.text == "mar" || t.text == "jun" {
                 // only with a number right next to it
