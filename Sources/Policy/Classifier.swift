@@ -525,13 +525,30 @@ struct Analysis {
 
     /// Cue spans of a role that start in `[from, to)`.
     func cuesStarting(_ role: Role, _ from: Int, _ to: Int) -> ArraySlice<CueSpan> {
-        let arr = cues[role.index]
-        guard !arr.isEmpty else { return [] }
-        var lo = 0, hi = arr.count
-        while lo < hi { let m = (lo + hi) / 2; if arr[m].a < from { lo = m + 1 } else { hi = m } }
-        var e = lo
-        while e < arr.count && arr[e].a < to { e += 1 }
-        return arr[lo..<e]
+        cues[role.index][cueRange(role, from, to)]
+    }
+
+    /// Indices in `cues[role.index]` of the spans that start in `[from, to)`. The questions
+    /// below answer from it without making a slice (a retain and release per question).
+    @inline(__always) func cueRange(_ role: Role, _ from: Int, _ to: Int) -> Range<Int> {
+        cues[role.index].withUnsafeBufferPointer { arr in
+            var lo = 0, hi = arr.count
+            while lo < hi { let m = (lo + hi) / 2; if arr[m].a < from { lo = m + 1 } else { hi = m } }
+            var e = lo
+            while e < arr.count && arr[e].a < to { e += 1 }
+            return lo..<e
+        }
+    }
+
+    /// Whether a cue span of `role` starts in `[from, to)`.
+    func hasCue(_ role: Role, _ from: Int, _ to: Int) -> Bool {
+        !cueRange(role, from, to).isEmpty
+    }
+
+    /// The last cue span of `role` that starts in `[from, to)`.
+    func lastCue(_ role: Role, _ from: Int, _ to: Int) -> CueSpan? {
+        let r = cueRange(role, from, to)
+        return r.isEmpty ? nil : cues[role.index][r.upperBound - 1]
     }
 
     func sentenceStartToken(_ i: Int) -> Int {
@@ -560,8 +577,7 @@ struct Analysis {
         let w = box.p.contextWindow
         let from = max(sStart, a - w)
         // terminators between a cue and the hit stop the cue's scope
-        let terms = cuesStarting(.terminator, from, a)
-        let lastTerm = terms.last.map { $0.b } ?? from
+        let lastTerm = lastCue(.terminator, from, a).map { $0.b } ?? from
         let pseudo = cuesStarting(.pseudoNeg, max(sStart, a - w - 2), a)
         func inPseudo(_ c: CueSpan) -> Bool { pseudo.contains { $0.a <= c.a && c.b <= $0.b } }
         let hitStart = Int(tk.tokens[a].start)
@@ -576,24 +592,24 @@ struct Analysis {
         }
         if cuesStarting(.negPre, max(lastTerm, a - 5), a).contains(where: { $0.b <= a && !inPseudo($0) && sameClause($0) }) {
             mods.insert(.negated)
-        } else if cuesStarting(.negPost, b, min(sEnd, b + 3)).contains(where: { _ in true }) {
+        } else if hasCue(.negPost, b, min(sEnd, b + 3)) {
             mods.insert(.negated)
         }
         let expFrom = max(sStart, a - w - 2)
-        let rel = cuesStarting(.relative, expFrom, a).last
-        let oth = cuesStarting(.other, expFrom, a).last
-        let slf = cuesStarting(.selfRef, expFrom, a).last
+        let rel = lastCue(.relative, expFrom, a)
+        let oth = lastCue(.other, expFrom, a)
+        let slf = lastCue(.selfRef, expFrom, a)
         // the nearest cue before the hit; on a tie the first of relative, other, self (as max(by:) did)
         var bestA = rel?.a ?? -1
         var best = Modifiers.relative
         if let o = oth?.a, o > bestA { bestA = o; best = .other }
         if let sl = slf?.a, sl > bestA { bestA = sl; best = .selfRef }
         if bestA >= 0 { mods.insert(best) }
-        if !cuesStarting(.history, sStart, sEnd).isEmpty { mods.insert(.history) }
-        if !cuesStarting(.hypothetical, sStart, a).isEmpty { mods.insert(.hypothetical) }
+        if hasCue(.history, sStart, sEnd) { mods.insert(.history) }
+        if hasCue(.hypothetical, sStart, a) { mods.insert(.hypothetical) }
         let fig = cuesStarting(.figurative, max(sStart, a - 3), min(sEnd, b + 3))
         if fig.contains(where: { $0.a < b + 3 && $0.b > a - 3 }) { mods.insert(.figurative) }
-        if !cuesStarting(.present, sStart, sEnd).isEmpty { mods.insert(.now) }
+        if hasCue(.present, sStart, sEnd) { mods.insert(.now) }
         return mods
     }
 

@@ -206,6 +206,13 @@ private let tokenClassTable: WordTable = {
     return t
 }()
 private let monthFilter = FilteredWords(months.keys)
+/// First bytes of the month names: most tokens are ruled out by one table read before the
+/// (not inlined) word-set lookup.
+private let monthFirstBytes: [Bool] = {
+    var t = [Bool](repeating: false, count: 256)
+    for m in months.keys { if let f = m.utf8.first { t[Int(f)] = true } }
+    return t
+}()
 private let streetEndingBytes: [[UInt8]] = streetEndings.map { Array($0.utf8) }
 /// Last bytes of the street endings.
 private let streetEndingLast: [Bool] = {
@@ -276,19 +283,58 @@ struct IdentifierScanner {
     func scanAll(wanted: Set<IdentifierKind>) -> [IdentifierMatch] {
         var out: [IdentifierMatch] = []
         if wanted.isEmpty { return out }
-        var hasAt = false, hasDigitRun = false, hasHttp = false
-        var run = 0
-        for v in s {
-            if v == 0x40 { hasAt = true }
-            if isDigit(v) { run += 1; if run >= 2 { hasDigitRun = true } } else { run = 0 }
-            if v == 0x2F || v == 0x77 { hasHttp = true }
-        }
+        let (hasAt, hasDigit, hasDigitRun, hasHttp) = textFlags()
         if hasDigitRun { numbers(&out, wanted) }
         if hasAt && (wanted.contains(.email)) { emails(&out) }
         if hasHttp && (wanted.contains(.url)) { urls(&out) }
-        if (hasDigitRun || s.contains(where: isDigit)) && (wanted.contains(.dob) || wanted.contains(.date)) { dates(&out, wanted) }
+        if hasDigit && (wanted.contains(.dob) || wanted.contains(.date)) { dates(&out, wanted) }
         if hasDigitRun { tokenRecognisers(&out, wanted) }
         return out
+    }
+
+    /// Which recognisers the text can feed: an `@`, a digit, two digits in a row, a `/` or `w`.
+    /// Each question is its own search through a buffer pointer that stops at the first hit: a
+    /// long text answers most of them early, and a one-test loop is cheap for the rest (one
+    /// pass testing everything cost ~16 instructions per scalar).
+    private func textFlags() -> (hasAt: Bool, hasDigit: Bool, hasDigitRun: Bool, hasHttp: Bool) {
+        s.withUnsafeBufferPointer { s in
+            let hasAt = s.contains(0x40)
+            let hasHttp = s.contains { $0 == 0x2F || $0 == 0x77 }
+            // the first two digits in a row; a search that finds none has still seen any digit
+            var hasDigit = false, hasDigitRun = false
+            var prevDigit = false
+            for v in s {
+                let d = isDigit(v)
+                if d && prevDigit { hasDigitRun = true; break }
+                hasDigit = hasDigit || d
+                prevDigit = d
+            }
+            return (hasAt, hasDigit || hasDigitRun, hasDigitRun, hasHttp)
+        }
+    }
+
+    /// The digit values as a string of ASCII digits, written straight into the string's storage
+    /// (a mapped byte array first cost an allocation and a copy per number group).
+    private func digitString(_ digits: [UInt8]) -> String {
+        String(unsafeUninitializedCapacity: digits.count) { out in
+            for k in digits.indices { out[k] = digits[k] + 48 }
+            return digits.count
+        }
+    }
+
+    /// The first index at or after `from` whose scalar is a digit, or also `+` / `(` when
+    /// `orOpen` (what can start a number group); `s.count` when none. Most of a text is
+    /// letters and spaces: this skips them in a tight loop instead of the recognisers' own.
+    @inline(__always) private func nextDigit(from: Int, orOpen: Bool) -> Int {
+        s.withUnsafeBufferPointer { s in
+            var i = from
+            if orOpen {
+                while i < s.count { let v = s[i]; if isDigit(v) || v == 0x2B || v == 0x28 { return i }; i += 1 }
+            } else {
+                while i < s.count { if isDigit(s[i]) { return i }; i += 1 }
+            }
+            return s.count
+        }
     }
 
     // Digit groups: phone, SSN, card, NPI.
@@ -304,6 +350,10 @@ struct IdentifierScanner {
         let wantSSN = wanted.contains(.ssn), wantCard = wanted.contains(.card)
         let wantNPI = wanted.contains(.npi), wantPhone = wanted.contains(.phone)
         while i < n {
+            // a group starts only at a digit, `+` or `(`; whether one does depends on that
+            // scalar and the one before it alone, so the scalars in between need no visit
+            i = nextDigit(from: i, orOpen: true)
+            if i >= n { break }
             let v = s[i]
             let startsGroup = isDigit(v) || ((v == 0x2B || v == 0x28) && i + 1 < n && isDigit(s[i + 1]))
             if !startsGroup || (i > 0 && (isAlnumASCII(s[i - 1]) || s[i - 1] == 0x2F || s[i - 1] == 0x40)) {
@@ -350,7 +400,7 @@ struct IdentifierScanner {
             i = max(end, start + 1)
             if followedByLetter || digits.count < 7 { continue }
             let value = scalarString(s, start, end)
-            let digitStr = String(decoding: digits.map { $0 + 48 }, as: UTF8.self)
+            let digitStr = digitString(digits)
             if allow.allowsDigits(digitStr) { continue }
             // SSN
             if digits.count == 9, wantSSN {
@@ -448,6 +498,9 @@ struct IdentifierScanner {
         var found: [(Int, Int)] = []
         // numeric: d{1,4}[/.-]d{1,2}[/.-]d{2,4}
         while i < n {
+            // a date starts only at a digit (the test reads it and the scalar before it alone)
+            i = nextDigit(from: i, orOpen: false)
+            if i >= n { break }
             guard isDigit(s[i]), i == 0 || !isAlnumASCII(s[i - 1]) else { i += 1; continue }
             // up to three parts, in fixed slots (no arrays per digit group)
             var p0 = 0, p1 = 0, p2 = 0, l0 = 0, l2 = 0
@@ -477,8 +530,11 @@ struct IdentifierScanner {
         }
         // month names: "march 3", "march 3, 2020", "3 march 2020", "3 de marzo de 2020"
         let monthWords = monthFilter  // hoisted: a global read costs a `swift_once` check per token
+        let monthFirst = monthFirstBytes
         for ti in tokens.indices {
-            guard tokens[ti].byteCount >= 3, tokens[ti].byteCount <= 10, (monthWords.contains(key: tokens[ti].key) ?? monthWords.contains(tokens[ti].text)) else { continue }
+            // 3...10 bytes: the key holds the word, so its first byte is the text's
+            guard tokens[ti].byteCount >= 3, tokens[ti].byteCount <= 10, monthFirst[Int(tokens[ti].key.byte(0))],
+                  (monthWords.contains(key: tokens[ti].key) ?? monthWords.contains(tokens[ti].text)) else { continue }
             let t = tokens[ti]
             if t.text == "may" || t.text == "mar" || t.text == "jun" {
                 // only with a number right next to it

@@ -158,6 +158,46 @@ struct PhraseTrie: Sendable {
         }
     }
 
+    /// The root step's nodes for recent words by packed key: a long text repeats its words, and
+    /// the root step of a word depends on the word alone (the key holds all its bytes).
+    private struct RootStepMemo {
+        static let maxNodes = 3
+        private var keys: [WordKey]
+        private var counts: [UInt8]
+        private var found: [Int32]
+        private let mask: Int
+
+        init(size: Int) {
+            keys = Array(repeating: .none, count: size)
+            counts = Array(repeating: 0, count: size)
+            found = Array(repeating: 0, count: size * RootStepMemo.maxNodes)
+            mask = size - 1
+        }
+
+        @inline(__always) private func slot(_ key: WordKey) -> Int {
+            let h = (key.lo &* 0x9E37_79B9_7F4A_7C15) ^ (key.hi &* 0xC2B2_AE3D_27D4_EB4F)
+            return Int(truncatingIfNeeded: (h ^ (h >> 29)) & UInt64(mask))
+        }
+
+        /// Appends the remembered nodes of `key` (not `.none`) to `out`; false when not remembered.
+        @inline(__always) func recall(_ key: WordKey, into out: inout [Int32]) -> Bool {
+            let k = slot(key)
+            guard keys[k] == key else { return false }
+            let base = k * RootStepMemo.maxNodes
+            for q in 0..<Int(counts[k]) { out.append(found[base + q]) }
+            return true
+        }
+
+        /// Remembers `nodes` for `key` (not `.none`) when they fit a slot.
+        mutating func remember(_ key: WordKey, _ nodes: [Int32]) {
+            guard nodes.count <= RootStepMemo.maxNodes else { return }
+            let k = slot(key)
+            keys[k] = key
+            counts[k] = UInt8(nodes.count)
+            for q in nodes.indices { found[k * RootStepMemo.maxNodes + q] = nodes[q] }
+        }
+    }
+
     /// Calls `emit(startToken, endToken (exclusive), payloadIndex)` for every phrase occurrence.
     func scan(_ tk: Tokenized, emit: (Int, Int, Int32) -> Void) {
         let tokens = tk.tokens
@@ -165,10 +205,18 @@ struct PhraseTrie: Sendable {
         var next: [Int32] = []
         frontier.reserveCapacity(4)
         next.reserveCapacity(4)
+        // only texts long enough to repeat words pay for the memo's tables
+        var memo: RootStepMemo? = tokens.count >= 1024 ? RootStepMemo(size: 2048) : nil
         tk.bytes.withUnsafeBufferPointer { bytes in tokens.withUnsafeBufferPointer { tokens in
             for i in 0..<tokens.count {
                 if !frontier.isEmpty { frontier.removeAll(keepingCapacity: true) }
-                step(0, tokens[i].key, tokens[i].text, bytes, from: Int(tokens[i].byteStart), count: Int(tokens[i].byteCount), &frontier)
+                let key = tokens[i].key
+                if key.isNone || memo == nil {
+                    step(0, key, tokens[i].text, bytes, from: Int(tokens[i].byteStart), count: Int(tokens[i].byteCount), &frontier)
+                } else if !memo!.recall(key, into: &frontier) {
+                    step(0, key, tokens[i].text, bytes, from: Int(tokens[i].byteStart), count: Int(tokens[i].byteCount), &frontier)
+                    memo!.remember(key, frontier)
+                }
                 var j = i
                 while !frontier.isEmpty {
                     for nd in frontier {

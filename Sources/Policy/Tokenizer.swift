@@ -116,59 +116,62 @@ func tokenize(_ s: [UInt32], breaks: [Int32] = []) -> Tokenized {
     var sentence: Int32 = 0
     // only texts long enough to repeat words pay for the cache's tables
     var cache: WordStringCache? = n >= 4096 ? WordStringCache(size: 2048) : nil
-    while i < n {
-        let v = s[i]
-        if isWordScalar(v) {
-            let start = i
-            let at = used
-            while bp < breaks.count && Int(breaks[bp]) <= i { bp += 1 }
-            let nextBreak = bp < breaks.count ? Int(breaks[bp]) : Int.max
-            while i < n {
-                let c = s[i]
-                if i == nextBreak && i > start { break }
-                if isWordScalar(c) {
-                    used = writeUTF8(c, to: bytes, at: used)
-                    i += 1
-                } else if c == 0x27, i + 1 < n, isWordScalar(s[i + 1]) {
-                    // possessive 's ends the word; other apostrophes are skipped ("don't" -> "dont")
-                    if s[i + 1] == 0x73 && (i + 2 >= n || !isWordScalar(s[i + 2])) {
-                        i += 2
+    // the scalars through a buffer pointer: each read of the array checked its bounds
+    s.withUnsafeBufferPointer { s in
+        while i < n {
+            let v = s[i]
+            if isWordScalar(v) {
+                let start = i
+                let at = used
+                while bp < breaks.count && Int(breaks[bp]) <= i { bp += 1 }
+                let nextBreak = bp < breaks.count ? Int(breaks[bp]) : Int.max
+                while i < n {
+                    let c = s[i]
+                    if i == nextBreak && i > start { break }
+                    if isWordScalar(c) {
+                        used = writeUTF8(c, to: bytes, at: used)
+                        i += 1
+                    } else if c == 0x27, i + 1 < n, isWordScalar(s[i + 1]) {
+                        // possessive 's ends the word; other apostrophes are skipped ("don't" -> "dont")
+                        if s[i + 1] == 0x73 && (i + 2 >= n || !isWordScalar(s[i + 2])) {
+                            i += 2
+                            break
+                        }
+                        i += 1
+                    } else {
                         break
                     }
-                    i += 1
-                } else {
-                    break
                 }
+                r.tokens.append(word(UnsafeBufferPointer(start: bytes, count: used), from: at, start: start, end: i, sentence: sentence, isEmoji: false, cache: &cache))
+                continue
             }
-            r.tokens.append(word(UnsafeBufferPointer(start: bytes, count: used), from: at, start: start, end: i, sentence: sentence, isEmoji: false, cache: &cache))
-            continue
-        }
-        if isEmojiScalar(v) {
-            let at = used
-            used = writeUTF8(v, to: bytes, at: used)
-            r.tokens.append(word(UnsafeBufferPointer(start: bytes, count: used), from: at, start: i, end: i + 1, sentence: sentence, isEmoji: true, cache: &cache))
-            i += 1
-            continue
-        }
-        switch v {
-        case 0x3F, 0xBF:  // ? ¿
-            if r.questionSentences.last != sentence { r.questionSentences.append(sentence) }
-            if v == 0x3F { sentence += 1 }
-        case 0x21:
-            r.exclamations += 1
-            sentence += 1
-        case 0x0A, 0x3B:
-            sentence += 1
-        case 0x2E:
-            let prev = r.tokens.last
-            let nextDigit = i + 1 < n && s[i + 1] >= 0x30 && s[i + 1] <= 0x39
-            // the position test first: it spares hashing the word for most full stops
-            if !nextDigit, !(prev.map { $0.end == Int32(i) && abbreviationKeys.find($0.key) != nil } ?? false) {
+            if isEmojiScalar(v) {
+                let at = used
+                used = writeUTF8(v, to: bytes, at: used)
+                r.tokens.append(word(UnsafeBufferPointer(start: bytes, count: used), from: at, start: i, end: i + 1, sentence: sentence, isEmoji: true, cache: &cache))
+                i += 1
+                continue
+            }
+            switch v {
+            case 0x3F, 0xBF:  // ? ¿
+                if r.questionSentences.last != sentence { r.questionSentences.append(sentence) }
+                if v == 0x3F { sentence += 1 }
+            case 0x21:
+                r.exclamations += 1
                 sentence += 1
+            case 0x0A, 0x3B:
+                sentence += 1
+            case 0x2E:
+                let prev = r.tokens.last
+                let nextDigit = i + 1 < n && s[i + 1] >= 0x30 && s[i + 1] <= 0x39
+                // the position test first: it spares hashing the word for most full stops
+                if !nextDigit, !(prev.map { $0.end == Int32(i) && abbreviationKeys.find($0.key) != nil } ?? false) {
+                    sentence += 1
+                }
+            default: break
             }
-        default: break
+            i += 1
         }
-        i += 1
     }
     r.sentenceCount = sentence + 1
     r.bytes = Array(UnsafeBufferPointer(start: bytes, count: used))
