@@ -10,7 +10,8 @@ public struct ClassifiedMessage: Sendable {
     /// The classification as JSON, when encoded ahead of the write transaction.
     public var classificationJSON: String?
     /// Lane, priority and flag bits, when worked out ahead of the write transaction.
-    var columns: (lane: Lane, priority: Int, flagSet: Int64)?
+    var columns: Columns?
+    typealias Columns = (lane: Lane, priority: Int, flagSet: Int64)
 
     public init(_ message: IncomingMessage, classification: Classification? = nil, policyVersion: String? = nil) {
         self.message = message
@@ -23,8 +24,10 @@ public struct ClassifiedMessage: Sendable {
     public mutating func prepareColumns() {
         guard let c = classification else { return }
         classificationJSON = c.json
-        columns = (c.lane(kind: message.kind), c.priority, c.flagSet)
+        columns = Self.columns(c, kind: message.kind)
     }
+
+    static func columns(_ c: Classification, kind: MessageKind) -> Columns { (c.lane(kind: kind), c.priority, c.flagSet) }
 }
 
 /// A record that could not be read, kept with its reason so nothing is lost.
@@ -173,7 +176,7 @@ extension InboxDatabase {
         b.int(Int64(m.receivedAt.timeIntervalSince1970 * 1000)); b.text(m.visibility.rawValue)
         b.int(m.event == .edited ? now : nil); b.bool(markRemoved); b.bool(markHidden); b.bool(m.hadInvalidUTF8)
         b.text(m.rawPayload); b.text(m.sourceFile); b.int(now)
-        let columns = item.columns ?? c.map { ($0.lane(kind: m.kind), $0.priority, $0.flagSet) }
+        let columns = item.columns ?? c.map { ClassifiedMessage.columns($0, kind: m.kind) }
         b.text((columns?.lane ?? (m.kind == .review ? .reviews : .new)).rawValue); b.int(Int64(columns?.priority ?? 3))
         b.text(c?.sentiment.rawValue); b.text(item.classificationJSON ?? c?.json); b.text(item.policyVersion)
         b.int(columns?.flagSet ?? 0)
