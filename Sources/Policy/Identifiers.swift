@@ -711,28 +711,21 @@ struct IdentifierScanner {
         key.isNone || (key.count >= 6 && streetEndingLast[Int(key.byte(key.count - 1))])
     }
 
-    /// `hasStreetEnding(w)` for a token with packed `key`: the byte test reads the key (an array
-    /// of the word's bytes was allocated for every word that ends like a street ending).
+    /// Whether the word `w`, with packed `key`, ends like a street name: the byte test reads the
+    /// key (an array of the word's bytes was allocated for every word ending like one).
     private func hasStreetEnding(_ key: WordKey, _ w: String) -> Bool {
-        guard !key.isNone else { return hasStreetEnding(w) }
-        let n = key.count
-        guard n >= 6, streetEndingLast[Int(key.byte(n - 1))] else { return false }
-        for e in streetEndingBytes where n > e.count + 1 {
-            var k = 1
-            while k <= e.count && key.byte(n - k) == e[e.count - k] { k += 1 }
-            if k > e.count, w.hasSuffix(String(decoding: e, as: UTF8.self)) { return true }
-        }
-        return false
+        guard key.isNone else { return endsWithStreetEnding(key.count, w) { key.byte($0) } }
+        let bytes = Array(w.utf8)
+        return endsWithStreetEnding(bytes.count, w) { bytes[$0] }
     }
 
-    private func hasStreetEnding(_ w: String) -> Bool {
-        let n = w.utf8.count
-        guard n >= 6, let l = w.utf8.last, streetEndingLast[Int(l)] else { return false }
-        // a byte suffix is necessary for `hasSuffix` (the endings have no other canonical form); check it first
-        let bytes = Array(w.utf8)
+    /// The suffix test for a word of `n` bytes read through `byte`. A byte suffix is necessary
+    /// for `hasSuffix` (the endings have no other canonical form): it is checked first.
+    @inline(__always) private func endsWithStreetEnding(_ n: Int, _ w: String, _ byte: (Int) -> UInt8) -> Bool {
+        guard n >= 6, streetEndingLast[Int(byte(n - 1))] else { return false }
         for e in streetEndingBytes where n > e.count + 1 {
             var k = 1
-            while k <= e.count && bytes[n - k] == e[e.count - k] { k += 1 }
+            while k <= e.count && byte(n - k) == e[e.count - k] { k += 1 }
             if k > e.count, w.hasSuffix(String(decoding: e, as: UTF8.self)) { return true }
         }
         return false
