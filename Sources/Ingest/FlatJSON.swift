@@ -26,7 +26,7 @@ enum FlatJSON {
             skipSpace()
             guard i < bytes.count, bytes[i] == 123 else { return nil }
             i += 1
-            var dict: [String: Any] = [:]
+            var dict = [String: Any](minimumCapacity: 16)  // a native record has up to 12 fields
             skipSpace()
             if i < bytes.count, bytes[i] == 125 { i += 1; return finished(dict) }
             while true {

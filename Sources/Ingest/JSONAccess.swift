@@ -27,15 +27,18 @@ struct JSONObject {
 
     /// A text field. Numbers are refused: a number where text belongs is a broken record.
     func string(_ key: String) throws -> String? {
-        guard let v = dict[key], !(v is NSNull) else { return nil }
+        guard let v = dict[key] else { return nil }
+        // Text first: asking whether a String is an NSNull bridges it to NSString.
         if let s = v as? String { return s }
+        if v is NSNull { return nil }
         throw FieldError(location: at(key), reason: "'\(key)' should be text, found \(JSONObject.typeName(v))")
     }
 
     /// An identifier: platforms send ids as strings or as (large) integers.
     func id(_ key: String) throws -> String? {
-        guard let v = dict[key], !(v is NSNull) else { return nil }
+        guard let v = dict[key] else { return nil }
         if let s = v as? String { return s.isEmpty ? nil : s }
+        if v is NSNull { return nil }
         if let n = v as? NSNumber, !JSONObject.isBool(n) {
             if let i = Int64(exactly: n.doubleValue), n.doubleValue.rounded() == n.doubleValue, abs(n.doubleValue) < 9e15 { return String(i) }
             return n.stringValue
@@ -78,15 +81,16 @@ struct JSONObject {
 
     /// A time: ISO 8601 text, or Unix seconds / milliseconds as a number.
     func date(_ key: String) throws -> Date? {
-        guard let v = dict[key], !(v is NSNull) else { return nil }
+        guard let v = dict[key] else { return nil }
+        if let s = v as? String {
+            if let d = TimeParser.parse(s) { return d }
+            throw FieldError(location: at(key), reason: "'\(key)' is not a time: \"\(s.prefix(40))\" (use ISO 8601, e.g. 2026-11-29T08:30:00Z)")
+        }
+        if v is NSNull { return nil }
         if let n = v as? NSNumber, !JSONObject.isBool(n) {
             let d = TimeParser.epoch(n.doubleValue)
             guard TimeParser.isPlausible(d) else { throw FieldError(location: at(key), reason: "'\(key)' is not a time: \(n) is out of range") }
             return d
-        }
-        if let s = v as? String {
-            if let d = TimeParser.parse(s) { return d }
-            throw FieldError(location: at(key), reason: "'\(key)' is not a time: \"\(s.prefix(40))\" (use ISO 8601, e.g. 2026-11-29T08:30:00Z)")
         }
         throw FieldError(location: at(key), reason: "'\(key)' should be a time, found \(JSONObject.typeName(v))")
     }

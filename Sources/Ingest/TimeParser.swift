@@ -17,9 +17,17 @@ enum TimeParser {
     /// ISO 8601 / RFC 3339: `2026-11-29`, `2026-11-29T08:30:00Z`, `...08:30:00.123Z`,
     /// `...08:30:00+0000`, `...08:30:00-05:00`, a space instead of `T`; or digits only (epoch).
     static func parse(_ text: String) -> Date? {
-        var s = Array(text.utf8)
-        while let last = s.last, last == 32 || last == 9 { s.removeLast() }
-        if let first = s.firstIndex(where: { $0 != 32 && $0 != 9 }), first > 0 { s.removeFirst(first) }
+        var text = text
+        return text.withUTF8 { bytes in
+            var lo = 0, hi = bytes.count
+            while hi > lo, bytes[hi - 1] == 32 || bytes[hi - 1] == 9 { hi -= 1 }
+            while lo < hi, bytes[lo] == 32 || bytes[lo] == 9 { lo += 1 }
+            return parse(trimmed: UnsafeBufferPointer(rebasing: bytes[lo..<hi]))
+        }
+    }
+
+    /// `parse` on bytes without surrounding blanks (read in place: no copy per message).
+    private static func parse(trimmed s: UnsafeBufferPointer<UInt8>) -> Date? {
         if s.isEmpty { return nil }
         if s.allSatisfy({ $0 >= 48 && $0 <= 57 }), let v = Double(String(decoding: s, as: UTF8.self)) {
             let d = epoch(v)
