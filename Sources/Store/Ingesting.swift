@@ -68,7 +68,7 @@ extension InboxDatabase {
             for i in batch.indices {  // by index: `for item in` copied every message
                 outcomes.append(try Self.store(batch[i], now: now, settledUpTo: &settled, inserts, in: db))
             }
-            try Self.settleNewMessages(after: settled, in: db)
+            try Self.settleNewMessages(after: settled, counted: inserts.newInLane, in: db)
             for r in rejections {
                 try db.cachedStatement(sql: """
                     INSERT INTO rejected_record (source_file, line, location, reason, raw, rejected_at)
@@ -86,18 +86,19 @@ extension InboxDatabase {
     /// Adds the messages inserted after `id` to the full-text index and the queue counts: once
     /// per batch (per-row triggers cost more than SQLite's own insert), and before any of them
     /// is updated, since the update triggers take the old values out of both.
-    static func settleNewMessages(after id: Int64, in db: Database) throws {
+    static func settleNewMessages(after id: Int64, counted: NewMessageCounts, in db: Database) throws {
         try indexNewMessages(after: id, in: db)
         try indexNewAuthors(after: id, in: db)
-        try countNewMessages(after: id, in: db)
+        try counted.add(to: db)
     }
 
     /// Merges the full-text indexes' segments a little, about 32 and 8 pages' worth, in a
     /// transaction of its own. Ingest calls it after every batch: FTS5's own merges came in
     /// bursts inside a batch's transaction (see `Schema.v6`). A step can still take 30 ms (a
     /// common word's list is copied whole), so it does not share a transaction with 500
-    /// inserts. Only levels holding four segments or more are merged: a quiet inbox does no
-    /// work here, and one that is never merged still works (FTS5 merges a level of 16).
+    /// inserts. Only levels holding 16 segments or more are merged (`Schema.v9`): a quiet
+    /// inbox does no work here, and one that is never merged still works (FTS5 merges a level
+    /// of 64 by itself).
     public func mergeIndexes() throws {
         try pool.write { db in try Self.mergeIndexes(in: db) }
     }
@@ -116,16 +117,22 @@ extension InboxDatabase {
             """).execute(arguments: [id])
     }
 
-    /// Adds the messages inserted after `id` to the queue counts, in one pass over them.
-    /// `NOT INDEXED` keeps the rowid range: left to itself, SQLite groups by walking the whole
-    /// lane index (every message in the inbox, 140 ms per batch at 1M) to skip a sort of 1,000.
-    static func countNewMessages(after id: Int64, in db: Database) throws {
-        try db.cachedStatement(sql: """
-            UPDATE queue_count SET n = n + new.k
-            FROM (SELECT lane, state, count(*) AS k FROM message NOT INDEXED WHERE id > ?
-                  GROUP BY lane, state) AS new
-            WHERE queue_count.lane = new.lane AND queue_count.state = new.state
-            """).execute(arguments: [id])
+    /// New messages per lane, counted as they are inserted and added to the queue counts when
+    /// they are settled: counting them back from their rows cost 5% of the writer's time.
+    /// (A new message is always open.)
+    final class NewMessageCounts {
+        private static let lanes = Lane.allCases
+        private var counts = [Int](repeating: 0, count: lanes.count)
+
+        func count(_ lane: Lane) { counts[Self.lanes.firstIndex(of: lane)!] += 1 }
+
+        func add(to db: Database) throws {
+            for (i, n) in counts.enumerated() where n > 0 {
+                try db.cachedStatement(sql: "UPDATE queue_count SET n = n + ? WHERE lane = ? AND state = 'open'")
+                    .execute(arguments: [n, Self.lanes[i].rawValue])
+                counts[i] = 0
+            }
+        }
     }
 
     /// Adds the messages inserted after `id` to the full-text index in one statement.
@@ -142,6 +149,7 @@ extension InboxDatabase {
         let message: Statement
         let flag: Statement
         let arena = BindingArena()
+        let newInLane = NewMessageCounts()
 
         init(_ db: Database) throws {
             message = try db.cachedStatement(sql: """
@@ -177,11 +185,13 @@ extension InboxDatabase {
         b.int(m.event == .edited ? now : nil); b.bool(markRemoved); b.bool(markHidden); b.bool(m.hadInvalidUTF8)
         b.text(m.rawPayload); b.text(m.sourceFile); b.int(now)
         let columns = item.columns ?? c.map { ClassifiedMessage.columns($0, kind: m.kind) }
-        b.text((columns?.lane ?? (m.kind == .review ? .reviews : .new)).rawValue); b.int(Int64(columns?.priority ?? 3))
+        let lane = columns?.lane ?? (m.kind == .review ? .reviews : .new)
+        b.text(lane.rawValue); b.int(Int64(columns?.priority ?? 3))
         b.text(c?.sentiment.rawValue); b.text(item.classificationJSON ?? c?.json); b.text(item.policyVersion)
         b.int(columns?.flagSet ?? 0)
         let changed = try b.run()
         if changed == 1 {
+            inserts.newInLane.count(lane)
             if let c { try insertFlags(c, messageID: db.lastInsertedRowID, inserts.flag, arena: inserts.arena, in: db) }
             return .inserted
         }
@@ -198,7 +208,7 @@ extension InboxDatabase {
         if id > settled {
             // Inserted earlier in this batch: index and count it now, before the update
             // triggers take its old text and queue out of the index and the counts.
-            try settleNewMessages(after: settled, in: db)
+            try settleNewMessages(after: settled, counted: inserts.newInLane, in: db)
             settled = try lastMessageID(db)
         }
 

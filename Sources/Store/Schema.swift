@@ -15,8 +15,13 @@ enum Schema {
         m.registerMigration("v6-author-index-fts", migrate: v6)
         m.registerMigration("v7-handled-index-without-in-list", migrate: v7)
         m.registerMigration("v8-filters-from-the-lane-index", migrate: v8)
+        m.registerMigration("v9-lighter-full-text-upkeep", migrate: v9)
         return m
     }
+
+    /// What the migrations that rebuild an index took on a million-message inbox on the
+    /// development machine, for the notice before an upgrade (`InboxDatabase.slowUpgrade`).
+    static let secondsPerMillion = ["v8-filters-from-the-lane-index": 40, "v9-lighter-full-text-upkeep": 20]
 
     /// Messages, their edit history, the full-text index and rejected input.
     static func v1(_ db: Database) throws {
@@ -273,6 +278,35 @@ enum Schema {
             CREATE INDEX message_flagged ON message (flag_set, lane, state, priority, received_at DESC, id DESC,
                 platform, kind, language) WHERE flag_set != 0;
             """)
+    }
+
+    /// Less full-text upkeep per ingested message (writer instructions: 9% fewer at 20,000
+    /// messages, more at a million, where there are more levels of segments to merge):
+    /// - The text index no longer keeps each message's size in tokens (`columnsize = 0`):
+    ///   only ranking reads it, and search orders by message, never by rank. Writing it was a
+    ///   B-tree insert per message, 4% of the writer's work. The index is rebuilt for this.
+    /// - Both indexes merge 16 segments at a time, not 4 (`usermerge`): an entry is copied
+    ///   about half as often on its way to the big segments (log16 against log4 of their
+    ///   number), and a search reads a few more, small segments.
+    /// - FTS5 merges inside a batch only past 64 segments on a level (`crisismerge`, 16 by
+    ///   default, would now come first): ingest's own merges keep well below it.
+    static func v9(_ db: Database) throws {
+        try db.execute(sql: """
+            DROP TABLE message_fts;
+            CREATE VIRTUAL TABLE message_fts USING fts5(
+                text, author_handle, author_name,
+                content = 'message', content_rowid = 'id',
+                tokenize = 'unicode61 remove_diacritics 2', columnsize = 0
+            );
+            INSERT INTO message_fts (message_fts) VALUES ('rebuild');
+            """)
+        for index in ["message_fts", "author_index"] {
+            try db.execute(sql: """
+                INSERT INTO \(index) (\(index), rank) VALUES ('automerge', 0);
+                INSERT INTO \(index) (\(index), rank) VALUES ('usermerge', 16);
+                INSERT INTO \(index) (\(index), rank) VALUES ('crisismerge', 64);
+                """)
+        }
     }
 
     /// The SQL expression of an author's key in `author_index`, from two SQL expressions (column
