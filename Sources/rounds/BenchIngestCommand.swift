@@ -49,7 +49,6 @@ struct BenchIngestCommand: ParsableCommand {
             maxTxn.append(ingester.slowestFlushMs)
             print(String(format: "run %d: %.0f msg/s, write transactions p99 %.1f ms, slowest %.1f ms; writer thread %.1f µs CPU per message",
                          run, Double(messages) / seconds, ingester.p99FlushMs, ingester.slowestFlushMs, ingester.writerCPUSeconds / Double(messages) * 1e6))
-            for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + s) }
         }
         print(String(format: "ingest: median %.0f msg/s over %d runs of %d messages; slowest write transaction median %.1f ms",
                      median(rates), runs, messages, median(maxTxn)))
