@@ -92,8 +92,8 @@ extension InboxDatabase {
         try counted.add(to: db)
     }
 
-    /// Merges the full-text indexes' segments a little, about 32 and 8 pages' worth, in a
-    /// transaction of its own. Ingest calls it after every batch: FTS5's own merges came in
+    /// Merges the full-text indexes' segments a little, about 64 and 16 pages' worth, in a
+    /// transaction of its own. Ingest calls it after every second batch: FTS5's own merges came in
     /// bursts inside a batch's transaction (see `Schema.v6`). A step can still take 30 ms (a
     /// common word's list is copied whole), so it does not share a transaction with 500
     /// inserts. Only levels holding 16 segments or more are merged (`Schema.v9`): a quiet
@@ -104,8 +104,8 @@ extension InboxDatabase {
     }
 
     static func mergeIndexes(in db: Database) throws {
-        try db.cachedStatement(sql: "INSERT INTO message_fts (message_fts, rank) VALUES ('merge', 32)").execute()
-        try db.cachedStatement(sql: "INSERT INTO author_index (author_index, rank) VALUES ('merge', 8)").execute()
+        try db.cachedStatement(sql: "INSERT INTO message_fts (message_fts, rank) VALUES ('merge', 64)").execute()
+        try db.cachedStatement(sql: "INSERT INTO author_index (author_index, rank) VALUES ('merge', 16)").execute()
     }
 
     /// Adds the authors of the messages inserted after `id` to the author index in one statement.

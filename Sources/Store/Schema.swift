@@ -290,8 +290,11 @@ enum Schema {
     ///   number), and a search reads a few more, small segments.
     /// - FTS5 merges inside a batch only past 64 segments on a level (`crisismerge`, 16 by
     ///   default, would now come first): ingest's own merges keep well below it.
+    /// - Flags are no longer indexed by name: filters read the flag bits (`v8`), and the counts
+    ///   by flag in `rounds stats` scan the flags instead (0.26 s at a million messages).
     static func v9(_ db: Database) throws {
         try db.execute(sql: """
+            DROP INDEX message_flag_by_flag;
             DROP TABLE message_fts;
             CREATE VIRTUAL TABLE message_fts USING fts5(
                 text, author_handle, author_name,

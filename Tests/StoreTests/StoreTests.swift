@@ -164,6 +164,8 @@ final class StoreTests: XCTestCase {
         // v9: the rebuilt text index keeps no sizes per message; both indexes merge 16 at a time.
         XCTAssertEqual(try rows(upgraded, "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'message_fts_%' ORDER BY name").map { $0["name"] as String },
                        ["message_fts_config", "message_fts_data", "message_fts_idx"])
+        XCTAssertEqual(try rows(upgraded, "SELECT name FROM sqlite_master WHERE name = 'message_flag_by_flag'").count, 0)
+        XCTAssertEqual(try upgraded.stats().byFlag.map { "\($0.0)=\($0.1)" }, ["emergency=1"], "counted by a scan of the flags")
         for index in ["message_fts", "author_index"] {
             XCTAssertEqual(try rows(upgraded, "SELECT k, v FROM \(index)_config WHERE k != 'version' ORDER BY k").map { "\($0["k"] as String)=\($0["v"] as Int)" },
                            ["automerge=0", "crisismerge=64", "usermerge=16"], index)
