@@ -121,7 +121,7 @@ extension InboxDatabase {
     /// Records an action that changes nothing else (export, reclassify, opening PHI).
     @discardableResult
     public func audit(_ event: AuditEvent) throws -> Int64 {
-        try pool.write { db in try Self.appendAudit(event, in: db) }
+        try moderatorWrite { db in try Self.appendAudit(event, in: db) }
     }
 
     /// The result of checking the audit log's hash chain.

@@ -72,7 +72,7 @@ public final class SQLiteConsoleStore: ConsoleStore, @unchecked Sendable {
             try Int64.fetchAll(db, sql: "SELECT id FROM message WHERE state = 'snoozed' AND state != 'open' AND snoozed_until <= ? LIMIT 500", arguments: [t])
         }
         guard !due.isEmpty else { return }
-        try inbox.pool.write { db in
+        try inbox.moderatorWrite { db in
             for id in due {
                 try db.execute(sql: "UPDATE message SET state = 'open', snoozed_until = NULL WHERE id = ? AND state = 'snoozed'", arguments: [id])
                 if db.changesCount == 1 {

@@ -9,6 +9,8 @@ import InboxModel
 public final class InboxDatabase: Sendable {
     public let path: String
     let pool: DatabasePool
+    /// Puts moderators' writes before ingest's next transaction (nil: no turns, see `WriteTurn`).
+    let turn: WriteTurn?
 
     /// Opens (creating when needed) the inbox at `path` and brings its schema up to date.
     ///
@@ -19,8 +21,15 @@ public final class InboxDatabase: Sendable {
                 upgradeNotice: (String) -> Void = { FileHandle.standardError.write(Data(("rounds: " + $0 + "\n").utf8)) }) throws {
         self.path = path
         try Self.prepareFile(at: path)
+        turn = WriteTurn(inboxPath: path)
         var config = Configuration()
-        config.busyMode = .timeout(busyTimeout)
+        // Waiting for the write lock, look again every millisecond: SQLite's own waits grow to
+        // 25-100 ms, longer than the transaction of ingest a moderator waits behind.
+        let tries = max(1, Int(busyTimeout * 1000))
+        config.busyMode = .callback { n in
+            usleep(1000)
+            return n < tries
+        }
         config.label = "rounds"
         config.prepareDatabase { db in
             // FULL: a moderator's acknowledged action survives power loss, not only a crash.

@@ -57,9 +57,11 @@ extension InboxDatabase {
     ///
     /// Idempotent: the same external id twice is one message. An edit keeps the earlier text
     /// in `message_version`; a remove or hide event marks the message and never deletes it.
+    /// A moderator's write waiting in another process goes first (`WriteTurn`).
     @discardableResult
     public func store(_ batch: [ClassifiedMessage], rejections: [Rejection] = []) throws -> [StoreOutcome] {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
+        turn?.letModeratorsGoFirst()
         return try pool.write { db in
             var outcomes: [StoreOutcome] = []
             outcomes.reserveCapacity(batch.count)
@@ -100,6 +102,7 @@ extension InboxDatabase {
     /// inbox does no work here, and one that is never merged still works (FTS5 merges a level
     /// of 64 by itself).
     public func mergeIndexes() throws {
+        turn?.letModeratorsGoFirst()
         try pool.write { db in try Self.mergeIndexes(in: db) }
     }
 

@@ -7,7 +7,7 @@ import InboxModel
 extension SQLiteConsoleStore {
     public func perform(_ command: ModeratorCommand, moderator: String) -> Result<CommandReceipt, Refusal> {
         do {
-            return .success(try inbox.pool.write { db in try self.apply(command, moderator: moderator, in: db) })
+            return .success(try inbox.moderatorWrite { db in try self.apply(command, moderator: moderator, in: db) })
         } catch let r as Refusal {
             return .failure(r)
         } catch let e as DatabaseError where e.resultCode == .SQLITE_BUSY || e.resultCode == .SQLITE_LOCKED {

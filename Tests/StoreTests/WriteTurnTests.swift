@@ -1,0 +1,87 @@
+import Foundation
+import InboxModel
+@testable import Store
+import XCTest
+
+/// Moderators' writes go before ingest's next transaction. The turn is a POSIX record lock,
+/// which never conflicts inside one process, so the other side is a real second process
+/// (python3's `fcntl.lockf` takes the same kind of lock).
+final class WriteTurnTests: XCTestCase {
+    var dir: URL!
+    var path: String { dir.appendingPathComponent("inbox.sqlite").path }
+
+    override func setUpWithError() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("rounds-turn-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try FileManager.default.removeItem(at: dir)
+    }
+
+    func python(_ script: String, _ args: [String]) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        p.arguments = ["-c", script] + args
+        try p.run()
+        return p
+    }
+
+    func waitFor(_ file: String) {
+        for _ in 0..<5_000 where !FileManager.default.fileExists(atPath: file) { usleep(1_000) }
+    }
+
+    func message(_ id: String) -> ClassifiedMessage {
+        ClassifiedMessage(IncomingMessage(platform: .x, kind: .mention, externalID: id, authorID: "a", authorHandle: "a",
+                                          text: "hello", receivedAt: Date(timeIntervalSince1970: 1_764_000_000)))
+    }
+
+    func testIngestWaitsWhileAModeratorInAnotherProcessHoldsTheTurn() throws {
+        let inbox = try InboxDatabase(path: path)
+        let held = dir.appendingPathComponent("held").path, released = dir.appendingPathComponent("released").path
+        // The "moderator" takes the turn, then notes that it lets go just before it does.
+        let moderator = try python("""
+            import fcntl, sys, time
+            f = open(sys.argv[1], 'r+')
+            fcntl.lockf(f, fcntl.LOCK_SH, 1, 0)
+            open(sys.argv[2], 'w').close()
+            time.sleep(0.3)
+            open(sys.argv[3], 'w').close()
+            fcntl.lockf(f, fcntl.LOCK_UN, 1, 0)
+            """, [path + "-turn", held, released])
+        waitFor(held)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: held))
+        XCTAssertEqual(try inbox.store([message("m1")]), [.inserted])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: released), "the batch waited for the moderator's turn")
+        moderator.waitUntilExit()
+        try inbox.mergeIndexes()
+        let mode = try FileManager.default.attributesOfItem(atPath: path + "-turn")[.posixPermissions] as? NSNumber
+        XCTAssertEqual(mode?.intValue, 0o660, "not world-readable, like the inbox")
+    }
+
+    func testAModeratorWriteHoldsTheTurnUntilItCommits() throws {
+        let inbox = try InboxDatabase(path: path)
+        // Exit status 1 when the turn is held by another process, 0 when it is free.
+        let probe = """
+            import fcntl, sys
+            f = open(sys.argv[1], 'r+')
+            try:
+                fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 0)
+            except OSError:
+                sys.exit(1)
+            """
+        func turnIsHeld() throws -> Bool {
+            let p = try python(probe, [path + "-turn"])
+            p.waitUntilExit()
+            return p.terminationStatus == 1
+        }
+        XCTAssertFalse(try turnIsHeld())
+        let during = try inbox.moderatorWrite { db in
+            try db.execute(sql: "INSERT INTO setting (key, value) VALUES ('k', 'v')")
+            return try turnIsHeld()
+        }
+        XCTAssertTrue(during)
+        XCTAssertFalse(try turnIsHeld(), "let go after the commit")
+        XCTAssertEqual(try inbox.setting("k"), "v")
+    }
+}
