@@ -95,10 +95,10 @@ extension InboxDatabase {
     }
 
     /// Merges the full-text indexes' segments a little, about 64 and 16 pages' worth, in a
-    /// transaction of its own. Ingest calls it after every second batch: FTS5's own merges came in
-    /// bursts inside a batch's transaction (see `Schema.v6`). A step can still take 30 ms (a
-    /// common word's list is copied whole), so it does not share a transaction with 500
-    /// inserts. Only levels holding 16 segments or more are merged (`Schema.v9`): a quiet
+    /// transaction of its own. Ingest calls it after every second batch: FTS5's own merges
+    /// came in bursts inside a batch's transaction (see `Schema.v6`). A step can still take
+    /// 30 ms (a common word's list is copied whole), so it does not share a transaction with
+    /// 500 inserts. Only levels holding 16 segments or more are merged (`Schema.v9`): a quiet
     /// inbox does no work here, and one that is never merged still works (FTS5 merges a level
     /// of 64 by itself).
     public func mergeIndexes() throws {
