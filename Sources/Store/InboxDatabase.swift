@@ -46,6 +46,8 @@ public final class InboxDatabase: Sendable {
             if let notice = try Self.slowUpgrade(pool, path: path) { upgradeNotice(notice) }
             try Schema.migrator.migrate(pool)
             try pool.writeWithoutTransaction { db in
+                // Again: opening a pool, GRDB sets the writer to NORMAL after `prepareDatabase`.
+                try db.execute(sql: "PRAGMA synchronous = FULL")
                 // The writer keeps hot index pages in memory (grows only as pages are touched)
                 // and checkpoints in larger steps, so bulk ingest rewrites fewer pages.
                 try db.execute(sql: "PRAGMA cache_size = -32768")
@@ -156,6 +158,7 @@ public final class InboxDatabase: Sendable {
 public enum StoreError: Error, CustomStringConvertible, Equatable {
     case cannotOpen(path: String, reason: String)
     case worldReadable(path: String, mode: UInt16)
+    case cannotSync(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -163,6 +166,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
             return "cannot open the inbox \(path): \(reason). Check the path given with --db or ROUNDS_DB."
         case let .worldReadable(path, mode):
             return "refusing to open \(path): it is readable by every user on this machine (mode \(String(mode, radix: 8))) and holds patient information. Run: chmod o-rwx '\(path)'"
+        case let .cannotSync(path, reason):
+            return "cannot write \(path) through to the disk: \(reason). What was stored may not survive a power loss; check the disk (space, errors in dmesg) and run the same command again."
         }
     }
 }

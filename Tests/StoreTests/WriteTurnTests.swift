@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import InboxModel
 @testable import Store
 import XCTest
@@ -34,6 +35,27 @@ final class WriteTurnTests: XCTestCase {
     func message(_ id: String) -> ClassifiedMessage {
         ClassifiedMessage(IncomingMessage(platform: .x, kind: .mention, externalID: id, authorID: "a", authorHandle: "a",
                                           text: "hello", receivedAt: Date(timeIntervalSince1970: 1_764_000_000)))
+    }
+
+    /// GRDB sets a pool's writer to `synchronous=NORMAL` after `prepareDatabase`; moderators'
+    /// writes must commit with FULL (an acknowledged action survives power loss), and only
+    /// ingest's own transactions go without the fsync.
+    func testModeratorWritesCommitWithFullSyncAndIngestOnlyInsideItsTransactions() throws {
+        let inbox = try InboxDatabase(path: path)
+        let full = 2, normal = 1
+        XCTAssertEqual(try inbox.moderatorWrite { try Int.fetchOne($0, sql: "PRAGMA synchronous") }, full)
+        XCTAssertEqual(try inbox.ingestWrite { try Int.fetchOne($0, sql: "PRAGMA synchronous") }, normal)
+        try inbox.store([message("1")])
+        XCTAssertEqual(try inbox.moderatorWrite { try Int.fetchOne($0, sql: "PRAGMA synchronous") }, full)
+        // A failed ingest transaction also gives the connection back with FULL, and rolls back.
+        struct Failed: Error {}
+        XCTAssertThrowsError(try inbox.ingestWrite { db -> Void in
+            try db.execute(sql: "DELETE FROM message")
+            throw Failed()
+        })
+        XCTAssertEqual(try inbox.moderatorWrite { try Int.fetchOne($0, sql: "PRAGMA synchronous") }, full)
+        XCTAssertEqual(try inbox.moderatorWrite { try Int.fetchOne($0, sql: "SELECT count(*) FROM message") }, 1)
+        try inbox.syncCommitted()
     }
 
     func testIngestWaitsWhileAModeratorInAnotherProcessHoldsTheTurn() throws {
