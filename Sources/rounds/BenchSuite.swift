@@ -55,7 +55,8 @@ struct BenchSuite {
         var db = ""
         for r in 1...ingestRuns {
             db = dir.appendingPathComponent("inbox\(r).sqlite").path
-            if r > 1 { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: dir.appendingPathComponent("inbox\(r - 1).sqlite").path + s) } }
+            // Earlier runs' files stay until the end: deleting a large file on this disk (ext4
+            // with `discard`) stalled the next run's writes by 300 ms.
             log("ingest run \(r)")
             let inbox = try InboxDatabase(path: db)
             var ingester = Ingester(inbox: inbox, classify: IngestClassifier.make(policies))
@@ -70,7 +71,7 @@ struct BenchSuite {
 
         // P2: the classify benchmark, as its own process (single thread, CPU time).
         log("classify")
-        let c = try run(CommandLine.arguments[0], ["bench", "classify", "--runs", "\(runs)", "--policies", policies.directory.path]
+        let c = try run(Spawn.thisProgram, ["bench", "classify", "--runs", "\(runs)", "--policies", policies.directory.path]
                         + (quick ? ["--messages", "200"] : []))
         func number(after label: String) -> Double {
             guard let r = c.range(of: label) else { return 0 }
@@ -82,27 +83,39 @@ struct BenchSuite {
         add(Figure(id: "P2", what: "one 1 MB message", value: number(after: "1 MB message:"), unit: "ms", target: "<= 50"), key: "classify_1mb_ms")
         add(Figure(id: "P2", what: "policy load", value: number(after: "policy load:"), unit: "ms", target: "< 200"), key: "policy_load_ms")
 
-        // P3 baseline: the sqlite3 CLI running the console's first-page query.
+        // P3 baseline: the sqlite3 CLI running the console's first-page query. Both programs run
+        // the same way: spawned on a pseudo-terminal of 120 x 40, timed from exec to exit.
         let firstPage = "SELECT \(SQLiteConsoleStore.rowColumns) FROM message WHERE lane = 'urgent' AND state = 'open' ORDER BY priority ASC, received_at DESC, id DESC LIMIT 40"
-        var sqliteFirst: [Double] = []
-        for _ in 0..<runs {
+        var env = ProcessInfo.processInfo.environment
+        env["TERM"] = "xterm-256color"
+        env["LANG"] = "C.UTF-8"
+        /// Milliseconds from spawn to exit.
+        func inTerminal(_ path: String, _ args: [String]) throws -> Double {
             let t0 = Self.now()
-            _ = try run("/usr/bin/sqlite3", [db, firstPage])
-            sqliteFirst.append(Self.ms(t0))
+            let status = try Spawn.runInTerminal(path, args, environment: env, columns: 120, lines: 40)
+            let ms = Self.ms(t0)
+            guard status == 0 else { throw UserError("\(path) \(args.first ?? "") exited with status \(status)") }
+            return ms
         }
-        // P3 and P5: exec to first complete frame, through a pseudo-terminal (script(1));
-        // GNU time reports the console process's own peak resident size.
+        var sqliteFirst: [Double] = []
+        for _ in 0..<runs { sqliteFirst.append(try inTerminal("/usr/bin/sqlite3", [db, firstPage])) }
+        // P3: exec to first complete frame (the console leaves right after it).
+        env["ROUNDS_EXIT_AFTER_FIRST_FRAME"] = "1"
+        let console = ["console", "--db", db, "--policies", policies.directory.path]
         var starts: [Double] = []
+        for _ in 0..<runs { starts.append(try inTerminal(Spawn.thisProgram, console)) }
+        // P5: the console's peak resident size, by GNU time in separate runs. A child spawned
+        // from this process starts its count from the bench's own size (posix_spawn shares
+        // the parent's memory until exec); time(1) forks from a small process.
         var rss: [Double] = []
         let rssFile = dir.appendingPathComponent("rss.txt").path
         for _ in 0..<runs {
-            let t0 = Self.now()
-            let cmd = "/usr/bin/time -f %M -o '\(rssFile)' env ROUNDS_EXIT_AFTER_FIRST_FRAME=1 TERM=xterm-256color LANG=C.UTF-8 '\(CommandLine.arguments[0])' console --db '\(db)' --policies '\(policies.directory.path)'"
-            _ = try run("/usr/bin/script", ["-qfec", cmd, "/dev/null"], columns: "120", lines: "40")
-            starts.append(Self.ms(t0))
-            if let kb = (try? String(contentsOfFile: rssFile, encoding: .utf8)).flatMap({ Double($0.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").last ?? "") }) {
-                rss.append(kb / 1024)
+            _ = try inTerminal("/usr/bin/time", ["-f", "%M", "-o", rssFile, Spawn.thisProgram] + console)
+            let text = try String(contentsOfFile: rssFile, encoding: .utf8)
+            guard let kb = Double(text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").last ?? "") else {
+                throw UserError("no peak resident size in \(rssFile): \(text)")
             }
+            rss.append(kb / 1024)
         }
         add(Figure(id: "P3", what: "console start, exec to first frame", value: median(starts), unit: "ms", target: "<= 300, <= 3x sqlite3", baseline: median(sqliteFirst)), key: "console_start_ms")
         json["sqlite3_first_page_ms"] = median(sqliteFirst)
@@ -201,7 +214,7 @@ struct BenchSuite {
         let gen = try GenerateCommand.parse(["--messages", "\(quick ? 5_000 : max(20_000, min(messages / 5, 200_000)))", "--seed", "99", "--id-prefix", "late", "-o", more])
         try gen.run()
         let ingest = Process()
-        ingest.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+        ingest.executableURL = URL(fileURLWithPath: Spawn.thisProgram)
         ingest.arguments = ["ingest", "--db", db, "--policies", policies.directory.path, more]
         ingest.standardOutput = FileHandle.nullDevice
         ingest.standardError = FileHandle.nullDevice
@@ -229,23 +242,15 @@ struct BenchSuite {
         json["actions_measured_during_ingest"] = Double(latencies.count)
     }
 
-    /// Runs a program, returns its standard output (or nothing when discarded).
+    /// Runs a program, returns its standard output (or nothing when discarded); a program that
+    /// fails stops the bench rather than giving it a figure.
     func run(_ path: String, _ args: [String], columns: String? = nil, lines: String? = nil, discardOutput: Bool = false) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = args
         var env = ProcessInfo.processInfo.environment
         if let columns { env["COLUMNS"] = columns }
         if let lines { env["LINES"] = lines }
-        p.environment = env
-        let out = Pipe()
-        p.standardOutput = discardOutput ? FileHandle.nullDevice : out
-        p.standardError = FileHandle.nullDevice
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let data = discardOutput ? Data() : out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        let outcome = try Spawn.run(path, args, environment: env, discardOutput: discardOutput)
+        guard outcome.status == 0 else { throw UserError("\(path) \(args.first ?? "") exited with status \(outcome.status)") }
+        return String(decoding: outcome.output, as: UTF8.self)
     }
 
     func table() -> String {
