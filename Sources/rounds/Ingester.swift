@@ -54,6 +54,9 @@ struct Ingester {
     /// The longest write transaction so far, in milliseconds (moderators wait behind it).
     var slowestFlushMs: Double { pipeline.transactionMs.max() ?? 0 }
 
+    /// Every write transaction's time so far, in milliseconds, in order.
+    var transactionMs: [Double] { pipeline.transactionMs }
+
     /// CPU time the writer thread spent storing, in seconds: the part of ingest that cannot
     /// run on more than one core.
     var writerCPUSeconds: Double { pipeline.writerCPUSeconds }
