@@ -78,7 +78,7 @@ func exportToday(inbox: InboxDatabase, zone: TimeZone, moderator: String) -> Res
         var sink = try ExportSink(file: path)
         var writer = ExportWriter(format: .csv, includeText: false)
         sink.write(writer.header())
-        try inbox.exportActions(from: from, to: to, includeText: false) { sink.write(writer.row($0)) }
+        try inbox.exportActions(from: from, to: to, includeText: false) { sink.write($0, with: &writer) }
         let digest = try sink.finish() ?? ""
         try Data("\(digest)  \((path as NSString).lastPathComponent)\n".utf8).write(to: URL(fileURLWithPath: path + ".sha256"))
         chmod(path + ".sha256", 0o600)

@@ -46,7 +46,7 @@ struct ExportCommand: ParsableCommand {
         var writer = ExportWriter(format: format, includeText: includeText)
         sink.write(writer.header())
         try inbox.exportActions(from: from, to: to, includeText: includeText) { row in
-            sink.write(writer.row(row))
+            sink.write(row, with: &writer)
         }
         sink.write(writer.footer())
         let digest = try sink.finish()
@@ -87,7 +87,7 @@ struct ExportCommand: ParsableCommand {
 struct ExportSink {
     private let handle: FileHandle
     private var digest: InboxDigest.Stream? // only for a file: its .sha256
-    private var buffer = Data()
+    private var buffer: [UInt8] = []
 
     init(file: String) throws {
         let fd = open(file, O_CREAT | O_TRUNC | O_WRONLY, 0o600)
@@ -105,9 +105,15 @@ struct ExportSink {
         if buffer.count > 1 << 16 { flush() }
     }
 
+    /// One export row, formatted by `writer` straight into the buffer.
+    mutating func write(_ row: ExportRow, with writer: inout ExportWriter) {
+        writer.appendRow(row, to: &buffer)
+        if buffer.count > 1 << 16 { flush() }
+    }
+
     private mutating func flush() {
         digest?.update(buffer)
-        handle.write(buffer)
+        handle.write(Data(buffer))
         buffer.removeAll(keepingCapacity: true)
     }
 

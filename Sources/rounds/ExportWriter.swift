@@ -20,7 +20,7 @@ struct ExportWriter {
     }
 
     func values(_ r: ExportRow) -> [String?] {
-        ["\(r.eventID)", Self.isoUTC(r.at), r.moderator, r.role, r.action, r.reasonCode, r.platform, r.externalID,
+        [String(r.eventID), Self.isoUTC(r.at), r.moderator, r.role, r.action, r.reasonCode, r.platform, r.externalID,
          r.kind, r.flags, r.templateID, r.replyText, r.responseSeconds.map(String.init)]
             + (includeText ? [r.messageText, r.authorHandle, r.authorName] : [])
     }
@@ -36,6 +36,24 @@ struct ExportWriter {
         case .json: return "[\n"
         case .jsonl: return ""
         }
+    }
+
+    /// Appends one row's bytes to `out`: in CSV without building a `String` per row (the
+    /// strings appended cell by cell were a fifth of an export's instructions). The same bytes
+    /// as `row`.
+    mutating func appendRow(_ r: ExportRow, to out: inout [UInt8]) {
+        guard format == .csv else { return out.append(contentsOf: row(r).utf8) }
+        count += 1
+        func cell(_ s: String?, last: Bool = false) {
+            if let s { out.append(contentsOf: Self.isPlain(s) ? s.utf8 : Self.csvCell(s).utf8) }
+            if !last { out.append(UInt8(ascii: ",")) }
+        }
+        cell(String(r.eventID)); cell(Self.isoUTC(r.at)); cell(r.moderator); cell(r.role); cell(r.action)
+        cell(r.reasonCode); cell(r.platform); cell(r.externalID); cell(r.kind); cell(r.flags); cell(r.templateID)
+        cell(r.replyText); cell(r.responseSeconds.map(String.init), last: !includeText)
+        if includeText { cell(r.messageText); cell(r.authorHandle); cell(r.authorName, last: true) }
+        out.append(0x0D)
+        out.append(0x0A)
     }
 
     mutating func row(_ r: ExportRow) -> String {
