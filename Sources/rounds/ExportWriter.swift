@@ -19,10 +19,19 @@ struct ExportWriter {
          "flags", "template_id", "reply_text", "response_seconds"] + (includeText ? ["message_text", "author_handle", "author_name"] : [])
     }
 
+    /// The row's cells in the order of `columns`, one by one (no array per row: the export's
+    /// hot path).
+    func forEachValue(_ r: ExportRow, _ body: (String?) -> Void) {
+        body(String(r.eventID)); body(Self.isoUTC(r.at)); body(r.moderator); body(r.role); body(r.action)
+        body(r.reasonCode); body(r.platform); body(r.externalID); body(r.kind); body(r.flags); body(r.templateID)
+        body(r.replyText); body(r.responseSeconds.map(String.init))
+        if includeText { body(r.messageText); body(r.authorHandle); body(r.authorName) }
+    }
+
     func values(_ r: ExportRow) -> [String?] {
-        [String(r.eventID), Self.isoUTC(r.at), r.moderator, r.role, r.action, r.reasonCode, r.platform, r.externalID,
-         r.kind, r.flags, r.templateID, r.replyText, r.responseSeconds.map(String.init)]
-            + (includeText ? [r.messageText, r.authorHandle, r.authorName] : [])
+        var v: [String?] = []
+        forEachValue(r) { v.append($0) }
+        return v
     }
 
     /// `2026-11-29T08:30:00Z`, without a formatter object per row (the export's hot path).
@@ -38,47 +47,32 @@ struct ExportWriter {
         }
     }
 
-    /// Appends one row's bytes to `out`: in CSV without building a `String` per row (the
-    /// strings appended cell by cell were a fifth of an export's instructions). The same bytes
-    /// as `row`.
+    /// Appends one row's bytes to `out`. CSV is written without a `String` per row (the
+    /// strings appended cell by cell were a fifth of an export's instructions).
     mutating func appendRow(_ r: ExportRow, to out: inout [UInt8]) {
-        guard format == .csv else { return out.append(contentsOf: row(r).utf8) }
+        guard format == .csv else { return out.append(contentsOf: jsonRow(r).utf8) }
         count += 1
-        func cell(_ s: String?, last: Bool = false) {
-            if let s { out.append(contentsOf: Self.isPlain(s) ? s.utf8 : Self.csvCell(s).utf8) }
-            if !last { out.append(UInt8(ascii: ",")) }
+        var first = true
+        forEachValue(r) { cell in
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            if let cell { out.append(contentsOf: Self.isPlain(cell) ? cell.utf8 : Self.csvCell(cell).utf8) }
         }
-        cell(String(r.eventID)); cell(Self.isoUTC(r.at)); cell(r.moderator); cell(r.role); cell(r.action)
-        cell(r.reasonCode); cell(r.platform); cell(r.externalID); cell(r.kind); cell(r.flags); cell(r.templateID)
-        cell(r.replyText); cell(r.responseSeconds.map(String.init), last: !includeText)
-        if includeText { cell(r.messageText); cell(r.authorHandle); cell(r.authorName, last: true) }
         out.append(0x0D)
         out.append(0x0A)
     }
 
-    mutating func row(_ r: ExportRow) -> String {
+    /// One row as a JSON object: an element of the `.json` array, or a `.jsonl` line.
+    private mutating func jsonRow(_ r: ExportRow) -> String {
         defer { count += 1 }
-        let v = values(r)
-        switch format {
-        case .csv:
-            var line = String()
-            line.reserveCapacity(160)
-            for (i, cell) in v.enumerated() {
-                if i > 0 { line.append(",") }
-                if let cell { line.append(Self.csvCell(cell)) }
-            }
-            line.append("\r\n")
-            return line
-        case .json, .jsonl:
-            var fields: [String] = []
-            for (k, value) in zip(columns, v) {
-                let isNumber = (k == "event_id" || k == "response_seconds") && value != nil
-                fields.append("\"\(k)\": " + (value.map { isNumber ? $0 : Self.jsonString($0) } ?? "null"))
-            }
-            let object = "{" + fields.joined(separator: ", ") + "}"
-            if format == .jsonl { return object + "\n" }
-            return (count == 0 ? "  " : ",\n  ") + object
+        var fields: [String] = []
+        for (k, value) in zip(columns, values(r)) {
+            let isNumber = (k == "event_id" || k == "response_seconds") && value != nil
+            fields.append("\"\(k)\": " + (value.map { isNumber ? $0 : Self.jsonString($0) } ?? "null"))
         }
+        let object = "{" + fields.joined(separator: ", ") + "}"
+        if format == .jsonl { return object + "\n" }
+        return (count == 0 ? "  " : ",\n  ") + object
     }
 
     func footer() -> String { format == .json ? (count == 0 ? "]\n" : "\n]\n") : "" }
