@@ -6,17 +6,7 @@ import XCTest
 
 /// Audit-log tampering the battery (`scripts/battery`, R7) found `audit verify` missed or
 /// crashed on: each edit is made the way someone with the sqlite3 CLI would make it.
-final class AuditTamperTests: XCTestCase {
-    var dir: URL!
-    var path: String { dir.appendingPathComponent("inbox.sqlite").path }
-
-    override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("rounds-tamper-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try FileManager.default.removeItem(at: dir) }
-
+final class AuditTamperTests: InboxFolderTestCase {
     /// An inbox with four audit events (no reason code, template or detail on the second).
     func logged() throws -> InboxDatabase {
         let inbox = try InboxDatabase(path: path)

@@ -6,19 +6,17 @@ import InboxModel
 import XCTest
 
 /// The console's store over a real SQLite file: pages, counts, actions and their audit rows.
-final class ConsoleQueriesTests: XCTestCase {
-    var dir: URL!
+final class ConsoleQueriesTests: InboxFolderTestCase {
     var inbox: InboxDatabase!
 
     override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("rounds-cq-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        inbox = try InboxDatabase(path: dir.appendingPathComponent("inbox.sqlite").path)
+        try super.setUpWithError()
+        inbox = try InboxDatabase(path: path)
     }
 
     override func tearDownWithError() throws {
         inbox = nil
-        try FileManager.default.removeItem(at: dir)
+        try super.tearDownWithError()
     }
 
     func emergency(_ severity: String) -> Classification {

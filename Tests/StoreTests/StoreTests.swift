@@ -6,19 +6,7 @@ import InboxModel
 import XCTest
 
 /// The inbox on real SQLite files in a temporary folder.
-final class StoreTests: XCTestCase {
-    var dir: URL!
-    var path: String { dir.appendingPathComponent("inbox.sqlite").path }
-
-    override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("rounds-store-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try FileManager.default.removeItem(at: dir)
-    }
-
+final class StoreTests: InboxFolderTestCase {
     func message(_ id: String, _ text: String, event: PlatformEvent = .created, platform: Platform = .facebook) -> ClassifiedMessage {
         ClassifiedMessage(IncomingMessage(
             platform: platform, kind: .comment, externalID: id, authorID: "a1", authorHandle: "ana",

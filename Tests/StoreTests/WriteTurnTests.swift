@@ -7,19 +7,7 @@ import XCTest
 /// Moderators' writes go before ingest's next transaction. The turn is a POSIX record lock,
 /// which never conflicts inside one process, so the other side is a real second process
 /// (python3's `fcntl.lockf` takes the same kind of lock).
-final class WriteTurnTests: XCTestCase {
-    var dir: URL!
-    var path: String { dir.appendingPathComponent("inbox.sqlite").path }
-
-    override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("rounds-turn-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try FileManager.default.removeItem(at: dir)
-    }
-
+final class WriteTurnTests: InboxFolderTestCase {
     func python(_ script: String, _ args: [String]) throws -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
