@@ -1,5 +1,6 @@
 import Foundation
 import InboxModel
+import Yams
 
 /// What a compiled rule does when one of its terms matches.
 enum Role: String, Sendable, CaseIterable {
@@ -215,7 +216,7 @@ extension PolicySet {
     /// while the rest loads).
     public static func loadOrganization(from directory: URL) throws -> Organization {
         var loader = PolicyLoader(dir: directory.standardizedFileURL)
-        return try loader.yaml("organization.yml", Schemas.organization).decode(Organization.self)
+        return try Organization(YAMLFields(loader.yaml("organization.yml", Schemas.organization, resolver: .basic)))
     }
 }
 
@@ -231,9 +232,9 @@ struct PolicyLoader {
     var displayRoot: String { "Policies" }
     func display(_ rel: String) -> String { "Policies/" + rel }
 
-    mutating func yaml(_ rel: String, _ schema: Schema) throws -> YAMLDoc {
+    mutating func yaml(_ rel: String, _ schema: Schema, resolver: Resolver = .default) throws -> YAMLDoc {
         let url = dir.appendingPathComponent(rel)
-        let doc = try YAMLDoc.load(url: url, display: display(rel), schema: schema)
+        let doc = try YAMLDoc.load(url: url, display: display(rel), schema: schema, resolver: resolver)
         hash.add(rel.utf8)
         hash.add(doc.text.utf8)
         files.append(rel)
@@ -257,8 +258,8 @@ struct PolicyLoader {
         guard fm.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
             throw PolicyError(file: dir.path, line: 0, message: "policy directory not found")
         }
-        let orgDoc = try yaml("organization.yml", Schemas.organization)
-        let org = try orgDoc.decode(Organization.self)
+        let orgDoc = try yaml("organization.yml", Schemas.organization, resolver: .basic)
+        let org = try Organization(YAMLFields(orgDoc))
 
         let allowDoc = try yaml("allowlist.yml", Schemas.allowlist)
         let allowFile = try allowDoc.decode(AllowlistFile.self)

@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// Who may do what: `Policies/team.yml` names the leads, moderators and trainees by their
 /// Unix login. Anyone else opens the console read-only.
@@ -22,32 +21,13 @@ public struct Team: Sendable, Equatable {
         return nil
     }
 
-    private struct File: Decodable {
-        var leads: [String]?
-        var moderators: [String]?
-        var trainees: [String]?
-        enum CodingKeys: String, CodingKey, CaseIterable { case leads, moderators, trainees }
-    }
-
     /// Reads `team.yml` in `directory`; a missing file is an empty team.
     public static func load(from directory: URL) throws -> Team {
         let url = directory.appendingPathComponent("team.yml")
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return Team() }
-        // Unknown keys are typos that would silently drop someone's role: refuse them.
-        if let node = try? Yams.compose(yaml: text), let map = node.mapping {
-            for (key, _) in map {
-                guard let k = key.string, File.CodingKeys(rawValue: k) != nil else {
-                    let line = (key.mark?.line ?? 0) + 1
-                    throw PolicyError(file: "Policies/team.yml", line: line,
-                                      message: "unknown key '\(key.string ?? "?")' (expected leads, moderators or trainees)")
-                }
-            }
-        }
-        do {
-            let f = try YAMLDecoder().decode(File.self, from: text)
-            return Team(leads: f.leads ?? [], moderators: f.moderators ?? [], trainees: f.trainees ?? [])
-        } catch {
-            throw PolicyError(file: "Policies/team.yml", line: 1, message: "not a list of logins under leads, moderators, trainees: \(error)")
-        }
+        guard FileManager.default.fileExists(atPath: url.path) else { return Team() }
+        // The schema refuses unknown keys: a typo would silently drop someone's role.
+        let f = YAMLFields(try YAMLDoc.load(url: url, display: "Policies/team.yml", schema: Schemas.team, resolver: .basic))
+        func logins(_ key: String) throws -> [String] { try f.has(key) ? f.texts(key) : [] }
+        return Team(leads: try logins("leads"), moderators: try logins("moderators"), trainees: try logins("trainees"))
     }
 }

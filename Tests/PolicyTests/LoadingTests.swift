@@ -17,6 +17,58 @@ final class LoadingTests: XCTestCase {
         XCTAssertEqual(try PolicySet.load(from: Fixture.policiesURL).version, p.version)
     }
 
+    /// organization.yml and team.yml are read without Yams's regular-expression typing (the
+    /// console reads them before its first frame): numbers still decode, text stays text.
+    func testOrganizationAndTeamReadWithoutImplicitTyping() throws {
+        let dir = try Fixture.copyOfPolicies()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Fixture.edit(dir, "organization.yml") {
+            $0.replacingOccurrences(of: "phone: \"(617) 555-0142\"", with: "phone: 6175550142")
+              .replacingOccurrences(of: "reply_undo_seconds: 10", with: "reply_undo_seconds: 0x1e")
+              .replacingOccurrences(of: "country: \"US\"", with: "country: NO")
+        }
+        let org = try PolicySet.loadOrganization(from: dir)
+        XCTAssertEqual(org.phone, "6175550142")
+        XCTAssertEqual(org.country, "NO")  // Norway, not a boolean
+        XCTAssertEqual(org.replyUndoSeconds, 30)
+        XCTAssertEqual(org.responseTarget("emergency"), 15)
+        let full = try PolicySet.load(from: dir).organization
+        XCTAssertEqual(full.phone, org.phone)
+        XCTAssertEqual(full.replyUndoSeconds, org.replyUndoSeconds)
+
+        try Fixture.edit(dir, "organization.yml") { $0.replacingOccurrences(of: "reply_undo_seconds: 0x1e", with: "reply_undo_seconds: ~") }
+        XCTAssertEqual(try PolicySet.loadOrganization(from: dir).replyUndoSeconds, 10)
+        try Fixture.edit(dir, "organization.yml") { $0.replacingOccurrences(of: "reply_undo_seconds: ~", with: "reply_undo_seconds: ten") }
+        func lineOf(_ text: String) -> Int {
+            let lines = (try? String(contentsOf: dir.appendingPathComponent("organization.yml"), encoding: .utf8))?.components(separatedBy: "\n")
+            return (lines?.firstIndex { $0.contains(text) } ?? -2) + 1
+        }
+        XCTAssertThrowsError(try PolicySet.loadOrganization(from: dir)) { e in
+            XCTAssertEqual("\(e)", "Policies/organization.yml:\(lineOf("reply_undo_seconds: ten")): 'reply_undo_seconds' has the wrong type (expected a whole number)")
+        }
+        try Fixture.edit(dir, "organization.yml") {
+            $0.replacingOccurrences(of: "reply_undo_seconds: ten", with: "reply_undo_seconds: 10").replacingOccurrences(of: "  emergency: 15", with: "  emergency: soon")
+        }
+        XCTAssertThrowsError(try PolicySet.load(from: dir)) { e in
+            XCTAssertEqual("\(e)", "Policies/organization.yml:\(lineOf("emergency: soon")): 'response_targets_minutes.emergency' has the wrong type (expected a whole number)")
+        }
+        try Fixture.edit(dir, "organization.yml") { $0.replacingOccurrences(of: "timezone: \"America/New_York\"\n", with: "") }
+        XCTAssertThrowsError(try PolicySet.loadOrganization(from: dir)) { e in
+            XCTAssertTrue("\(e)".hasSuffix(": missing key 'timezone'"), "\(e)")
+        }
+
+        let team = dir.appendingPathComponent("team.yml")
+        try "# leads first\nleads: [alice, 1001]\nmoderators:\n  - bob\n".write(to: team, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try Team.load(from: dir), Team(leads: ["alice", "1001"], moderators: ["bob"]))
+        try "leads: [alice]\nleeds: [bob]\n".write(to: team, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try Team.load(from: dir)) { e in
+            XCTAssertEqual((e as? PolicyError)?.line, 2)
+            XCTAssertTrue("\(e)".contains("unknown key 'leeds'"), "\(e)")
+        }
+        try FileManager.default.removeItem(at: team)
+        XCTAssertEqual(try Team.load(from: dir), Team())
+    }
+
     func testUnquotedNoStaysAString() throws {
         let p = try Fixture.policies()
         // context.yml lists `- no` unquoted under negation_pre: it must be the word, not a boolean.
