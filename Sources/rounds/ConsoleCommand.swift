@@ -19,11 +19,13 @@ struct ConsoleCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
     @OptionGroup var policy: PolicyOptions
 
-    func run() throws {
-        let directory = try PolicyCLI.directory(policy.policies)
+    func run() throws { try Self.start(ConsoleLaunch(db: store.db, policies: policy.policies)) }
+
+    static func start(_ launch: ConsoleLaunch) throws {
+        let directory = try PolicyCLI.directory(launch.policies)
         let organization = try PolicyCLI.reportingPolicyErrors { try PolicySet.loadOrganization(from: directory) }
         let team = try PolicyCLI.reportingPolicyErrors { try Team.load(from: directory) }
-        let inbox = try store.open()
+        let inbox = try StoreOptions.open(launch.db)
         let login = Moderator.login
         let role = team.role(of: login).flatMap(Role.init(rawValue:)) ?? .readonly
         // The rest of the policies (word lists, templates, the reply guard) load while the first

@@ -26,6 +26,10 @@ struct Rounds: ParsableCommand {
     /// Exit statuses: 0 success, 1 a failure or rejected input, 2 a usage error.
     static func main() {
         do {
+            if let launch = ConsoleLaunch(Array(CommandLine.arguments.dropFirst())) {
+                try ConsoleCommand.start(launch)
+                return
+            }
             var command = try parseAsRoot()
             try command.run()
         } catch let e as UserError {

@@ -7,16 +7,18 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The inbox database file (else $ROUNDS_DB, else ./rounds.sqlite).", valueName: "PATH"))
     var db: String?
 
+    func open() throws -> InboxDatabase { try Self.open(db) }
+
     /// `--db`, else `ROUNDS_DB`, else `./rounds.sqlite`.
-    var path: String {
+    static func path(_ db: String?) -> String {
         if let db, !db.isEmpty { return db }
         if let env = ProcessInfo.processInfo.environment["ROUNDS_DB"], !env.isEmpty { return env }
         return "rounds.sqlite"
     }
 
-    func open() throws -> InboxDatabase {
+    static func open(_ db: String?) throws -> InboxDatabase {
         do {
-            return try InboxDatabase(path: path)
+            return try InboxDatabase(path: path(db))
         } catch let e as StoreError {
             throw UserError(e.description)
         }
