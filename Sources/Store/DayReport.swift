@@ -141,7 +141,7 @@ extension InboxDatabase {
                 for key in terms(text) where candidates[key] != nil { usual[key, default: 0] += 1 }
             }
         }
-        var surges = candidates
+        let surges = candidates
             .filter { Double($0.value.count) >= 3 * (Double(usual[$0.key] ?? 0) / Double(max(baselineDays, 1)) + 1) }
             .map { DayReport.Surge(topic: $0.key, messages: $0.value.count, examples: Array($0.value.prefix(5))) }
             .sorted { ($0.messages, $0.topic.contains(" ") ? 1 : 0, $1.topic) > ($1.messages, $1.topic.contains(" ") ? 1 : 0, $0.topic) }
