@@ -60,6 +60,16 @@ extension InboxDatabase {
     /// A moderator's write waiting in another process goes first (`WriteTurn`).
     @discardableResult
     public func store(_ batch: [ClassifiedMessage], rejections: [Rejection] = []) throws -> [StoreOutcome] {
+        try store(front: batch[...], rejections: rejections, insertingUntil: .distantFuture)
+    }
+
+    /// Stores messages from the front of `batch` in a single durable transaction, and takes
+    /// no more once `deadline` has passed (it always takes one): the outcomes of those it
+    /// stored, in order. Ingest stores a batch in as many calls as it takes, so a transaction
+    /// slowed down (another process on the core, a run of long messages) ends early instead
+    /// of holding the write lock moderators wait for. The rejections go in with the first call.
+    public func store(front batch: ArraySlice<ClassifiedMessage>, rejections: [Rejection] = [],
+                      insertingUntil deadline: DispatchTime) throws -> [StoreOutcome] {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         return try ingestWrite { db in
             var outcomes: [StoreOutcome] = []
@@ -67,6 +77,7 @@ extension InboxDatabase {
             var settled = try Self.lastMessageID(db)
             let inserts = try Inserts(db)
             for i in batch.indices {  // by index: `for item in` copied every message
+                if i > batch.startIndex, DispatchTime.now() >= deadline { break }
                 outcomes.append(try Self.store(batch[i], now: now, settledUpTo: &settled, inserts, in: db))
             }
             try Self.settleNewMessages(after: settled, counted: inserts.newInLane, in: db)

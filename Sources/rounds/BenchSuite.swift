@@ -65,10 +65,10 @@ struct BenchSuite {
             try ingester.ingest(IngestReader(name: "inbox.jsonl", handle: h, format: .jsonl))
             rates.append(Double(messages) / (Self.ms(t0) / 1000))
             slowest.append(ingester.slowestFlushMs)
-            let times = ingester.transactionMs
-            if let i = times.indices.max(by: { times[$0] < times[$1] }) {
-                log(String(format: "slowest write transaction: %.1f ms, number %d of %d (the one before %.1f, after %.1f)", times[i], i + 1, times.count,
-                           i > 0 ? times[i - 1] : 0, i + 1 < times.count ? times[i + 1] : 0))
+            if let (i, t) = ingester.slowestTransaction {
+                let all = ingester.transactions
+                log(String(format: "slowest write transaction: %.1f ms (%.1f on a CPU, %.1f waiting for one, %.1f blocked), number %d of %d (the one before %.1f, after %.1f)",
+                           t.ms, t.cpuMs, t.queuedMs, t.blockedMs, i + 1, all.count, i > 0 ? all[i - 1].ms : 0, i + 1 < all.count ? all[i + 1].ms : 0))
             }
         }
         add(Figure(id: "P1", what: "ingest (parse+classify+store, FTS)", value: median(rates), unit: "msg/s", target: ">= 20000"), key: "ingest_msgs_per_s")

@@ -1,0 +1,38 @@
+import Foundation
+import Ingest
+@testable import rounds
+import Store
+import XCTest
+
+/// Ingest's pipeline on a real inbox file, with the parts a full run rarely reaches.
+final class IngesterTests: XCTestCase {
+    /// A batch whose transaction runs over the time budget is stored in more transactions:
+    /// with no budget at all, one message each. Nothing is lost, nothing counted twice.
+    func testBatchesOverTheTimeBudgetCommitInParts() throws {
+        let tmp = try TempDir()
+        var lines = (1...30).map { #"{"platform": "x", "kind": "mention", "id": "m\#($0)", "text": "my knee hurts \#($0)"}"# }
+        lines.insert(#"{"platform": "x", "kind": "mention", "id": 7"#, at: 10)  // truncated: rejected
+        let input = try tmp.write("in.jsonl", lines.joined(separator: "\n") + "\n")
+        let inbox = try InboxDatabase(path: tmp.path("inbox.sqlite"))
+
+        func ingest() throws -> Ingester {
+            var ingester = Ingester(inbox: inbox, batchSize: 500, insertingBudget: .nanoseconds(0))
+            let handle = try XCTUnwrap(FileHandle(forReadingAtPath: input))
+            try ingester.ingest(IngestReader(name: "in.jsonl", handle: handle, format: .jsonl))
+            try ingester.finish()
+            return ingester
+        }
+        let first = try ingest()
+        XCTAssertEqual(first.counts.new, 30)
+        XCTAssertEqual(first.counts.rejected, 1)
+        // 30 transactions of one message each, and the index merge after the first batch.
+        XCTAssertEqual(first.transactions.count, 31)
+        XCTAssertEqual(try inbox.stats().messages, 30)
+        XCTAssertEqual(try inbox.stats().rejectedRecords, 1)
+
+        let again = try ingest()
+        XCTAssertEqual(again.counts.duplicates, 30)
+        XCTAssertEqual(again.counts.new, 0)
+        XCTAssertEqual(try inbox.stats().messages, 30)
+    }
+}
