@@ -67,8 +67,8 @@ struct BenchSuite {
             slowest.append(ingester.slowestFlushMs)
             if let (i, t) = ingester.slowestTransaction {
                 let all = ingester.transactions
-                log(String(format: "slowest write transaction: %.1f ms (%.1f on a CPU, %.1f waiting for one, %.1f blocked), number %d of %d (the one before %.1f, after %.1f)",
-                           t.ms, t.cpuMs, t.queuedMs, t.blockedMs, i + 1, all.count, i > 0 ? all[i - 1].ms : 0, i + 1 < all.count ? all[i + 1].ms : 0))
+                log(String(format: "slowest write transaction: %.1f ms (%.1f on a CPU, %.1f waiting for one, %.1f blocked; the hypervisor took %.0f ms of the machine's CPUs meanwhile), number %d of %d (the one before %.1f, after %.1f)",
+                           t.ms, t.cpuMs, t.queuedMs, t.blockedMs, t.stolenMs, i + 1, all.count, i > 0 ? all[i - 1].ms : 0, i + 1 < all.count ? all[i + 1].ms : 0))
             }
         }
         add(Figure(id: "P1", what: "ingest (parse+classify+store, FTS)", value: median(rates), unit: "msg/s", target: ">= 20000"), key: "ingest_msgs_per_s")

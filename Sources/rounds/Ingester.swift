@@ -354,11 +354,12 @@ private final class IngestPipeline: @unchecked Sendable {
     /// The result of `body` and its times.
     private static func timed<T>(_ body: () throws -> T) rethrows -> (T, WriteTiming) {
         let t0 = DispatchTime.now().uptimeNanoseconds
-        let s0 = SchedulerTimes.thisThread()
+        let s0 = SchedulerTimes.thisThread(), stolen0 = machineStolenMs()
         let result = try body()
-        let s1 = SchedulerTimes.thisThread()
+        let s1 = SchedulerTimes.thisThread(), stolen1 = machineStolenMs()
         return (result, WriteTiming(ms: Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6,
-                                    cpuMs: (s1.onCPU - s0.onCPU) * 1000, queuedMs: (s1.queued - s0.queued) * 1000))
+                                    cpuMs: (s1.onCPU - s0.onCPU) * 1000, queuedMs: (s1.queued - s0.queued) * 1000,
+                                    stolenMs: stolen1 - stolen0))
     }
 
     private static func threadCPU() -> Double {

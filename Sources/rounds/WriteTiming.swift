@@ -7,6 +7,9 @@ struct WriteTiming {
     var ms: Double
     var cpuMs: Double
     var queuedMs: Double
+    /// CPU time the hypervisor gave to other guests meanwhile, over all of this machine's
+    /// CPUs (`/proc/stat`, in steps of 10 ms): what explains "blocked" on a shared machine.
+    var stolenMs = 0.0
     var blockedMs: Double { max(0, ms - cpuMs - queuedMs) }
 }
 
@@ -17,14 +20,29 @@ struct SchedulerTimes {
     var queued = 0.0
 
     static func thisThread() -> SchedulerTimes {
-        let fd = open("/proc/thread-self/schedstat", O_RDONLY)
-        guard fd >= 0 else { return SchedulerTimes() }
-        defer { close(fd) }
-        var buf = [UInt8](repeating: 0, count: 96)
-        let n = read(fd, &buf, buf.count)
-        guard n > 0 else { return SchedulerTimes() }
-        let ns = buf[..<n].split(separator: UInt8(ascii: " ")).prefix(2).map { Double(String(decoding: $0, as: UTF8.self)) ?? 0 }
-        guard ns.count == 2 else { return SchedulerTimes() }
+        let ns = procNumbers("/proc/thread-self/schedstat")
+        guard ns.count >= 2 else { return SchedulerTimes() }
         return SchedulerTimes(onCPU: ns[0] / 1e9, queued: ns[1] / 1e9)
     }
+}
+
+/// CPU time taken from this machine by its hypervisor since boot, in milliseconds, all CPUs
+/// together (`steal` on `/proc/stat`'s first line, in 10 ms ticks); 0 where there is none.
+func machineStolenMs() -> Double {
+    // cpu user nice system idle iowait irq softirq steal ...
+    let fields = procNumbers("/proc/stat")
+    guard fields.count > 7 else { return 0 }
+    return fields[7] * 1000 / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
+/// The numbers on the first line of a small /proc file (words that are not numbers skipped).
+private func procNumbers(_ path: String) -> [Double] {
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else { return [] }
+    defer { close(fd) }
+    var buf = [UInt8](repeating: 0, count: 256)
+    let n = read(fd, &buf, buf.count)
+    guard n > 0 else { return [] }
+    let line = buf[..<n].prefix { $0 != UInt8(ascii: "\n") }
+    return line.split(separator: UInt8(ascii: " ")).compactMap { Double(String(decoding: $0, as: UTF8.self)) }
 }

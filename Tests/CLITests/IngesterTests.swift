@@ -35,4 +35,18 @@ final class IngesterTests: XCTestCase {
         XCTAssertEqual(again.counts.new, 0)
         XCTAssertEqual(try inbox.stats().messages, 30)
     }
+
+    /// The bench splits a slow transaction's time with these: they must read this thread's
+    /// own figures (a parse error would read zeros and call everything "blocked").
+    func testSchedulerTimesCountThisThreadsCPU() {
+        let before = SchedulerTimes.thisThread()
+        var spins = 0
+        let end = Date().addingTimeInterval(0.05)
+        while Date() < end { spins += 1 }
+        let after = SchedulerTimes.thisThread()
+        XCTAssertGreaterThan(spins, 0)
+        XCTAssertGreaterThan(after.onCPU - before.onCPU, 0.02)
+        XCTAssertGreaterThanOrEqual(after.queued, before.queued)
+        XCTAssertGreaterThanOrEqual(machineStolenMs(), 0)
+    }
 }
