@@ -69,6 +69,23 @@ final class LoadingTests: XCTestCase {
         XCTAssertEqual(try Team.load(from: dir), Team())
     }
 
+    /// A word list saved with Windows line ends reads as the same lines (it read as one line),
+    /// and a field loses the blanks around it, no-break spaces included.
+    func testWordListLinesAndFields() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("list-\(UUID().uuidString).txt")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try "knee pain | 1.5 | joint\r\n# a comment\r\n\u{00A0}back pain\t|| \u{2003}spine # why\r\n".write(to: url, atomically: true, encoding: .utf8)
+        let lines = try parseList(url: url, display: "Policies/lists/x.txt")
+        XCTAssertEqual(lines.map(\.term), ["knee pain", "back pain"])
+        XCTAssertEqual(lines.map(\.line), [1, 3])
+        XCTAssertEqual(lines.map(\.weight), [1.5, nil])
+        XCTAssertEqual(lines.map(\.category), ["joint", "spine"])
+        try "a | heavy\n".write(to: url, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try parseList(url: url, display: "Policies/lists/x.txt")) { e in
+            XCTAssertEqual("\(e)", "Policies/lists/x.txt:1: weight 'heavy' is not a number")
+        }
+    }
+
     func testUnquotedNoStaysAString() throws {
         let p = try Fixture.policies()
         // context.yml lists `- no` unquoted under negation_pre: it must be the word, not a boolean.
