@@ -1,7 +1,7 @@
 import Yams
 
 /// The values of one YAML mapping, read by hand for the files the console reads before its
-/// first frame (organization.yml, team.yml). `YAMLDecoder` took a third of that time: its
+/// first frame (organization.yml, team.yml). `YAMLDecoder` took over a quarter of that time: its
 /// generic containers, and a dictionary's keys, which compile Yams's regular expressions.
 /// The file's schema has already checked each value's shape; this checks presence and type,
 /// and words errors as `YAMLDoc.decode` does.

@@ -34,8 +34,8 @@ struct Ingester {
     private var pending: [ClassifiedMessage] = []
     private var rejections: [Rejection] = []
 
-    /// 500 messages keep a transaction near 25 ms (p99 30 ms) on this machine. 400 gave a p99
-    /// of 25 ms but 5% less throughput (3 of 3 alternated runs at 1M); 750 or more, 54-59 ms.
+    /// 500 messages make a transaction of 15-22 ms on this machine. 400 gave a p99 of 25 ms
+    /// (30 then) but 5% less throughput (3 of 3 alternated runs at 1M); 750 or more, 54-59 ms.
     static let defaultBatchSize = 500
 
     /// How long one of ingest's transactions goes on taking new messages before it commits
@@ -186,7 +186,7 @@ private final class IngestPipeline: @unchecked Sendable {
 
     var counts: Ingester.Counts { condition.withLock { _counts } }
     var writerCPUSeconds: Double { condition.withLock { _cpu } }
-    /// Every write transaction's time, in milliseconds, in order.
+    /// Every write transaction's times, in order.
     var transactions: [WriteTiming] { condition.withLock { _transactions } }
 
     func submit(_ batch: Batch, classify: Ingester.Classify?) throws {
