@@ -10,9 +10,11 @@ import Store
 ///   transaction (or more, when one runs over `insertingBudget`), synced to disk by the
 ///   checkpointer right after and by `finish` at the end.
 ///
-/// A write transaction holds the inbox's write lock, so moderators wait behind it. Parsing and
-/// classification therefore run at a lower priority (`nice`): they never take the writer's
-/// core, and a transaction lasts as long as its own work.
+/// A write transaction holds the inbox's write lock, so moderators wait behind it.
+/// Classification and checkpoints therefore run at a lower priority (`nice`) and give way to
+/// the writer for its core. Parsing stays at the caller's priority: the caller may go on to
+/// open the console (`rounds demo`), and an unprivileged thread cannot lower its nice value
+/// back.
 ///
 /// The counts only include committed batches, and `finish` syncs them: what the summary
 /// reports is on disk.
