@@ -43,10 +43,11 @@ struct Ingester {
     /// How long one of ingest's transactions goes on taking new messages before it commits
     /// the part of the batch it has. Inserting a batch of 500 takes 10-15 ms here, indexing
     /// them for search and the commit about 6 more; a batch slowed down (by another process
-    /// on the core, or a run of long messages) is cut here and commits at about 22 ms. At a
-    /// million messages 7% of batches were cut, at the same throughput; the p99 transaction
-    /// went from 30 to 26 ms and the slowest from 40-47 to 33-36 ms.
-    static let insertingBudget = DispatchTimeInterval.milliseconds(15)
+    /// on the core, or a run of long messages) is cut here and commits at about 28 ms.
+    /// Alternated runs at 1M against no budget (3 pairs): 1-2% of batches cut, the same
+    /// throughput, p99 29-30 ms against 30-33, the slowest 36-38 ms against 42-58. At 15 ms,
+    /// 7% were cut and the throughput fell about 2% (5 pairs).
+    static let insertingBudget = DispatchTimeInterval.milliseconds(20)
 
     init(inbox: InboxDatabase, batchSize: Int = defaultBatchSize, insertingBudget: DispatchTimeInterval = insertingBudget,
          classify: Classify? = nil) {
