@@ -38,7 +38,7 @@ struct BenchIngestCommand: ParsableCommand {
         for run in 1...runs {
             let db = dir.appendingPathComponent("run\(run).sqlite").path
             let inbox = try InboxDatabase(path: db)
-            var ingester = Ingester(inbox: inbox, batchSize: batch)
+            var ingester = Ingester(inbox: inbox, batchSize: batch, detailedTimings: true)
             if !noClassify { ingester.classify = IngestClassifier.make(try PolicyCLI.loadPolicies(policies)) }
             guard let handle = FileHandle(forReadingAtPath: input) else { throw UserError("cannot read \(input)") }
             let t0 = Date()

@@ -59,7 +59,7 @@ struct BenchSuite {
             // with `discard`) stalled the next run's writes by 300 ms.
             log("ingest run \(r)")
             let inbox = try InboxDatabase(path: db)
-            var ingester = Ingester(inbox: inbox, classify: IngestClassifier.make(policies))
+            var ingester = Ingester(inbox: inbox, detailedTimings: true, classify: IngestClassifier.make(policies))
             guard let h = FileHandle(forReadingAtPath: input) else { throw UserError("cannot read \(input)") }
             let t0 = Self.now()
             try ingester.ingest(IngestReader(name: "inbox.jsonl", handle: h, format: .jsonl))
