@@ -60,18 +60,19 @@ extension InboxDatabase {
     /// A moderator's write waiting in another process goes first (`WriteTurn`).
     @discardableResult
     public func store(_ batch: [ClassifiedMessage], rejections: [Rejection] = []) throws -> [StoreOutcome] {
-        try store(front: batch[...], rejections: rejections, insertingUntil: .distantFuture)
+        try store(front: batch[...], rejections: rejections, insertingFor: .never)
     }
 
     /// Stores messages from the front of `batch` in a single durable transaction, and takes
-    /// no more once `deadline` has passed (it always takes one): the outcomes of those it
-    /// stored, in order. Ingest stores a batch in as many calls as it takes, so a transaction
+    /// no more once it has been inserting for `budget` (it always takes one): the outcomes of
+    /// those it stored, in order. Ingest stores a batch in as many calls as it takes, so a transaction
     /// slowed down (another process on the core, a run of long messages) ends early instead
     /// of holding the write lock moderators wait for. The rejections go in with the first call.
     public func store(front batch: ArraySlice<ClassifiedMessage>, rejections: [Rejection] = [],
-                      insertingUntil deadline: DispatchTime) throws -> [StoreOutcome] {
+                      insertingFor budget: DispatchTimeInterval) throws -> [StoreOutcome] {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         return try ingestWrite { db in
+            let deadline = DispatchTime.now() + budget  // from when the write lock is held
             var outcomes: [StoreOutcome] = []
             outcomes.reserveCapacity(batch.count)
             var settled = try Self.lastMessageID(db)

@@ -281,7 +281,7 @@ private final class IngestPipeline: @unchecked Sendable {
                     repeat {
                         let (done, timing) = try timed {
                             try inbox.store(front: rest, rejections: rejectionsStored ? [] : batch.rejections,
-                                            insertingUntil: .now() + insertingBudget)
+                                            insertingFor: insertingBudget)
                         }
                         outcomes += done
                         rejectionsStored = true

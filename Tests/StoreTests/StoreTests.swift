@@ -58,7 +58,7 @@ final class StoreTests: InboxFolderTestCase {
     /// Ingest stores a batch in more than one transaction when one runs over its time budget:
     /// each takes the front of what is left (at least one message), the rejections go in with
     /// the first, and every part is indexed for search and counted in its queue.
-    func testStoringTheFrontOfABatchUntilADeadline() throws {
+    func testStoringTheFrontOfABatchWithinATimeBudget() throws {
         let inbox = try InboxDatabase(path: path)
         let batch = (1...5).map { message("d\($0)", "knee pain number \($0)") }
         let rejection = Rejection(sourceFile: "a.jsonl", line: 3, location: "text", reason: "bad", raw: Data("x".utf8))
@@ -66,8 +66,8 @@ final class StoreTests: InboxFolderTestCase {
         var outcomes: [StoreOutcome] = []
         var transactions = 0
         while !rest.isEmpty {
-            // A deadline already past: one message per transaction.
-            let done = try inbox.store(front: rest, rejections: transactions == 0 ? [rejection] : [], insertingUntil: .now())
+            // No time at all: one message per transaction.
+            let done = try inbox.store(front: rest, rejections: transactions == 0 ? [rejection] : [], insertingFor: .nanoseconds(0))
             XCTAssertEqual(done.count, 1)
             outcomes += done
             rest = rest.dropFirst(done.count)
@@ -79,8 +79,8 @@ final class StoreTests: InboxFolderTestCase {
         XCTAssertEqual(try rows(inbox, "SELECT rowid FROM message_fts WHERE message_fts MATCH 'knee'").count, 5)
         XCTAssertEqual(try rows(inbox, "SELECT external_id FROM message ORDER BY id").map { $0[0] as String }, ["d1", "d2", "d3", "d4", "d5"])
         XCTAssertEqual(try rows(inbox, "SELECT sum(n) FROM queue_count WHERE state = 'open'").first?[0] as Int?, 5)
-        // A deadline not reached: the whole batch in one transaction.
-        XCTAssertEqual(try inbox.store(front: batch[1...], insertingUntil: .now() + .seconds(60)), Array(repeating: .duplicate, count: 4))
+        // Time enough: the whole batch in one transaction.
+        XCTAssertEqual(try inbox.store(front: batch[1...], insertingFor: .seconds(60)), Array(repeating: .duplicate, count: 4))
     }
 
     func testRejectionsAreKept() throws {
