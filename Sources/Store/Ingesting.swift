@@ -53,7 +53,8 @@ public enum StoreOutcome: Sendable, Equatable {
 }
 
 extension InboxDatabase {
-    /// Stores one batch of messages and rejections in a single durable transaction.
+    /// Stores one batch of messages and rejections in a single transaction (`ingestWrite`
+    /// says when it reaches the disk).
     ///
     /// Idempotent: the same external id twice is one message. An edit keeps the earlier text
     /// in `message_version`; a remove or hide event marks the message and never deletes it.
@@ -63,9 +64,9 @@ extension InboxDatabase {
         try store(front: batch[...], rejections: rejections, insertingFor: .never)
     }
 
-    /// Stores messages from the front of `batch` in a single durable transaction, and takes
-    /// no more once it has been inserting for `budget` (it always takes one): the outcomes of
-    /// those it stored, in order. Ingest stores a batch in as many calls as it takes, so a transaction
+    /// Stores messages from the front of `batch` in a single transaction, and takes no more
+    /// once it has been inserting for `budget` (it always takes one): the outcomes of those it
+    /// stored, in order. Ingest stores a batch in as many calls as it takes, so a transaction
     /// slowed down (another process on the core, a run of long messages) ends early instead
     /// of holding the write lock moderators wait for. The rejections go in with the first call.
     public func store(front batch: ArraySlice<ClassifiedMessage>, rejections: [Rejection] = [],

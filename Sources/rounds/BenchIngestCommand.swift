@@ -47,7 +47,7 @@ struct BenchIngestCommand: ParsableCommand {
             let seconds = Date().timeIntervalSince(t0)
             rates.append(Double(messages) / seconds)
             maxTxn.append(ingester.slowestFlushMs)
-            let slowest = ingester.slowestTransaction?.timing ?? WriteTiming(ms: 0, cpuMs: 0, queuedMs: 0)
+            let slowest = ingester.slowestTransaction?.timing ?? WriteTiming(ms: 0)
             print(String(format: "run %d: %.0f msg/s, %d write transactions, p99 %.1f ms, slowest %.1f ms (%.1f on a CPU, %.1f waiting for one, %.1f blocked; %.0f stolen by the hypervisor); writer thread %.1f µs CPU per message",
                          run, Double(messages) / seconds, ingester.transactions.count, ingester.p99FlushMs, slowest.ms, slowest.cpuMs, slowest.queuedMs, slowest.blockedMs, slowest.stolenMs,
                          ingester.writerCPUSeconds / Double(messages) * 1e6))

@@ -364,7 +364,7 @@ private final class IngestPipeline: @unchecked Sendable {
         guard detailedTimings else {
             let result = try body()
             let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
-            return (result, WriteTiming(ms: ms, cpuMs: 0, queuedMs: 0))
+            return (result, WriteTiming(ms: ms))
         }
         let s0 = SchedulerTimes.thisThread(), stolen0 = machineStolenMs()
         let result = try body()

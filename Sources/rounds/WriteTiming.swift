@@ -5,8 +5,8 @@ import Foundation
 /// was blocked: on the disk, a lock, or a CPU the hypervisor gave to another guest.
 struct WriteTiming {
     var ms: Double
-    var cpuMs: Double
-    var queuedMs: Double
+    var cpuMs = 0.0
+    var queuedMs = 0.0
     /// CPU time the hypervisor gave to other guests meanwhile, over all of this machine's
     /// CPUs (`/proc/stat`, in steps of 10 ms): what explains "blocked" on a shared machine.
     var stolenMs = 0.0
