@@ -1,11 +1,18 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Dependencies point one way: rounds -> everything; Console -> InboxModel;
-// Terminal -> Console + CNcursesw; Store, Ingest and Policy never import ncurses.
+// Linux only: ingest and the bench read /proc, and the executable links with lld's packed
+// relative relocations. Module arrows point one way (docs/architecture.md):
+//   Ingest, Policy, Store, Console -> InboxModel
+//   IngestPipeline -> Ingest, Policy, Store          (rounds ingest, demo, bench, the server)
+//   ConsoleAdapters -> Console, Store, Policy         (the console's ports implemented)
+//   Terminal -> Console, CNcursesw                    (the only ncurses code)
+//   Reports -> Store;  Bench -> IngestPipeline, ConsoleAdapters, Reports
+//   rounds -> everything (argument parsing and wiring)
+let grdb: [Target.Dependency] = [.product(name: "GRDB", package: "GRDB.swift")]
+
 let package = Package(
     name: "Rounds",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "rounds", targets: ["rounds"]),
     ],
@@ -13,30 +20,40 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .target(name: "InboxModel"),
-        .target(name: "Policy", dependencies: ["InboxModel", "Yams"]),
-        .target(name: "Store", dependencies: ["InboxModel", "Console", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]),
         .target(name: "Ingest", dependencies: ["InboxModel"]),
+        .target(name: "Policy", dependencies: ["InboxModel", "Yams"]),
+        .target(name: "Store", dependencies: ["InboxModel", .product(name: "Crypto", package: "swift-crypto"),
+                                              .product(name: "GRDBSQLite", package: "GRDB.swift")] + grdb),
+        .target(name: "IngestPipeline", dependencies: ["InboxModel", "Ingest", "Policy", "Store"]),
         .target(name: "Console", dependencies: ["InboxModel"]),
+        .target(name: "ConsoleAdapters", dependencies: ["InboxModel", "Console", "Store", "Policy",
+                                                        .product(name: "GRDBSQLite", package: "GRDB.swift")] + grdb),
         .systemLibrary(name: "CNcursesw", providers: [.apt(["libncursesw5-dev"])]),
-        .target(name: "Terminal", dependencies: ["Console", "CNcursesw"]),
+        .target(name: "Terminal", dependencies: ["InboxModel", "Console", "CNcursesw"]),
+        .target(name: "Reports", dependencies: ["InboxModel", "Store"]),
+        .target(name: "Bench", dependencies: ["InboxModel", "Ingest", "Policy", "Store", "IngestPipeline", "Console",
+                                              "ConsoleAdapters", "Reports"]),
         .executableTarget(
             name: "rounds",
             dependencies: [
-                "InboxModel", "Policy", "Store", "Ingest", "Console", "Terminal",
+                "InboxModel", "Ingest", "Policy", "Store", "IngestPipeline", "Console", "ConsoleAdapters", "Terminal",
+                "Reports", "Bench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            // lld with packed relative relocations (DT_RELR): the loader reads 16 KB of them
-            // instead of 2 MB (86,000 entries), a tenth of the console's start (P3).
+            // lld with packed relative relocations (DT_RELR): the loader reads far fewer
+            // relocations, a tenth of the console's start (docs/performance.md, P3).
             linkerSettings: [.unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"])]
         ),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "InboxModel"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Console", "InboxModel"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "ConsoleAdapters", "Console", "InboxModel"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "InboxModel"]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "Terminal", "InboxModel"]),
-        .testTarget(name: "CLITests", dependencies: ["rounds", "Store", "Console", "InboxModel"]),
+        .testTarget(name: "CLITests", dependencies: ["rounds", "IngestPipeline", "Reports", "Bench", "Ingest", "Store",
+                                                     "Console", "ConsoleAdapters", "InboxModel"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,7 +1,7 @@
 import Foundation
 import InboxModel
 
-/// Runs the core against real collaborators: feeds actions to `Console.reduce`, carries out the
+/// Runs the core against real collaborators: feeds actions to `Reducer.reduce`, carries out the
 /// effects against the store and the policy, and feeds their results back as actions. Used by
 /// the terminal run loop and, with in-memory doubles, by end-to-end tests of the core.
 public final class ConsoleDriver {
@@ -29,7 +29,7 @@ public final class ConsoleDriver {
         while !queue.isEmpty, guardCount < 10_000 {
             guardCount += 1
             let a = queue.removeFirst()
-            let effects = Console.reduce(into: &state, a)
+            let effects = Reducer.reduce(into: &state, a)
             for e in effects { queue += run(e) }
         }
     }

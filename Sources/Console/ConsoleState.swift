@@ -1,45 +1,6 @@
 import Foundation
 import InboxModel
 
-/// What a moderator may do; the reducer refuses the rest (enforced here, not just hidden).
-public enum Role: String, CaseIterable, Sendable {
-    case lead, moderator, trainee, readonly
-
-    public func may(_ p: Permission) -> Bool {
-        switch self {
-        case .lead: true
-        case .moderator: ![.delete, .freeReplyInTemplateLanes, .overrideGuard, .export].contains(p)
-        case .trainee: [.read, .tag, .note].contains(p)
-        case .readonly: [.read, .tag].contains(p)
-        }
-    }
-}
-
-public enum Permission: String, Sendable {
-    case read, tag, note, reply, freeReplyInTemplateLanes, hide, delete, escalate, done, claim, snooze, undo,
-         overrideGuard, export
-
-    /// Plain words for a refusal: "Your role (trainee) cannot <phrase>."
-    var phrase: String {
-        switch self {
-        case .read: "read messages"
-        case .tag: "tag messages"
-        case .note: "add notes"
-        case .reply: "reply"
-        case .freeReplyInTemplateLanes: "write free-text replies in the Urgent and Symptoms lanes (templates only)"
-        case .hide: "hide messages"
-        case .delete: "delete messages (leads only)"
-        case .escalate: "escalate"
-        case .done: "mark messages done"
-        case .claim: "claim messages"
-        case .snooze: "snooze messages"
-        case .undo: "undo actions"
-        case .overrideGuard: "override the reply guard (leads only)"
-        case .export: "export (leads only)"
-        }
-    }
-}
-
 /// A reply about to be checked by the guard and queued.
 public struct ReplyDraft: Equatable, Sendable {
     public var messageID: Int64
@@ -67,11 +28,11 @@ public struct PendingReply: Equatable, Sendable {
 /// What the policy says about the selected message, loaded with its detail.
 public struct DetailContext: Equatable, Sendable {
     public var detail: MessageDetail
-    public var templates: [ReplyTemplate]
+    public var templates: [RenderedReply]
     public var reasons: [RemovalReason]
     public var preselectedReason: Int
     public var escalationContact: String
-    public init(detail: MessageDetail, templates: [ReplyTemplate] = [], reasons: [RemovalReason] = [],
+    public init(detail: MessageDetail, templates: [RenderedReply] = [], reasons: [RemovalReason] = [],
                 preselectedReason: Int = 0, escalationContact: String = "") {
         self.detail = detail; self.templates = templates; self.reasons = reasons
         self.preselectedReason = preselectedReason; self.escalationContact = escalationContact

@@ -222,32 +222,6 @@ extension ConsoleStore {
     public var lastPageCutOff: Bool { false }
 }
 
-/// One reply the policy offers for a message, already rendered with the organisation's
-/// details and in the message's language.
-public struct ReplyTemplate: Equatable, Sendable {
-    public var id: String
-    public var title: String
-    public var text: String
-    public var recommended: Bool
-    public init(id: String, title: String, text: String, recommended: Bool = false) {
-        self.id = id; self.title = title; self.text = text; self.recommended = recommended
-    }
-}
-
-/// A removal reason from the commenting policy.
-public struct RemovalReason: Equatable, Sendable {
-    public var code: String
-    public var label: String
-    public init(code: String, label: String) { self.code = code; self.label = label }
-}
-
-/// Why the reply guard blocks a reply, in plain words ("mentions a visit date: 'on Nov 3'").
-public struct GuardViolation: Equatable, Sendable {
-    public var rule: String
-    public var explanation: String
-    public init(rule: String, explanation: String) { self.rule = rule; self.explanation = explanation }
-}
-
 /// The organisation's policy as the console needs it. Synchronous and side-effect free.
 public protocol ConsolePolicy: AnyObject {
     /// Organisation name for the title and the status line.
@@ -255,7 +229,7 @@ public protocol ConsolePolicy: AnyObject {
     /// Seconds a queued reply waits as `pending` before it is released (default 10).
     var undoWindowSeconds: Int { get }
     /// Reply templates that fit the message, recommended first (shown as 1, 2, ...).
-    func templates(for message: MessageDetail) -> [ReplyTemplate]
+    func templates(for message: MessageDetail) -> [RenderedReply]
     /// All removal reasons, and the index of the one pre-selected for this message's flags.
     func removalReasons(for message: MessageDetail) -> (reasons: [RemovalReason], preselected: Int)
     /// Who an escalation of this message goes to (by its most urgent flag), e.g. "Patient relations".

@@ -144,7 +144,7 @@ public struct QueryParser: Sendable {
 
     private func addTerm(_ raw: String, phrase: Bool, negated: Bool, to q: inout InboxQuery) {
         // Controls never go to the database; a term with no letter or digit matches nothing useful.
-        let text = String(String.UnicodeScalarView(raw.unicodeScalars.filter { Sanitizer.placeholder(for: $0) == nil || $0 == " " }))
+        let text = String(String.UnicodeScalarView(raw.unicodeScalars.filter { UntrustedText.placeholder(for: $0) == nil || $0 == " " }))
             .trimmingCharacters(in: .whitespaces)
         guard text.unicodeScalars.contains(where: { $0.properties.isAlphabetic || $0.properties.numericType != nil }) else { return }
         q.terms.append(TextTerm(text: text, isPhrase: phrase, negated: negated))
@@ -158,17 +158,17 @@ public struct QueryParser: Sendable {
         switch field {
         case "flag":
             guard let f = Self.flagAliases[lower] ?? FlagName(rawValue: lower) else {
-                throw QueryError(message: "unknown flag '\(Sanitizer.clean(value))'; use one of: \(FlagName.allCases.map(\.rawValue).joined(separator: ", "))", column: column)
+                throw QueryError(message: "unknown flag '\(DisplayText.clean(value))'; use one of: \(FlagName.allCases.map(\.rawValue).joined(separator: ", "))", column: column)
             }
             add(f, &q.flags)
         case "platform":
             guard let p = Self.platformAliases[lower] ?? Platform(rawValue: lower) else {
-                throw QueryError(message: "unknown platform '\(Sanitizer.clean(value))'; use one of: facebook, messenger, instagram, x, gbp", column: column)
+                throw QueryError(message: "unknown platform '\(DisplayText.clean(value))'; use one of: facebook, messenger, instagram, x, gbp", column: column)
             }
             add(p, &q.platforms)
         case "kind":
             guard let k = MessageKind(rawValue: lower) else {
-                throw QueryError(message: "unknown kind '\(Sanitizer.clean(value))'; use one of: \(MessageKind.allCases.map(\.rawValue).joined(separator: ", "))", column: column)
+                throw QueryError(message: "unknown kind '\(DisplayText.clean(value))'; use one of: \(MessageKind.allCases.map(\.rawValue).joined(separator: ", "))", column: column)
             }
             add(k, &q.kinds)
         case "from":
@@ -180,7 +180,7 @@ public struct QueryParser: Sendable {
             add(lower, &q.languages)
         case "state":
             guard let s = MessageState(rawValue: lower) else {
-                throw QueryError(message: "unknown state '\(Sanitizer.clean(value))'; use one of: open, done, hidden, snoozed, deleted", column: column)
+                throw QueryError(message: "unknown state '\(DisplayText.clean(value))'; use one of: open, done, hidden, snoozed, deleted", column: column)
             }
             add(s, &q.states)
         case "after", "before":

@@ -1,3 +1,4 @@
+import InboxModel
 import Foundation
 
 /// A key press as the console understands it, decoded from ncurses' `get_wch`.
@@ -81,7 +82,7 @@ public enum KeyEvent: Hashable, Sendable {
             "backspace": .backspace, "delete": .delete, "del": .delete,
         ]
         if let k = names[raw.lowercased()] { return k }
-        if raw.count == 1, let c = raw.first, !c.isWhitespace, c.unicodeScalars.allSatisfy({ Sanitizer.placeholder(for: $0) == nil }) {
+        if raw.count == 1, let c = raw.first, !c.isWhitespace, c.unicodeScalars.allSatisfy({ UntrustedText.placeholder(for: $0) == nil }) {
             return .char(c)
         }
         let lower = raw.lowercased()
@@ -215,12 +216,12 @@ public struct KeyMap: Equatable, Sendable {
             let keyName = trimmed[..<eq].trimmingCharacters(in: .whitespaces)
             let commandName = trimmed[trimmed.index(after: eq)...].trimmingCharacters(in: .whitespaces)
             guard let key = KeyEvent.named(keyName) else {
-                errors.append(KeyConfigError(line: n + 1, message: "unknown key '\(Sanitizer.clean(keyName))' (use a character, Space, Tab, S-Tab, Enter, Esc, Up, Down, PgUp, PgDn, Home, End, C-x, F1..F24)"))
+                errors.append(KeyConfigError(line: n + 1, message: "unknown key '\(DisplayText.clean(keyName))' (use a character, Space, Tab, S-Tab, Enter, Esc, Up, Down, PgUp, PgDn, Home, End, C-x, F1..F24)"))
                 continue
             }
             if commandName.lowercased() == "none" { map.bind(key, to: nil); continue }
             guard let command = CommandTable.command(id: commandName) else {
-                errors.append(KeyConfigError(line: n + 1, message: "unknown command '\(Sanitizer.clean(commandName))'; see ? for the command ids"))
+                errors.append(KeyConfigError(line: n + 1, message: "unknown command '\(DisplayText.clean(commandName))'; see ? for the command ids"))
                 continue
             }
             map.bind(key, to: command)

@@ -1,7 +1,7 @@
 /// # The Rounds console core
 ///
 /// Pure and synchronous: `ConsoleState` (a value) + `ConsoleAction` (events) →
-/// `Console.reduce(into:_:)` → `[Effect]` (data). `ConsoleDriver` carries effects out against a
+/// `Reducer.reduce(into:_:)` → `[Effect]` (data). `ConsoleDriver` carries effects out against a
 /// `ConsoleStore` and a `ConsolePolicy` and feeds results back as actions; `Renderer.render`
 /// draws the state into a `Screen` grid that the terminal adapter presents by diff.
 ///
@@ -14,7 +14,7 @@
 ///                    role: .moderator, keyMap: keys, exporter: { queue, query in ... })
 /// ```
 ///
-/// Safety: every string the grid receives goes through `Sanitizer`, so untrusted text can
+/// Safety: every string the grid receives goes through `DisplayText`, so untrusted text can
 /// never put a control character, escape sequence, bidi override or zero-width character on
 /// the terminal; widths follow `TextWidth` (libc `wcwidth` rules), so every row is exactly
 /// the screen width. Search input becomes a typed `InboxQuery`; its full-text part is only

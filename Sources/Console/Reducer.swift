@@ -2,7 +2,7 @@ import Foundation
 import InboxModel
 
 /// The console's pure core: applies one action to the state and returns the effects to run.
-public enum Console {
+public enum Reducer {
     /// Rows per list page request.
     public static let pageLimit = 50
     /// Most rows kept in memory; the far side of the window is dropped beyond this.
@@ -187,7 +187,7 @@ public enum Console {
                 return []
             }
             let t = ctx.templates[n - 1]
-            return [.checkReply(ReplyDraft(messageID: ctx.detail.row.id, text: t.text, templateID: t.id, visibility: ctx.detail.row.visibility))]
+            return [.checkReply(ReplyDraft(messageID: ctx.detail.row.id, text: t.text, templateID: t.templateID, visibility: ctx.detail.row.visibility))]
         case .freeReply:
             guard allowed(&s, .reply), let row = needRow(&s) else { return [] }
             if row.lane == .urgent || row.lane == .symptoms {

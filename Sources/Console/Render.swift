@@ -9,7 +9,7 @@ struct StyledLine {
     init(_ text: String = "", _ style: Style = .normal) { append(text, style) }
 
     mutating func append(_ text: String, _ style: Style) {
-        for a in Sanitizer.atoms(text) { atoms.append((a, a.isPlaceholder ? .placeholder : style)) }
+        for a in DisplayText.atoms(text) { atoms.append((a, a.isPlaceholder ? .placeholder : style)) }
     }
 
     var width: Int { atoms.reduce(0) { $0 + $1.0.width } }
@@ -71,13 +71,13 @@ public enum Renderer {
         }
         var chosen = items(false, " ")
         var gap = 0
-        if chosen.reduce(0, { $0 + Sanitizer.width($1.0) }) > s.width { chosen = items(true, " ") }
-        if chosen.reduce(0, { $0 + Sanitizer.width($1.0) }) > s.width { chosen = items(true, ""); gap = 1 }
+        if chosen.reduce(0, { $0 + DisplayText.width($1.0) }) > s.width { chosen = items(true, " ") }
+        if chosen.reduce(0, { $0 + DisplayText.width($1.0) }) > s.width { chosen = items(true, ""); gap = 1 }
         let active = chosen.firstIndex { $0.1 == s.queue } ?? 0
         let last = chosen.count - 1
         // Columns that items a...b take: a "‹" (and a gap) when scrolled, then the items and the gaps between them.
         func span(_ a: Int, _ b: Int) -> Int {
-            (a > 0 ? 1 + gap : 0) + chosen[a...b].reduce(0) { $0 + Sanitizer.width($1.0) } + gap * (b - a)
+            (a > 0 ? 1 + gap : 0) + chosen[a...b].reduce(0) { $0 + DisplayText.width($1.0) } + gap * (b - a)
         }
         // Scroll only as far as needed to show the current queue whole; when queues after it are left
         // out, one column is kept for "›".
@@ -100,7 +100,7 @@ public enum Renderer {
             col = s.width
         }
         // The organisation, right-aligned, when there is room.
-        let org = Sanitizer.width(s.organisation)
+        let org = DisplayText.width(s.organisation)
         if org > 0, col + 2 + org + 1 <= s.width {
             screen.write(s.organisation, row: 0, column: s.width - org - 1, style: .bar)
         }
@@ -165,7 +165,7 @@ public enum Renderer {
     /// Writes `text` into a fixed-width column (clipped, padded); returns the column after it.
     static func cell(_ screen: inout Screen, _ text: String, _ row: Int, _ column: Int, _ width: Int, _ style: Style,
                      rightAlign: Bool = false) -> Int {
-        let w = Sanitizer.width(text)
+        let w = DisplayText.width(text)
         let start = rightAlign && w < width ? column + width - w : column
         screen.write(text, row: row, column: start, maxWidth: column + width - start, style: style)
         return column + width
@@ -259,7 +259,7 @@ public enum Renderer {
             ? String(String.UnicodeScalarView(d.text.unicodeScalars.prefix(maxDetailScalars))) : d.text
         for para in shown.split(separator: "\n", omittingEmptySubsequences: false) {
             var l = StyledLine()
-            for a in Sanitizer.atoms(String(para)) {
+            for a in DisplayText.atoms(String(para)) {
                 var a2 = a
                 a2.source += offset
                 let st: Style = a.isPlaceholder ? .placeholder : spans.contains { $0.contains(a2.source) } ? .evidence : .normal
@@ -427,7 +427,7 @@ public enum Renderer {
         }
         func line() -> String { " " + shown.map(\.text).joined(separator: "  ") }
         // Whole hints only: drop the least important until the rest fits.
-        while Sanitizer.width(line()) > s.width,
+        while DisplayText.width(line()) > s.width,
               let i = shown.indices.filter({ shown[$0].drop > 0 }).min(by: { shown[$0].drop < shown[$1].drop }) {
             shown.remove(at: i)
         }
@@ -440,7 +440,7 @@ public enum Renderer {
             let c = screen.write(kind.label, row: y, column: 0, style: .prompt)
             // Keep the end of long input visible.
             let room = s.width - c - 1
-            var atoms = Sanitizer.atoms(text)
+            var atoms = DisplayText.atoms(text)
             var w = atoms.reduce(0) { $0 + $1.width }
             while w > room, !atoms.isEmpty { w -= atoms.removeFirst().width }
             let end = screen.write(atoms: atoms, row: y, column: c, style: .normal)
@@ -477,7 +477,7 @@ public enum Renderer {
             centered(&screen, s, title: "Confirm", lines: wrap(StyledLine(q, .overlay), width: min(s.width - 4, 60)))
         case .guardBlocked(_, let violations):
             var lines: [StyledLine] = [StyledLine("This reply was not queued:", .error)]
-            for v in violations { lines += wrap(StyledLine("• " + v.explanation, .overlay), width: min(s.width - 4, 70)) }
+            for v in violations { lines += wrap(StyledLine("• " + v.message, .overlay), width: min(s.width - 4, 70)) }
             lines.append(StyledLine())
             lines.append(StyledLine(s.role.may(.overrideGuard) ? "o override with a reason · Esc back" : "Esc back (only a lead can override)", .muted))
             centered(&screen, s, title: "Reply guard", lines: lines)
@@ -521,7 +521,7 @@ public enum Renderer {
     /// the lines instead. The cursor ends on the first of `lines`.
     static func centered(_ screen: inout Screen, _ s: ConsoleState, title: String, lines: [StyledLine]) {
         let maxInner = max(2, s.width - 4)
-        let titleWidth = Sanitizer.width(title)
+        let titleWidth = DisplayText.width(title)
         var body = lines
         var borderTitle = title
         var header = 0

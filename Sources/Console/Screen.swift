@@ -86,7 +86,7 @@ public struct Screen: Equatable, Sendable {
     public mutating func write(_ text: String, row: Int, column: Int, maxWidth: Int? = nil,
                                style: Style, highlight: ((Int) -> Style?)? = nil) -> Int {
         let room = max(0, min(width, column + (maxWidth ?? width)) - column)
-        return write(atoms: Sanitizer.atoms(text, maxColumns: room), row: row, column: column, maxWidth: maxWidth, style: style, highlight: highlight)
+        return write(atoms: DisplayText.atoms(text, maxColumns: room), row: row, column: column, maxWidth: maxWidth, style: style, highlight: highlight)
     }
 
     @discardableResult

@@ -3,7 +3,7 @@
 /// ncurses advances the cursor by the sum of `wcwidth` over the scalars it is given, so the
 /// console measures text the same way: per scalar, never per grapheme (`String.count` is the
 /// wrong unit). Control characters measure 0 here because they never reach the grid: the
-/// `Sanitizer` turns them into visible placeholders first.
+/// `DisplayText` turns them into visible placeholders first.
 public enum TextWidth {
     /// Columns one scalar occupies: 0 (combining, format, control), 1, or 2 (wide CJK, emoji).
     public static func of(_ s: Unicode.Scalar) -> Int {

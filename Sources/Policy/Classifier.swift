@@ -296,7 +296,7 @@ struct Analysis {
     var language = "en"
     var trieKey = "all"
     var flagHits: [[Hit]] = Array(repeating: [], count: FlagName.allCases.count)  // by FlagName.rank
-    var cues: [[CueSpan]] = Array(repeating: [], count: Role.count)
+    var cues: [[CueSpan]] = Array(repeating: [], count: TermRole.count)
     var sentHits: [Hit] = []
     lazy var profile: (upper: Int, lower: Int) = caseProfile(norm)
 
@@ -524,13 +524,13 @@ struct Analysis {
     }
 
     /// Cue spans of a role that start in `[from, to)`.
-    func cuesStarting(_ role: Role, _ from: Int, _ to: Int) -> ArraySlice<CueSpan> {
+    func cuesStarting(_ role: TermRole, _ from: Int, _ to: Int) -> ArraySlice<CueSpan> {
         cues[role.index][cueRange(role, from, to)]
     }
 
     /// Indices in `cues[role.index]` of the spans that start in `[from, to)`. The questions
     /// below answer from it without making a slice (a retain and release per question).
-    @inline(__always) func cueRange(_ role: Role, _ from: Int, _ to: Int) -> Range<Int> {
+    @inline(__always) func cueRange(_ role: TermRole, _ from: Int, _ to: Int) -> Range<Int> {
         cues[role.index].withUnsafeBufferPointer { arr in
             var lo = 0, hi = arr.count
             while lo < hi { let m = (lo + hi) / 2; if arr[m].a < from { lo = m + 1 } else { hi = m } }
@@ -541,12 +541,12 @@ struct Analysis {
     }
 
     /// Whether a cue span of `role` starts in `[from, to)`.
-    func hasCue(_ role: Role, _ from: Int, _ to: Int) -> Bool {
+    func hasCue(_ role: TermRole, _ from: Int, _ to: Int) -> Bool {
         !cueRange(role, from, to).isEmpty
     }
 
     /// The last cue span of `role` that starts in `[from, to)`.
-    func lastCue(_ role: Role, _ from: Int, _ to: Int) -> CueSpan? {
+    func lastCue(_ role: TermRole, _ from: Int, _ to: Int) -> CueSpan? {
         let r = cueRange(role, from, to)
         return r.isEmpty ? nil : cues[role.index][r.upperBound - 1]
     }
@@ -745,7 +745,7 @@ struct Analysis {
         let shoutingAllowed = profile.lower > profile.upper
         let s = box.p.sentiment
         var pos = 0.0, neg = 0.0
-        let contrast = cues[Role.sContrast.index].first
+        let contrast = cues[TermRole.sContrast.index].first
         for h in sentHits {
             var v = h.weight
             let a = h.tokStart

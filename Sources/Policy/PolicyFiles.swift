@@ -1,3 +1,4 @@
+import InboxModel
 import Foundation
 import Yams
 
@@ -158,13 +159,6 @@ struct AllowlistFile: Codable, Sendable {
     var emails: [String]
     var domains: [String]
     var numbers: [String]
-}
-
-public struct RemovalReason: Codable, Sendable, Equatable {
-    public var code: String
-    public var label: String
-    public var action: String
-    public var description: String
 }
 
 struct CommentingFile: Codable, Sendable {

@@ -3,14 +3,14 @@ import InboxModel
 import Yams
 
 /// What a compiled rule does when one of its terms matches.
-enum Role: String, Sendable, CaseIterable {
+enum TermRole: String, Sendable, CaseIterable {
     case evidence, cue, allow
     // context
     case negPre, negPost, pseudoNeg, terminator, relative, other, selfRef, history, hypothetical, figurative, present
     // sentiment
     case sentiment, sNegator, sIntensifier, sDiminisher, sContrast
 
-    static let count = Role.allCases.count
+    static let count = TermRole.allCases.count
     var index: Int {
         switch self {
         case .evidence: 0
@@ -51,7 +51,7 @@ struct CompiledRule: Sendable {
     var flag: FlagName?
     var file: String
     var line: Int
-    var role: Role
+    var role: TermRole
     var source: RuleSource
     var weight: Double
     var category: String?
@@ -130,12 +130,6 @@ public struct ReplyTemplate: Sendable, Equatable {
     public var line: Int
 }
 
-public struct RenderedReply: Sendable, Equatable {
-    public var templateID: String
-    public var title: String
-    public var text: String
-}
-
 /// Everything in `Policies/`, decoded and compiled.
 public struct PolicySet: Sendable {
     public var directory: URL
@@ -152,7 +146,7 @@ public struct PolicySet: Sendable {
     public var files: [String]
 
     var rules: [CompiledRule]
-    var ruleRoles: [Role]
+    var ruleRoles: [TermRole]
     var tries: [String: PhraseTrie]          // "en", "es", "all"
     var obfuscationIndex: [String: [Int32]]  // squeezed single-token terms -> payload ids in tries["all"]
     var wildcardTerms: [Int: [(String, [Int32])]]
@@ -281,7 +275,7 @@ struct PolicyLoader {
         var pending: [(rule: Int, terms: [ListLine])] = []
         for (lang, c) in ctx.languages.sorted(by: { $0.key < $1.key }) {
             stopwords[lang] = Set(c.stopwords.flatMap { termTokens($0) })
-            let groups: [(String, [String], Role)] = [
+            let groups: [(String, [String], TermRole)] = [
                 ("negation_pre", c.negation_pre, .negPre), ("negation_post", c.negation_post, .negPost),
                 ("pseudo_negation", c.pseudo_negation, .pseudoNeg), ("terminators", c.terminators, .terminator),
                 ("relative", c.relative, .relative), ("other", c.other, .other), ("selfref", c.selfref, .selfRef),
@@ -316,7 +310,7 @@ struct PolicyLoader {
                 rules.append(CompiledRule(id: "sentiment.\(lang)", flag: nil, file: display(lex), line: line, role: .sentiment, source: .list, weight: 1, language: lang))
                 pending.append((idx, try readList(lex, from: sentDoc, at: line)))
             }
-            let groups: [(String, [String], Role)] = [("negators", c.negators, .sNegator), ("intensifiers", c.intensifiers, .sIntensifier),
+            let groups: [(String, [String], TermRole)] = [("negators", c.negators, .sNegator), ("intensifiers", c.intensifiers, .sIntensifier),
                                                      ("diminishers", c.diminishers, .sDiminisher), ("contrast", c.contrast, .sContrast)]
             for (key, terms, role) in groups {
                 let line = sentDoc.line(["languages", lang, key])
@@ -363,7 +357,7 @@ struct PolicyLoader {
                 }
                 ruleIDs[r.id] = "\(doc.path):\(line)"
                 let roleName = r.role ?? "evidence"
-                guard let role = Role(rawValue: roleName), [.evidence, .cue, .allow].contains(role) else {
+                guard let role = TermRole(rawValue: roleName), [.evidence, .cue, .allow].contains(role) else {
                     throw PolicyError(file: doc.path, line: doc.line(["rules", k, "role"]), message: "unknown role '\(roleName)' (expected evidence, cue or allow)")
                 }
                 let lang = r.language ?? "all"

@@ -1,17 +1,6 @@
 import Foundation
 import InboxModel
 
-/// Why an outgoing reply may not be sent as written.
-public struct GuardViolation: Sendable, Equatable, CustomStringConvertible {
-    /// phi_identifier, name_with_health_info, confirms_patient, names_clinician, visit_date,
-    /// too_long, private_in_public, link_not_allowed
-    public var code: String
-    public var message: String
-    /// `[start, end)` in Unicode scalars of the reply.
-    public var span: [Int]
-    public var description: String { "\(code) [\(span.first ?? 0), \(span.last ?? 0)): \(message)" }
-}
-
 /// Checks an outgoing reply before it is queued.
 public struct ReplyGuard: Sendable {
     let p: PolicySet

@@ -53,7 +53,7 @@ public struct AuditEvent: Sendable, Equatable {
     }
 
     static func chainHash(prev: String, canonical: String) -> String {
-        SHA256.hex(Array((prev + "\u{1E}" + canonical).utf8))
+        InboxDigest.sha256Hex(Array((prev + "\u{1E}" + canonical).utf8))
     }
 
     /// Columns and the storage classes Rounds writes to them: a row with anything else was
@@ -88,7 +88,7 @@ public struct AuditEvent: Sendable, Equatable {
 
     /// Reads a row without trusting its types (a tampered row must be reported, not trap):
     /// a value of the wrong type reads as nil or empty, and `wrongType(in:)` names it.
-    init(row: Row) {
+    public init(row: Row) {
         func int(_ c: String) -> Int64? { (row[c] as DatabaseValue?).flatMap { Int64.fromDatabaseValue($0) } }
         func text(_ c: String) -> String? { (row[c] as DatabaseValue?).flatMap { String.fromDatabaseValue($0) } }
         id = int("id") ?? 0; at = int("at") ?? 0
@@ -103,7 +103,7 @@ public struct AuditEvent: Sendable, Equatable {
 extension InboxDatabase {
     /// Appends `event` to the audit log inside the caller's transaction, chained to the last row.
     @discardableResult
-    static func appendAudit(_ event: AuditEvent, in db: Database) throws -> Int64 {
+    public static func appendAudit(_ event: AuditEvent, in db: Database) throws -> Int64 {
         var e = event
         let last = try Row.fetchOne(db, sql: "SELECT id, hash FROM action ORDER BY id DESC LIMIT 1")
         e.id = (last?["id"] as Int64? ?? 0) + 1

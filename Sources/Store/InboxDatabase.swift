@@ -8,7 +8,7 @@ import InboxModel
 /// so SQL stays in this module and every statement binds its parameters.
 public final class InboxDatabase: Sendable {
     public let path: String
-    let pool: DatabasePool
+    public let pool: DatabasePool
     /// Puts moderators' writes before ingest's next transaction (nil: no turns, see `WriteTurn`).
     let turn: WriteTurn?
 

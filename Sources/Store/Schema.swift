@@ -4,7 +4,7 @@ import InboxModel
 /// The inbox schema, created and upgraded by versioned migrations.
 ///
 /// Migrations are append-only: a released migration is never edited, a change is a new one.
-enum Schema {
+public enum Schema {
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
         m.registerMigration("v1-inbox", migrate: v1)
@@ -315,7 +315,7 @@ enum Schema {
     /// The SQL expression of an author's key in `author_index`, from two SQL expressions (column
     /// names or `?`). One token: a letter and hex digits, which the tokenizer keeps whole and
     /// the query syntax reads as a plain word. Never change it: stored keys must still match.
-    static func authorKey(platform: String, author: String) -> String {
+    public static func authorKey(platform: String, author: String) -> String {
         "'a' || hex(substr(\(platform) || ' ' || \(author), 1, 256))"
     }
 }

@@ -1,5 +1,6 @@
 import CNcursesw
 import Console
+import InboxModel
 import Foundation
 
 /// Set by SIGINT/SIGTERM/SIGHUP; the run loop sees it within one input timeout and ends

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import InboxModel
 import Store
 
 struct AuditCommand: ParsableCommand {
@@ -33,7 +34,7 @@ struct AuditListCommand: ParsableCommand {
             if let r = e.reasonCode { line += "  reason \(r)" }
             if let t = e.templateID { line += "  template \(t)" }
             if let d = e.detail, e.action != "reply_queued" { line += "  \"\(d.prefix(80))\"" }
-            print(Sanitize.line(line))
+            print(UntrustedText.line(line))
         }
     }
 }

@@ -22,7 +22,7 @@ static func reportingPolicyErrors<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch let e as PolicyError {
-        FileHandle.standardError.write(Data("\(Sanitize.line(e.description))\n".utf8))
+        FileHandle.standardError.write(Data("\(UntrustedText.line(e.description))\n".utf8))
         throw ExitCode(1)
     }
 }
@@ -158,7 +158,7 @@ static func jsonLine(id: Any, _ c: Classification) -> String {
 
 /// Removes control characters so user text cannot drive the terminal.
 extension PolicyCLI {
-static func printable(_ s: String) -> String { Sanitize.line(s) }
+static func printable(_ s: String) -> String { UntrustedText.line(s) }
 }
 
 extension PolicyCLI {

@@ -1,7 +1,10 @@
 import ArgumentParser
 import Console
+import ConsoleAdapters
 import Foundation
+import InboxModel
 import Policy
+import Reports
 import Store
 import Terminal
 
@@ -114,7 +117,7 @@ struct OutboxCommand: ParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         for entry in try store.open().outbox(state: state) {
-            print(Sanitize.json(String(decoding: try encoder.encode(entry), as: UTF8.self)))
+            print(UntrustedText.json(String(decoding: try encoder.encode(entry), as: UTF8.self)))
         }
     }
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
+import ConsoleAdapters
 import Foundation
 import Ingest
+import IngestPipeline
 import Policy
 import Store
 
@@ -35,7 +37,7 @@ struct DemoCommand: ParsableCommand {
             return
         }
         // The demo makes whoever runs it a lead, so every action can be tried.
-        try ConsoleCommand.open(inbox: inbox, policy: ConsolePolicyAdapter(policies), organization: policies.organization,
+        try ConsoleCommand.open(inbox: inbox, policy: PolicyConsoleAdapter(policies), organization: policies.organization,
                                 moderator: Moderator.login, role: .lead)
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Policy
+import Reports
 import Store
 
 struct ExportCommand: ParsableCommand {
@@ -16,14 +17,12 @@ struct ExportCommand: ParsableCommand {
             """
     )
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case csv, json, jsonl }
-
     @OptionGroup var store: StoreOptions
     @OptionGroup var policy: PolicyOptions
     @Option(help: ArgumentHelp("The day, in the organisation's time zone (default: today).", valueName: "YYYY-MM-DD")) var date: String?
     @Option(help: ArgumentHelp("Start time instead of --date (ISO 8601).", valueName: "TIME")) var since: String?
     @Option(help: ArgumentHelp("End time with --since (ISO 8601; default now).", valueName: "TIME")) var until: String?
-    @Option(help: "csv, json or jsonl.") var format: Format = .csv
+    @Option(help: "csv, json or jsonl.") var format: ExportFormat = .csv
     @Flag(help: "Add message bodies and author names and handles (audited).") var includeText = false
     @Option(name: .shortAndLong, help: ArgumentHelp("Output file (default: standard output).", valueName: "FILE")) var output: String?
 
@@ -83,43 +82,4 @@ struct ExportCommand: ParsableCommand {
     }
 }
 
-/// Where the export goes: a new owner-only file (hashed as it is written), or standard output.
-struct ExportSink {
-    private let handle: FileHandle
-    private var digest: InboxDigest.Stream? // only for a file: its .sha256
-    private var buffer: [UInt8] = []
-
-    init(file: String) throws {
-        let fd = open(file, O_CREAT | O_TRUNC | O_WRONLY, 0o600)
-        guard fd >= 0 else { throw UserError("cannot write \(file): \(String(cString: strerror(errno)))") }
-        fchmod(fd, 0o600)
-        handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
-        digest = InboxDigest.Stream()
-    }
-
-    private init(handle: FileHandle) { self.handle = handle }
-    static func standardOutput() -> ExportSink { ExportSink(handle: .standardOutput) }
-
-    mutating func write(_ s: String) {
-        buffer.append(contentsOf: s.utf8)
-        if buffer.count > 1 << 16 { flush() }
-    }
-
-    /// One export row, formatted by `writer` straight into the buffer.
-    mutating func write(_ row: ExportRow, with writer: inout ExportWriter) {
-        writer.appendRow(row, to: &buffer)
-        if buffer.count > 1 << 16 { flush() }
-    }
-
-    private mutating func flush() {
-        digest?.update(buffer)
-        handle.write(Data(buffer))
-        buffer.removeAll(keepingCapacity: true)
-    }
-
-    /// Flushes; the SHA-256 of what was written to a file.
-    mutating func finish() throws -> String? {
-        flush()
-        return digest?.finalize()
-    }
-}
+extension ExportFormat: ExpressibleByArgument {}

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import InboxModel
 import Ingest
+import IngestPipeline
 import Store
 
 struct IngestCommand: ParsableCommand {
@@ -78,5 +79,5 @@ struct IngestCommand: ParsableCommand {
 /// One line on standard error. Reasons quote the input ("found \"...\"", JSON paths), which is
 /// untrusted: control characters and bidi controls are shown as `\u{X}`, never sent raw.
 func report(_ line: String) {
-    FileHandle.standardError.write(Data((Sanitize.line(line) + "\n").utf8))
+    FileHandle.standardError.write(Data((UntrustedText.line(line) + "\n").utf8))
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import InboxModel
 import Policy
 
 struct PolicyCommand: ParsableCommand {
@@ -36,7 +37,7 @@ struct PolicyCheckCommand: ParsableCommand {
             do {
                 _ = try Team.load(from: set.directory)
             } catch let e as PolicyError {
-                print(Sanitize.line("FAIL \(e.description)"))
+                print(UntrustedText.line("FAIL \(e.description)"))
                 failures += 1
             }
         }

@@ -16,15 +16,6 @@ struct PolicyOptions: ParsableArguments {
     }
 }
 
-/// Ingest's classify step: the classifier and the policy version it stamps on each message.
-enum IngestClassifier {
-    static func make(_ set: PolicySet) -> Ingester.Classify {
-        let classifier = Classifier(policies: set)
-        let version = set.version
-        return { m in (classifier.classify(m.text, platform: m.platform, kind: m.kind, rating: m.rating), version) }
-    }
-}
-
 /// The person at the keyboard: the Unix login, as the audit log records it.
 enum Moderator {
     static var login: String {

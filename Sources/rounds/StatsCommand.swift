@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import InboxModel
 import Store
 
 struct StatsCommand: ParsableCommand {
@@ -39,7 +40,7 @@ struct StatsCommand: ParsableCommand {
             for r in try inbox.rejectedRecords() {
                 var line = "  \(r.sourceFile):\(r.line): \(r.reason)"
                 if let l = r.location, !l.isEmpty { line += " (at \(l))" }
-                Swift.print(Sanitize.line(line))
+                Swift.print(UntrustedText.line(line))
             }
         }
     }

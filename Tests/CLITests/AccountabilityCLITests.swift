@@ -1,4 +1,5 @@
 import Console
+import ConsoleAdapters
 import Foundation
 import InboxModel
 import Store
@@ -7,15 +8,32 @@ import XCTest
 /// The audit log and the compliance export, checked through the built binary and the
 /// sqlite3 CLI (tampering is done the way a person would do it).
 final class AccountabilityCLITests: XCTestCase {
-    /// An inbox with a few messages and actions by a lead, one of them with hostile text.
+    /// The organisation's day (Policies/organization.yml: America/New_York) the seeded inbox
+    /// lies in, as `--date` takes it.
+    static let zone = TimeZone(identifier: "America/New_York")!
+    static func day(of date: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = zone
+        f.dateFormat = "yyyy-MM-dd"
+        return f.string(from: date)
+    }
+
+    /// An inbox with a few messages and actions by a lead, one of them with hostile text. The
+    /// messages arrive at least a second into the organisation's day, so the report of that
+    /// day holds them whatever the time of the run.
     func seededInbox(_ tmp: TempDir) throws -> String {
         let path = tmp.path("inbox.sqlite")
         let inbox = try InboxDatabase(path: path)
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = Self.zone
+        let dayStart = cal.startOfDay(for: Date())
+        func arrived(_ ago: TimeInterval) -> Date { max(Date().addingTimeInterval(-ago), dayStart.addingTimeInterval(1)) }
         let hostile = "=HYPERLINK(\"http://evil.example\")\u{1B}]52;c;cGF5bG9hZA==\u{07}\u{202E}"
         try inbox.store([
             ClassifiedMessage(IncomingMessage(platform: .facebook, kind: .comment, externalID: "c1", authorHandle: "@ana",
-                                              authorName: "+Ana, \"the\" Patient", text: hostile, receivedAt: Date().addingTimeInterval(-600))),
-            ClassifiedMessage(IncomingMessage(platform: .x, kind: .mention, externalID: "t2", text: "hello", receivedAt: Date().addingTimeInterval(-300))),
+                                              authorName: "+Ana, \"the\" Patient", text: hostile, receivedAt: arrived(600))),
+            ClassifiedMessage(IncomingMessage(platform: .x, kind: .mention, externalID: "t2", text: "hello", receivedAt: arrived(300))),
         ])
         let store = SQLiteConsoleStore(inbox: inbox, role: "lead")
         let ids = try store.page(queue: .all, query: .all, moderator: "al", anchor: .start, limit: 5).map(\.id)
@@ -69,7 +87,7 @@ final class AccountabilityCLITests: XCTestCase {
     func testExportIsMinimalEscapedPrivateAndHashed() throws {
         let tmp = try TempDir()
         let db = try seededInbox(tmp)
-        let today = ISO8601DateFormatter().string(from: Date()).prefix(10)
+        let today = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-3600))  // before every action, whatever the clock
         let csv = tmp.path("day.csv")
         let out = try CLI.run(["export", "--db", db, "--since", "\(today)", "-o", csv])
         XCTAssertEqual(out.status, 0, out.stderr)
@@ -93,7 +111,7 @@ final class AccountabilityCLITests: XCTestCase {
         XCTAssertEqual(full.status, 0, full.stderr)
         XCTAssertFalse(full.stdout.contains("\u{1B}"))
         XCTAssertFalse(full.stdout.contains("\u{202E}"))
-        XCTAssertTrue(full.stdout.contains("\"'=HYPERLINK(\"\"http://evil.example\"\")\\u{1B}]52;c;cGF5bG9hZA==\\u{7}\\u{202E}\""), full.stdout)
+        XCTAssertTrue(full.stdout.contains("\"'=HYPERLINK(\"\"http://evil.example\"\")\u{241B}]52;c;cGF5bG9hZA==\u{2407}<U+202E>\""), full.stdout)
         XCTAssertTrue(full.stdout.contains("\"'+Ana, \"\"the\"\" Patient\""), full.stdout)
         XCTAssertTrue(full.stdout.contains("'@ana"))
 
@@ -113,14 +131,15 @@ final class AccountabilityCLITests: XCTestCase {
     func testReportTextAndSelfContainedHTML() throws {
         let tmp = try TempDir()
         let db = try seededInbox(tmp)
+        let day = Self.day(of: Date())
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let dir = root.appendingPathComponent("Policies").path
-        let text = try CLI.run(["report", "--db", db, "--policies", dir])
+        let text = try CLI.run(["report", "--db", db, "--policies", dir, "--date", day])
         XCTAssertEqual(text.status, 0, text.stderr)
         XCTAssertTrue(text.stdout.contains("Messages received: 2"), text.stdout)
         XCTAssertTrue(text.stdout.contains("hide"), "actions by moderator are listed: \(text.stdout)")
         let html = tmp.path("report.html")
-        let out = try CLI.run(["report", "--db", db, "--policies", dir, "--format", "html", "-o", html])
+        let out = try CLI.run(["report", "--db", db, "--policies", dir, "--date", day, "--format", "html", "-o", html])
         XCTAssertEqual(out.status, 0, out.stderr)
         let page = try String(contentsOfFile: html, encoding: .utf8)
         XCTAssertTrue(page.hasPrefix("<!doctype html>"))

@@ -28,7 +28,7 @@ final class BatteryFindingsCLITests: XCTestCase {
         XCTAssertEqual(r.status, 1, r.stderr)
         XCTAssertEqual(r.stderr.split(separator: "\n").count, 3, r.stderr)
         XCTAssertEqual(unsafeScalars(r.stderr), [], r.stderr)
-        XCTAssertTrue(r.stderr.contains(#"\u{1B}]0;PWNED\u{7}\u{9B}6n"#), r.stderr)
+        XCTAssertTrue(r.stderr.contains("\u{241B}]0;PWNED\u{2407}<U+009B>6n"), r.stderr)
     }
 
     /// `rounds outbox` printed JSONEncoder's output, which leaves C1 and bidi controls raw.

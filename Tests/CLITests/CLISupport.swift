@@ -87,6 +87,5 @@ final class TempDir {
     deinit { try? FileManager.default.removeItem(at: url) }
 }
 
-let sharedFixtures = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().appendingPathComponent("shared/fixtures/platforms")
+let platformFixtures = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/platforms")

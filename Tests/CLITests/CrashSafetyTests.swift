@@ -9,19 +9,30 @@ final class CrashSafetyTests: XCTestCase {
         let input = tmp.path("in.jsonl")
         XCTAssertEqual(try CLI.run(["bench", "generate", "--messages", "12000", "--seed", "3", "-o", input]).status, 0)
         let db = tmp.path("inbox.sqlite")
+        let body = try Data(contentsOf: URL(fileURLWithPath: input))
+        // Ingest reads its input from a pipe this test keeps open, so it can never finish on its
+        // own: the kill always lands in a running ingest, whatever the machine's speed.
+        signal(SIGPIPE, SIG_IGN)
         for round in 0..<3 {
             let p = Process()
             p.executableURL = CLI.binary
-            p.arguments = ["ingest", "--db", db, "--batch", "200", input]
-            p.standardOutput = Pipe()
-            p.standardError = Pipe()
+            p.arguments = ["ingest", "--db", db, "--batch", "200", "-"]
+            let stdin = Pipe()
+            p.standardInput = stdin
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
             try p.run()
+            let feeder = Feeder(fd: stdin.fileHandleForWriting.fileDescriptor, body: body)
+            Thread.detachNewThread { feeder.run() }
             // Let it commit some batches, then kill it without warning.
-            let deadline = Date().addingTimeInterval(10)
+            let deadline = Date().addingTimeInterval(60)
             while Date() < deadline, committedCount(db) < 1000 * (round + 1) { usleep(20_000) }
             kill(p.processIdentifier, SIGKILL)
             p.waitUntilExit()
+            feeder.finished.wait()
+            try stdin.fileHandleForWriting.close()
             XCTAssertEqual(p.terminationReason, .uncaughtSignal)
+            XCTAssertGreaterThanOrEqual(committedCount(db), 1000 * (round + 1))
             XCTAssertEqual(sqlite(db, "PRAGMA integrity_check"), "ok")
         }
         let before = Int(sqlite(db, "SELECT count(*) FROM message")) ?? -1
@@ -51,5 +62,25 @@ final class CrashSafetyTests: XCTestCase {
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+/// Writes the input into ingest's standard input until it is all written or ingest is gone.
+private final class Feeder: @unchecked Sendable {
+    let fd: Int32
+    let body: Data
+    let finished = DispatchSemaphore(value: 0)
+    init(fd: Int32, body: Data) { self.fd = fd; self.body = body }
+
+    func run() {
+        defer { finished.signal() }
+        body.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = write(fd, raw.baseAddress! + offset, min(1 << 16, raw.count - offset))
+                if n <= 0 { return }  // EPIPE: ingest was killed
+                offset += n
+            }
+        }
     }
 }

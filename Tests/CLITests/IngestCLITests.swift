@@ -4,8 +4,8 @@ import XCTest
 /// `rounds ingest`, `rounds stats` and `rounds demo` run as the built binary.
 final class IngestCLITests: XCTestCase {
     func fixtureFiles() throws -> [String] {
-        try FileManager.default.subpathsOfDirectory(atPath: sharedFixtures.path)
-            .filter { $0.hasSuffix(".json") }.sorted().map { sharedFixtures.appendingPathComponent($0).path }
+        try FileManager.default.subpathsOfDirectory(atPath: platformFixtures.path)
+            .filter { $0.hasSuffix(".json") }.sorted().map { platformFixtures.appendingPathComponent($0).path }
     }
 
     func testIngestFixturesTwiceIsIdempotent() throws {

@@ -54,13 +54,13 @@ final class ConsoleFixTests: XCTestCase {
     func testUndoInterleavesRepliesAndActionsInTheOrderTaken() {
         var s = ConsoleState(moderator: "alice", role: .moderator, now: now)
         let reply = ModeratorCommand.queueReply(message: 1, text: "x", templateID: nil, visibility: .private, override: nil)
-        _ = Console.reduce(into: &s, .commandFinished(.hide(message: 2, reasonCode: "spam"), .success(CommandReceipt(summary: "Hidden", undoableAction: 50))))
-        _ = Console.reduce(into: &s, .commandFinished(reply, .success(CommandReceipt(summary: "", undoableAction: 51, outboxID: 9))))
-        _ = Console.reduce(into: &s, .commandFinished(.markDone(message: 3), .success(CommandReceipt(summary: "Done", undoableAction: 52))))
-        XCTAssertEqual(Console.reduce(into: &s, .keyPressed(.char("u"))), [.perform(.undo(action: 52))])
-        XCTAssertEqual(Console.reduce(into: &s, .keyPressed(.char("u"))), [.perform(.cancelReply(outbox: 9))])
-        XCTAssertEqual(Console.reduce(into: &s, .keyPressed(.char("u"))), [.perform(.undo(action: 50))])
-        XCTAssertEqual(Console.reduce(into: &s, .keyPressed(.char("u"))), [])
+        _ = Reducer.reduce(into: &s, .commandFinished(.hide(message: 2, reasonCode: "spam"), .success(CommandReceipt(summary: "Hidden", undoableAction: 50))))
+        _ = Reducer.reduce(into: &s, .commandFinished(reply, .success(CommandReceipt(summary: "", undoableAction: 51, outboxID: 9))))
+        _ = Reducer.reduce(into: &s, .commandFinished(.markDone(message: 3), .success(CommandReceipt(summary: "Done", undoableAction: 52))))
+        XCTAssertEqual(Reducer.reduce(into: &s, .keyPressed(.char("u"))), [.perform(.undo(action: 52))])
+        XCTAssertEqual(Reducer.reduce(into: &s, .keyPressed(.char("u"))), [.perform(.cancelReply(outbox: 9))])
+        XCTAssertEqual(Reducer.reduce(into: &s, .keyPressed(.char("u"))), [.perform(.undo(action: 50))])
+        XCTAssertEqual(Reducer.reduce(into: &s, .keyPressed(.char("u"))), [])
         XCTAssertEqual(s.flash?.text, "Nothing to undo")
     }
 

@@ -21,7 +21,7 @@ final class DriverTests: XCTestCase {
         XCTAssertEqual(d.state.list.rows.count, 50)
         for _ in 0..<700 { d.send(.keyPressed(.char("j"))) }
         XCTAssertEqual(d.state.selectedRow?.authorHandle, "user701")
-        XCTAssertLessThanOrEqual(d.state.list.rows.count, Console.windowLimit + Console.pageLimit)
+        XCTAssertLessThanOrEqual(d.state.list.rows.count, Reducer.windowLimit + Reducer.pageLimit)
         XCTAssertLessThanOrEqual(store.largestPage, 50)
         d.send(.keyPressed(.char("G")))
         XCTAssertEqual(d.state.selectedRow?.authorHandle, "user2000")
@@ -139,7 +139,7 @@ final class DriverTests: XCTestCase {
         d.send(.keyPressed(.char("1")))
         XCTAssertTrue(store.outbox.isEmpty)
         guard case .guardBlocked(_, let v) = d.state.overlay else { return XCTFail("not blocked") }
-        XCTAssertEqual(v.first?.explanation, "confirms the author is a patient: 'thank you'")
+        XCTAssertEqual(v.first?.message, "confirms the author is a patient: 'thank you'")
         d.send(.keyPressed(.escape))
         XCTAssertNil(d.state.overlay)
     }

@@ -163,16 +163,16 @@ final class FixedPolicy: ConsolePolicy {
     var isLoaded = true
     var blockedWords: [String] = ["your visit", "your chart"]
 
-    func templates(for message: MessageDetail) -> [ReplyTemplate] {
+    func templates(for message: MessageDetail) -> [RenderedReply] {
         switch message.row.lane {
         case .urgent:
-            return [ReplyTemplate(id: "crisis_988", title: "Crisis line", text: "Please call or text 988 now.", recommended: true),
-                    ReplyTemplate(id: "emergency_911", title: "Call 911", text: "If this is an emergency call 911.")]
+            return [RenderedReply(templateID: "crisis_988", title: "Crisis line", text: "Please call or text 988 now.", recommended: true),
+                    RenderedReply(templateID: "emergency_911", title: "Call 911", text: "If this is an emergency call 911.")]
         case .offensive:
             return []
         default:
-            return [ReplyTemplate(id: "thanks", title: "Thanks", text: "Thank you from Mercy General.", recommended: true),
-                    ReplyTemplate(id: "contact", title: "Contact us", text: "Please call 555-0100.")]
+            return [RenderedReply(templateID: "thanks", title: "Thanks", text: "Thank you from Mercy General.", recommended: true),
+                    RenderedReply(templateID: "contact", title: "Contact us", text: "Please call 555-0100.")]
         }
     }
 
@@ -194,10 +194,10 @@ final class FixedPolicy: ConsolePolicy {
     func checkReply(_ text: String, to message: MessageDetail, visibility: Visibility) -> [GuardViolation] {
         var v: [GuardViolation] = []
         for w in blockedWords where text.lowercased().contains(w) {
-            v.append(GuardViolation(rule: "confirms_relationship", explanation: "confirms the author is a patient: '\(w)'"))
+            v.append(GuardViolation(code: "confirms_relationship", message: "confirms the author is a patient: '\(w)'"))
         }
         if message.row.platform == .x && text.count > 280 {
-            v.append(GuardViolation(rule: "length", explanation: "longer than X allows (280 characters)"))
+            v.append(GuardViolation(code: "length", message: "longer than X allows (280 characters)"))
         }
         return v
     }

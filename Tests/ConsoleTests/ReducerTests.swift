@@ -24,13 +24,13 @@ final class ReducerTests: XCTestCase {
 
     func press(_ s: inout ConsoleState, _ keys: KeyEvent...) -> [Effect] {
         var out: [Effect] = []
-        for k in keys { out = Console.reduce(into: &s, .keyPressed(k)) }
+        for k in keys { out = Reducer.reduce(into: &s, .keyPressed(k)) }
         return out
     }
 
     func testStartLoadsCountsFirstPageAndPolls() {
         var s = ConsoleState(moderator: "alice", role: .moderator)
-        let e = Console.reduce(into: &s, .started(now: now))
+        let e = Reducer.reduce(into: &s, .started(now: now))
         XCTAssertEqual(e, [.loadCounts,
                            .loadPage(PageRequest(queue: .urgent, query: InboxQuery(), anchor: .start, limit: 50, purpose: .replace(selectLast: false))),
                            .pollDataVersion])
@@ -61,7 +61,7 @@ final class ReducerTests: XCTestCase {
         var s = loaded(selected: 2)  // message 3; all 7 rows fit on screen
         let newer = Fixtures.row(99, .facebook, .comment, lane: .new, author: "new", ago: 1, text: "new one")
         let req = WindowRequest(queue: .all, query: InboxQuery(), around: rows[2].cursor, keepID: 3, limit: 50)
-        _ = Console.reduce(into: &s, .windowReloaded(req, before: [rows[0], newer, rows[1]], from: Array(rows[2...])))
+        _ = Reducer.reduce(into: &s, .windowReloaded(req, before: [rows[0], newer, rows[1]], from: Array(rows[2...])))
         XCTAssertEqual(s.selectedID, 3)
         XCTAssertEqual(s.list.selected, 3)
     }
@@ -72,7 +72,7 @@ final class ReducerTests: XCTestCase {
         s.list.scrollTop = 17  // selected row is the 4th on screen (list height 8 at 80x24)
         let newer = Fixtures.row(99, .facebook, .comment, lane: .new, author: "new", ago: 1, text: "new one")
         let req = WindowRequest(queue: .all, query: InboxQuery(), around: many[20].cursor, keepID: 21, limit: 50)
-        _ = Console.reduce(into: &s, .windowReloaded(req, before: [newer] + Array(many[0..<20]), from: Array(many[20...])))
+        _ = Reducer.reduce(into: &s, .windowReloaded(req, before: [newer] + Array(many[0..<20]), from: Array(many[20...])))
         XCTAssertEqual(s.selectedID, 21)
         XCTAssertEqual(s.list.selected, 21)
         XCTAssertEqual(s.list.scrollTop, 18)
@@ -82,7 +82,7 @@ final class ReducerTests: XCTestCase {
     func testWhenTheSelectedMessageLeavesTheQueueTheNextOneIsSelected() {
         var s = loaded(selected: 2)
         let req = WindowRequest(queue: .all, query: InboxQuery(), around: rows[2].cursor, keepID: 3, limit: 50)
-        let e = Console.reduce(into: &s, .windowReloaded(req, before: Array(rows[0..<2]), from: Array(rows[3...])))
+        let e = Reducer.reduce(into: &s, .windowReloaded(req, before: Array(rows[0..<2]), from: Array(rows[3...])))
         XCTAssertEqual(s.selectedID, 4)
         XCTAssertEqual(e, [.loadDetail(id: 4)])
     }
@@ -90,7 +90,7 @@ final class ReducerTests: XCTestCase {
     func testStaleResultsForAnotherQueueAreIgnored() {
         var s = loaded()
         let req = PageRequest(queue: .urgent, query: InboxQuery(), anchor: .start, limit: 50, purpose: .replace(selectLast: false))
-        _ = Console.reduce(into: &s, .pageLoaded(req, []))
+        _ = Reducer.reduce(into: &s, .pageLoaded(req, []))
         XCTAssertEqual(s.list.rows.count, rows.count)
     }
 
@@ -111,13 +111,13 @@ final class ReducerTests: XCTestCase {
         let draft = ReplyDraft(messageID: 1, text: "Please call or text 988 now.", templateID: "crisis_988", visibility: .private, override: nil)
         XCTAssertEqual(press(&s, .char("1")), [.checkReply(draft)])
         let queue = ModeratorCommand.queueReply(message: 1, text: draft.text, templateID: "crisis_988", visibility: .private, override: nil)
-        XCTAssertEqual(Console.reduce(into: &s, .replyChecked(draft, violations: [])), [.perform(queue)])
-        _ = Console.reduce(into: &s, .commandFinished(queue, .success(CommandReceipt(summary: "Reply queued", outboxID: 42))))
+        XCTAssertEqual(Reducer.reduce(into: &s, .replyChecked(draft, violations: [])), [.perform(queue)])
+        _ = Reducer.reduce(into: &s, .commandFinished(queue, .success(CommandReceipt(summary: "Reply queued", outboxID: 42))))
         XCTAssertEqual(s.pendingReplies, [PendingReply(outboxID: 42, messageID: 1, deadline: now.addingTimeInterval(10))])
-        var e = Console.reduce(into: &s, .clockTicked(now.addingTimeInterval(9.5)))
+        var e = Reducer.reduce(into: &s, .clockTicked(now.addingTimeInterval(9.5)))
         XCTAssertFalse(e.contains(.perform(.releaseReply(outbox: 42))))
         XCTAssertEqual(s.pendingReplies.count, 1)
-        e = Console.reduce(into: &s, .clockTicked(now.addingTimeInterval(10)))
+        e = Reducer.reduce(into: &s, .clockTicked(now.addingTimeInterval(10)))
         XCTAssertTrue(e.contains(.perform(.releaseReply(outbox: 42))))
         XCTAssertTrue(s.pendingReplies.isEmpty)
     }
@@ -129,7 +129,7 @@ final class ReducerTests: XCTestCase {
         XCTAssertEqual(press(&s, .char("u")), [.perform(.cancelReply(outbox: 7))])
         XCTAssertTrue(s.pendingReplies.isEmpty)
         // The tick after that releases nothing.
-        XCTAssertFalse(Console.reduce(into: &s, .clockTicked(now.addingTimeInterval(6))).contains { if case .perform = $0 { true } else { false } })
+        XCTAssertFalse(Reducer.reduce(into: &s, .clockTicked(now.addingTimeInterval(6))).contains { if case .perform = $0 { true } else { false } })
         XCTAssertEqual(press(&s, .char("u")), [.perform(.undo(action: 555))])
         XCTAssertEqual(press(&s, .char("u")), [])
         XCTAssertEqual(s.flash?.text, "Nothing to undo")
@@ -138,13 +138,13 @@ final class ReducerTests: XCTestCase {
     func testUndoTakesBackTheMostRecentThingFirst() {
         var s = loaded()
         let queue = ModeratorCommand.queueReply(message: 1, text: "x", templateID: nil, visibility: .private, override: nil)
-        _ = Console.reduce(into: &s, .commandFinished(queue, .success(CommandReceipt(summary: "", outboxID: 9))))
-        _ = Console.reduce(into: &s, .commandFinished(.hide(message: 2, reasonCode: "spam"), .success(CommandReceipt(summary: "Hidden", undoableAction: 77))))
+        _ = Reducer.reduce(into: &s, .commandFinished(queue, .success(CommandReceipt(summary: "", outboxID: 9))))
+        _ = Reducer.reduce(into: &s, .commandFinished(.hide(message: 2, reasonCode: "spam"), .success(CommandReceipt(summary: "Hidden", undoableAction: 77))))
         XCTAssertEqual(press(&s, .char("u")), [.perform(.undo(action: 77))], "the hide came last")
         XCTAssertEqual(press(&s, .char("u")), [.perform(.cancelReply(outbox: 9))])
         // A reply released after its window is skipped.
-        _ = Console.reduce(into: &s, .commandFinished(queue, .success(CommandReceipt(summary: "", outboxID: 10))))
-        _ = Console.reduce(into: &s, .clockTicked(now.addingTimeInterval(11)))
+        _ = Reducer.reduce(into: &s, .commandFinished(queue, .success(CommandReceipt(summary: "", outboxID: 10))))
+        _ = Reducer.reduce(into: &s, .clockTicked(now.addingTimeInterval(11)))
         XCTAssertEqual(press(&s, .char("u")), [])
         XCTAssertEqual(s.flash?.text, "Nothing to undo")
     }
@@ -158,8 +158,8 @@ final class ReducerTests: XCTestCase {
     func testGuardViolationsAreShownAndOnlyALeadMayOverride() {
         var s = loaded(selected: 1)  // symptoms message 2
         let draft = ReplyDraft(messageID: 2, text: "About your visit", templateID: nil, visibility: .public, override: nil)
-        let v = [GuardViolation(rule: "confirms_relationship", explanation: "confirms the author is a patient: 'your visit'")]
-        XCTAssertEqual(Console.reduce(into: &s, .replyChecked(draft, violations: v)), [])
+        let v = [GuardViolation(code: "confirms_relationship", message: "confirms the author is a patient: 'your visit'")]
+        XCTAssertEqual(Reducer.reduce(into: &s, .replyChecked(draft, violations: v)), [])
         XCTAssertEqual(s.overlay, .guardBlocked(draft, violations: v))
         XCTAssertTrue(Renderer.render(s).lines.joined().contains("confirms the author is a patient: 'your visit'"))
         XCTAssertEqual(press(&s, .char("o")), [])
@@ -167,7 +167,7 @@ final class ReducerTests: XCTestCase {
         XCTAssertEqual(s.overlay, .guardBlocked(draft, violations: v))
 
         var lead = loaded(role: .lead, selected: 1)
-        _ = Console.reduce(into: &lead, .replyChecked(draft, violations: v))
+        _ = Reducer.reduce(into: &lead, .replyChecked(draft, violations: v))
         _ = press(&lead, .char("o"))
         XCTAssertEqual(lead.overlay, .prompt(.overrideReason, text: ""))
         _ = press(&lead, .char("o"), .char("k"))
@@ -175,7 +175,7 @@ final class ReducerTests: XCTestCase {
         withReason.override = "ok"
         XCTAssertEqual(press(&lead, .enter), [.checkReply(withReason)])
         // Still violating, but overridden by a lead with a reason: queued, reason attached.
-        XCTAssertEqual(Console.reduce(into: &lead, .replyChecked(withReason, violations: v)),
+        XCTAssertEqual(Reducer.reduce(into: &lead, .replyChecked(withReason, violations: v)),
                        [.perform(.queueReply(message: 2, text: draft.text, templateID: nil, visibility: .public, override: "ok"))])
     }
 
@@ -335,7 +335,7 @@ final class ReducerTests: XCTestCase {
         XCTAssertEqual(s.tagged, [1, 2, 4])
         XCTAssertEqual(press(&s, .char(";")), [.resolveTaggedInView(ids: [1, 2, 4], queue: .all, query: InboxQuery())])
         // The store says only 2 and 4 are in the current view.
-        _ = Console.reduce(into: &s, .taggedInViewResolved([2, 4]))
+        _ = Reducer.reduce(into: &s, .taggedInViewResolved([2, 4]))
         XCTAssertEqual(s.bulkTargets, [2, 4])
         XCTAssertTrue(s.flash!.text.contains("2 tagged in view"))
         _ = press(&s, .char("k"))  // moving keeps the pending ';'
@@ -349,7 +349,7 @@ final class ReducerTests: XCTestCase {
     func testApplyToTaggedRefusesActionsItCannotApply() {
         var s = loaded()
         s.tagged = [1]
-        _ = Console.reduce(into: &s, .taggedInViewResolved([1]))
+        _ = Reducer.reduce(into: &s, .taggedInViewResolved([1]))
         XCTAssertEqual(press(&s, .char("1")), [])
         XCTAssertNil(s.bulkTargets)
         XCTAssertEqual(s.flash?.text, "That action cannot be applied to tagged messages (x, c, h, z can)")
@@ -358,7 +358,7 @@ final class ReducerTests: XCTestCase {
     func testApplyToTaggedCanBeCancelled() {
         var s = loaded()
         s.tagged = [1]
-        _ = Console.reduce(into: &s, .taggedInViewResolved([1]))
+        _ = Reducer.reduce(into: &s, .taggedInViewResolved([1]))
         _ = press(&s, .escape)
         XCTAssertNil(s.bulkTargets)
         XCTAssertEqual(press(&s, .char("x")), [.perform(.markDone(message: 1))], "x acts on the selection again")
@@ -381,29 +381,29 @@ final class ReducerTests: XCTestCase {
 
     func testDataVersionChangeRefreshesAroundTheSelection() {
         var s = loaded(selected: 1)
-        XCTAssertEqual(Console.reduce(into: &s, .dataVersionPolled(5)), [], "the first poll only records the version")
-        XCTAssertEqual(Console.reduce(into: &s, .dataVersionPolled(5)), [])
-        XCTAssertEqual(Console.reduce(into: &s, .dataVersionPolled(6)),
+        XCTAssertEqual(Reducer.reduce(into: &s, .dataVersionPolled(5)), [], "the first poll only records the version")
+        XCTAssertEqual(Reducer.reduce(into: &s, .dataVersionPolled(5)), [])
+        XCTAssertEqual(Reducer.reduce(into: &s, .dataVersionPolled(6)),
                        [.loadCounts, .reloadWindow(WindowRequest(queue: .all, query: InboxQuery(), around: rows[1].cursor, keepID: 2, limit: 50))])
     }
 
     func testPollingHappensAboutOnceASecond() {
         var s = loaded()
         s.lastPoll = now
-        XCTAssertFalse(Console.reduce(into: &s, .clockTicked(now.addingTimeInterval(0.5))).contains(.pollDataVersion))
-        XCTAssertTrue(Console.reduce(into: &s, .clockTicked(now.addingTimeInterval(1.0))).contains(.pollDataVersion))
+        XCTAssertFalse(Reducer.reduce(into: &s, .clockTicked(now.addingTimeInterval(0.5))).contains(.pollDataVersion))
+        XCTAssertTrue(Reducer.reduce(into: &s, .clockTicked(now.addingTimeInterval(1.0))).contains(.pollDataVersion))
     }
 
     func testRefusalIsShownInPlainWords() {
         var s = loaded()
-        _ = Console.reduce(into: &s, .commandFinished(.claim(message: 1), .failure(Refusal("Already claimed by sam"))))
+        _ = Reducer.reduce(into: &s, .commandFinished(.claim(message: 1), .failure(Refusal("Already claimed by sam"))))
         XCTAssertEqual(s.flash, Flash(text: "Already claimed by sam", isError: true, until: now.addingTimeInterval(4)))
         XCTAssertTrue(Renderer.render(s).line(23).contains("Already claimed by sam"))
     }
 
     func testTinyTerminalOnlyAcceptsQuit() {
         var s = loaded()
-        _ = Console.reduce(into: &s, .terminalResized(width: 59, height: 20))
+        _ = Reducer.reduce(into: &s, .terminalResized(width: 59, height: 20))
         XCTAssertEqual(press(&s, .char("x")), [])
         XCTAssertEqual(press(&s, .char("q")), [.quit])
     }

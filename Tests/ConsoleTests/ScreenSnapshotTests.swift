@@ -18,7 +18,7 @@ final class ScreenSnapshotTests: XCTestCase {
                 let cell = screen[r, c]
                 if c > 0, cell.isContinuation { XCTAssertEqual(screen[r, c - 1].width, 2, file: file, line: line) }
                 for u in cell.text.unicodeScalars {
-                    XCTAssertNil(Sanitizer.placeholder(for: u), "unsafe U+\(String(u.value, radix: 16)) at \(r),\(c)", file: file, line: line)
+                    XCTAssertNil(UntrustedText.placeholder(for: u), "unsafe U+\(String(u.value, radix: 16)) at \(r),\(c)", file: file, line: line)
                 }
             }
         }

@@ -1,3 +1,4 @@
+import InboxModel
 import CNcursesw
 import Foundation
 import XCTest
@@ -56,35 +57,35 @@ final class WidthTests: XCTestCase {
 final class SanitizerTests: XCTestCase {
     func assertNoRawControls(_ s: String, file: StaticString = #filePath, line: UInt = #line) {
         for u in s.unicodeScalars {
-            XCTAssertNil(Sanitizer.placeholder(for: u), "raw U+\(String(u.value, radix: 16)) left in output", file: file, line: line)
+            XCTAssertNil(UntrustedText.placeholder(for: u), "raw U+\(String(u.value, radix: 16)) left in output", file: file, line: line)
             XCTAssertFalse(u.value < 0x20 || (0x7F...0x9F).contains(u.value), file: file, line: line)
         }
     }
 
     func testEveryC0ControlBecomesAControlPicture() {
         for v in UInt32(0)..<0x20 {
-            let out = Sanitizer.clean(String(Unicode.Scalar(v)!))
+            let out = DisplayText.clean(String(Unicode.Scalar(v)!))
             XCTAssertEqual(out.unicodeScalars.map(\.value), [0x2400 + v])
         }
-        XCTAssertEqual(Sanitizer.clean("\u{1B}"), "␛")
-        XCTAssertEqual(Sanitizer.clean("\u{7F}"), "␡")
+        XCTAssertEqual(DisplayText.clean("\u{1B}"), "␛")
+        XCTAssertEqual(DisplayText.clean("\u{7F}"), "␡")
     }
 
     func testEveryC1ControlBecomesACodePlaceholder() {
         for v in UInt32(0x80)...0x9F {
-            let out = Sanitizer.clean(String(Unicode.Scalar(v)!))
+            let out = DisplayText.clean(String(Unicode.Scalar(v)!))
             XCTAssertEqual(out, "<U+00" + String(v, radix: 16, uppercase: true) + ">")
         }
     }
 
     func testEscapeSequencesLoseTheirIntroducer() {
         let osc52 = "\u{1B}]52;c;ZWNobyBwd25lZA==\u{07}"
-        XCTAssertEqual(Sanitizer.clean(osc52), "␛]52;c;ZWNobyBwd25lZA==␇")
-        XCTAssertEqual(Sanitizer.clean("\u{1B}[2J\u{1B}[31mred"), "␛[2J␛[31mred")
-        XCTAssertEqual(Sanitizer.clean("\u{1B}]8;;http://evil\u{1B}\\link\u{1B}]8;;\u{1B}\\"), "␛]8;;http://evil␛\\link␛]8;;␛\\")
-        XCTAssertEqual(Sanitizer.clean("\u{9B}2J"), "<U+009B>2J")  // 8-bit CSI
-        XCTAssertEqual(Sanitizer.clean("\u{1B}P1$r\u{9C}"), "␛P1$r<U+009C>")  // DCS
-        assertNoRawControls(Sanitizer.clean(Fixtures.injection))
+        XCTAssertEqual(DisplayText.clean(osc52), "␛]52;c;ZWNobyBwd25lZA==␇")
+        XCTAssertEqual(DisplayText.clean("\u{1B}[2J\u{1B}[31mred"), "␛[2J␛[31mred")
+        XCTAssertEqual(DisplayText.clean("\u{1B}]8;;http://evil\u{1B}\\link\u{1B}]8;;\u{1B}\\"), "␛]8;;http://evil␛\\link␛]8;;␛\\")
+        XCTAssertEqual(DisplayText.clean("\u{9B}2J"), "<U+009B>2J")  // 8-bit CSI
+        XCTAssertEqual(DisplayText.clean("\u{1B}P1$r\u{9C}"), "␛P1$r<U+009C>")  // DCS
+        assertNoRawControls(DisplayText.clean(Fixtures.injection))
     }
 
     func testBidiAndZeroWidthCharactersBecomePlaceholders() {
@@ -93,34 +94,34 @@ final class SanitizerTests: XCTestCase {
                                 0x2028, 0x2029, 0xE0041]
         for v in unsafe {
             let hex = String(v, radix: 16, uppercase: true)
-            XCTAssertEqual(Sanitizer.clean("a" + String(Unicode.Scalar(v)!) + "b"),
+            XCTAssertEqual(DisplayText.clean("a" + String(Unicode.Scalar(v)!) + "b"),
                            "a<U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex + ">b")
         }
     }
 
     func testTrojanSourceLineIsVisible() {
         let s = "access\u{202E} \u{2066}// admin\u{2069}\u{2066}"
-        XCTAssertEqual(Sanitizer.clean(s), "access<U+202E> <U+2066>// admin<U+2069><U+2066>")
+        XCTAssertEqual(DisplayText.clean(s), "access<U+202E> <U+2066>// admin<U+2069><U+2066>")
     }
 
     func testSafeTextIsUnchanged() {
         for s in ["hello", "病院の駐車場", "شكرا لكم", "café", "e\u{301}", "😀👍"] {
-            XCTAssertEqual(Sanitizer.clean(s), s)
+            XCTAssertEqual(DisplayText.clean(s), s)
         }
     }
 
     func testCombiningMarksAreCappedAndNeverStandAlone() {
         let zalgo = "a" + String(repeating: "\u{0301}", count: 20)
-        let atoms = Sanitizer.atoms(zalgo)
+        let atoms = DisplayText.atoms(zalgo)
         XCTAssertEqual(atoms.count, 1)
-        XCTAssertEqual(atoms[0].text.unicodeScalars.count, 1 + Sanitizer.maxCombining)
-        XCTAssertEqual(Sanitizer.clean("\u{0301}x"), "\u{25CC}\u{0301}x")
+        XCTAssertEqual(atoms[0].text.unicodeScalars.count, 1 + DisplayText.maxCombining)
+        XCTAssertEqual(DisplayText.clean("\u{0301}x"), "\u{25CC}\u{0301}x")
     }
 
     func testAtomsRememberSourceIndices() {
-        let atoms = Sanitizer.atoms("a\u{1B}b")
+        let atoms = DisplayText.atoms("a\u{1B}b")
         XCTAssertEqual(atoms.map(\.source), [0, 1, 2])
-        let ph = Sanitizer.atoms("\u{202E}z")
+        let ph = DisplayText.atoms("\u{202E}z")
         XCTAssertEqual(ph.count, 9)  // "<U+202E>" + "z"
         XCTAssertEqual(ph.last?.source, 1)
     }
@@ -129,7 +130,7 @@ final class SanitizerTests: XCTestCase {
 final class LargeTextTests: XCTestCase {
     func testAtomsStopAtTheRequestedColumns() {
         let big = String(repeating: "病", count: 100_000)
-        let atoms = Sanitizer.atoms(big, maxColumns: 80)
+        let atoms = DisplayText.atoms(big, maxColumns: 80)
         XCTAssertLessThanOrEqual(atoms.count, 42)
         XCTAssertGreaterThanOrEqual(atoms.reduce(0) { $0 + $1.width }, 80)
     }
@@ -139,9 +140,8 @@ final class LargeTextTests: XCTestCase {
         var details = Fixtures.details()
         details[0].text = text
         let (d, _) = Fixtures.driver(store: InMemoryConsoleStore(details))
-        let start = Date()
+        // Bounded by construction (atoms stop at the columns shown, above), not by a clock.
         let s = Renderer.render(d.state)
-        XCTAssertLessThan(Date().timeIntervalSince(start), 2.0)
         for r in 0..<s.height { XCTAssertEqual(s.rowWidth(r), 80) }
         d.send(.keyPressed(.enter))
         d.send(.keyPressed(.char("G")))  // full-screen detail: G is not a scroll key; scroll far with Space
@@ -153,11 +153,11 @@ final class LargeTextTests: XCTestCase {
 
 final class VariationSelectorTests: XCTestCase {
     func testEmojiPresentationHintsAreDroppedElsewhereShown() {
-        let heart = Sanitizer.atoms("❤\u{FE0F}!")
+        let heart = DisplayText.atoms("❤\u{FE0F}!")
         XCTAssertEqual(heart.map(\.text), ["❤", "!"], "VS16 after an emoji only picks its style")
         XCTAssertFalse(heart.contains { $0.isPlaceholder })
-        let letter = Sanitizer.atoms("a\u{FE0F}")
+        let letter = DisplayText.atoms("a\u{FE0F}")
         XCTAssertTrue(letter.contains { $0.isPlaceholder }, "after a letter it is suspicious: shown")
-        XCTAssertTrue(Sanitizer.atoms("\u{FE0F}x").first?.isPlaceholder == true, "with nothing before it: shown")
+        XCTAssertTrue(DisplayText.atoms("\u{FE0F}x").first?.isPlaceholder == true, "with nothing before it: shown")
     }
 }

@@ -3,7 +3,7 @@ import InboxModel
 @testable import Ingest
 import XCTest
 
-/// Each real payload in shared/fixtures, read into the messages its JSON describes.
+/// Each real payload in Tests/Fixtures/platforms, read into the messages its JSON describes.
 /// Expectations come from reading the JSON files by hand.
 final class FixtureTests: XCTestCase {
     func fixture(_ path: String) throws -> ReadResult {

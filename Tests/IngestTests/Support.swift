@@ -3,10 +3,9 @@ import InboxModel
 @testable import Ingest
 import XCTest
 
-/// `../shared/fixtures/platforms` beside the checkout (CI lays shared/ out the same way).
+/// Real inbound platform payloads, kept in `Tests/Fixtures/platforms` (see its README).
 let fixtures = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().appendingPathComponent("shared/fixtures/platforms")
+    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures/platforms")
 
 /// Everything a reader produced from one input.
 struct ReadResult {

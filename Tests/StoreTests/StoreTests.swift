@@ -1,4 +1,5 @@
 import Console
+@testable import ConsoleAdapters
 import Foundation
 import GRDB
 import InboxModel

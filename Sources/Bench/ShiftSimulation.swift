@@ -1,4 +1,4 @@
-import ArgumentParser
+import ConsoleAdapters
 import Console
 import Foundation
 import InboxModel
@@ -8,22 +8,18 @@ import Store
 /// the first free messages of a queue, replies to some, hides or closes others, through the
 /// same store the console uses. Prints one JSON line per acknowledged action, so a test can
 /// check afterwards that nothing acknowledged was lost and nothing was done twice.
-struct BenchShiftCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "shift",
-        abstract: "Simulate one moderator working a queue (for contention tests).",
-        shouldDisplay: false
-    )
+public struct ShiftSimulation {
+    public var inbox: InboxDatabase
+    public var name: String
+    public var actions: Int
+    public var queue: QueueID
 
-    @OptionGroup var store: StoreOptions
-    @Option(name: .customLong("as"), help: "The moderator's name.") var name: String
-    @Option(help: "How many actions to take.") var actions: Int = 50
-    @Option(help: "Queue to work.") var queue: String = "new"
+    public init(inbox: InboxDatabase, name: String, actions: Int, queue: QueueID) {
+        self.inbox = inbox; self.name = name; self.actions = actions; self.queue = queue
+    }
 
-    func run() throws {
-        let inbox = try store.open()
+    public func run() throws {
         let console = SQLiteConsoleStore(inbox: inbox, role: "moderator", reader: name)
-        guard let q = QueueID(rawValue: queue) else { throw ValidationError("unknown queue \(queue)") }
         var done = 0
         var refusals = 0
         var emptyRounds = 0
@@ -35,7 +31,7 @@ struct BenchShiftCommand: ParsableCommand {
             FileHandle.standardOutput.write(Data(("{\"moderator\":\(String.jsonQuoted(name)),\"action\":\(String.jsonQuoted(action)),\"message\":\(id),\"detail\":\(String.jsonQuoted(detail))}" + "\n").utf8))
         }
         while done < actions {
-            let rows = try console.page(queue: q, query: .all, moderator: name, anchor: .start, limit: 20).filter { $0.claimedBy == nil }
+            let rows = try console.page(queue: queue, query: .all, moderator: name, anchor: .start, limit: 20).filter { $0.claimedBy == nil }
             if rows.isEmpty {
                 emptyRounds += 1
                 if emptyRounds > 50 { break }
@@ -67,6 +63,6 @@ struct BenchShiftCommand: ParsableCommand {
                 emit("refused", row.id, r.message)
             }
         }
-        FileHandle.standardError.write(Data("\(Sanitize.line(name)): \(done) actions, \(refusals) refusals\n".utf8))
+        FileHandle.standardError.write(Data("\(UntrustedText.line(name)): \(done) actions, \(refusals) refusals\n".utf8))
     }
 }

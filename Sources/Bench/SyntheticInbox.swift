@@ -4,17 +4,41 @@ import InboxModel
 /// A seeded generator of realistic synthetic inboxes: every platform and kind, English and
 /// Spanish, mostly short texts with a long tail, every flag in rough real proportions,
 /// spread over months. The same seed gives the same bytes.
-struct SyntheticInbox {
+public struct SyntheticInbox {
     private var rng: SplitMix64
     private let start: Int64
     private let span: Int64
     private let idPrefix: String
 
-    init(seed: UInt64, idPrefix: String = "syn", start: Int64 = 1_780_000_000, days: Int64 = 120) {
+    public init(seed: UInt64, idPrefix: String = "syn", start: Int64 = 1_780_000_000, days: Int64 = 120) {
         rng = SplitMix64(seed: seed)
         self.idPrefix = idPrefix
         self.start = start
         span = days * 86_400
+    }
+
+    /// Writes `messages` messages as Rounds JSON Lines to a new file at `path`, synced before
+    /// it returns: otherwise the kernel writes the file back 30 s later, in the middle of the
+    /// benchmark that reads it, and stalls the inbox's commits.
+    public static func write(messages: Int, seed: UInt64 = 1, idPrefix: String = "syn", to path: String) throws {
+        guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o640]),
+              let out = FileHandle(forWritingAtPath: path) else {
+            throw BenchError("cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { try? out.close() }
+        var gen = SyntheticInbox(seed: seed, idPrefix: idPrefix)
+        var buffer = ""
+        buffer.reserveCapacity(1 << 20)
+        for i in 0..<messages {
+            buffer += gen.next(i, of: messages)
+            buffer += "\n"
+            if buffer.utf8.count > 1 << 20 {
+                try out.write(contentsOf: Data(buffer.utf8))
+                buffer.removeAll(keepingCapacity: true)
+            }
+        }
+        try out.write(contentsOf: Data(buffer.utf8))
+        try out.synchronize()
     }
 
     // Fragments, mixed at random so texts vary. Proportions: ~70% ordinary and questions,
@@ -93,7 +117,7 @@ struct SyntheticInbox {
         let step = Double(span) / Double(max(count, 1))
         let time = start + Int64(Double(i) * step) + Int64(rng.below(Int(max(step * 20, 1))))
         let author = "user\(rng.below(200_000))"
-        var line = #"{"platform":"\#(platform)","kind":"\#(kind)","id":"\#(idPrefix)-\#(Self.padded(i))","author":"\#(author)","author_name":"User \#(author.dropFirst(4))","text":\#(String.jsonQuoted(text)),"created_at":"\#(Self.iso(time))""#
+        var line = #"{"platform":"\#(platform)","kind":"\#(kind)","id":"\#(idPrefix)-\#(Self.padded(i))","author":"\#(author)","author_name":"User \#(author.dropFirst(4))","text":\#(String.jsonQuoted(text)),"created_at":"\#(UTCTime.iso(time))""#
         if let rating { line += #","rating":\#(rating)"# }
         if kind == "comment" || kind == "reply" { line += #","post_id":"post-\#(rng.below(500))""# }
         return line + "}"
@@ -105,52 +129,19 @@ struct SyntheticInbox {
         let digits = String(i)
         return String(repeating: "0", count: max(0, 9 - digits.count)) + digits
     }
-
-    /// `2026-11-29T08:30:00Z` for `t` seconds since 1970, in UTC.
-    static func iso(_ t: Int64) -> String {
-        let days = Int(t / 86_400), secs = Int(t % 86_400)
-        // Civil from days (Howard Hinnant).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        guard t >= 0, (1000...9999).contains(y) else {
-            func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
-            return "\(y)-\(two(m))-\(two(d))T\(two(secs / 3600)):\(two(secs / 60 % 60)):\(two(secs % 60))Z"
-        }
-        // Written as bytes: seven interpolated strings per call were a tenth of an export.
-        return String(unsafeUninitializedCapacity: 20) { b in
-            func put(_ value: Int, at start: Int, digits: Int) {
-                var v = value
-                for i in stride(from: start + digits - 1, through: start, by: -1) {
-                    b[i] = UInt8(truncatingIfNeeded: 48 + v % 10)
-                    v /= 10
-                }
-            }
-            put(y, at: 0, digits: 4); b[4] = UInt8(ascii: "-"); put(m, at: 5, digits: 2); b[7] = UInt8(ascii: "-")
-            put(d, at: 8, digits: 2); b[10] = UInt8(ascii: "T"); put(secs / 3600, at: 11, digits: 2); b[13] = UInt8(ascii: ":")
-            put(secs / 60 % 60, at: 14, digits: 2); b[16] = UInt8(ascii: ":"); put(secs % 60, at: 17, digits: 2); b[19] = UInt8(ascii: "Z")
-            return 20
-        }
-    }
 }
 
 /// A small, fast, seedable generator (SplitMix64): the same seed, the same sequence.
-struct SplitMix64 {
+public struct SplitMix64 {
     private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    public mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
+    public mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }

@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import GRDBSQLite
 import InboxModel
+import Store
 
 /// The console's view of the inbox, over SQLite: keyset pages, live counts, details.
 ///

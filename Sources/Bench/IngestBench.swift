@@ -1,33 +1,35 @@
-import ArgumentParser
 import Foundation
 import Ingest
+import IngestPipeline
+import Policy
 import Store
 
-struct BenchIngestCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "ingest",
-        abstract: "Measure ingest (parse, classify, store with FTS, durable) of a synthetic inbox."
-    )
+/// `rounds bench ingest`: ingest of a synthetic inbox (parse, classify, store with FTS,
+/// durable), each transaction's time split into its parts.
+public struct IngestBench {
+    public var messages: Int
+    public var runs: Int
+    public var batch: Int
+    /// Nil: store without classifying.
+    public var policies: PolicySet?
+    /// Only read and parse (no classification, no store): isolates the parser.
+    public var parseOnly: Bool
 
-    @Option(help: "Messages per run.") var messages: Int = 1_000_000
-    @Option(help: "Runs (the median is reported).") var runs: Int = 3
-    @Option(help: "Messages per write transaction.") var batch: Int = Ingester.defaultBatchSize
-    @Option(help: "Policies folder (else $ROUNDS_POLICIES or the default).") var policies: String?
-    @Flag(help: "Store without classifying.") var noClassify = false
-    @Flag(help: "Only read and parse (no classification, no store): isolates the parser.") var parseOnly = false
+    public init(messages: Int, runs: Int, batch: Int, policies: PolicySet?, parseOnly: Bool) {
+        self.messages = messages; self.runs = runs; self.batch = batch; self.policies = policies; self.parseOnly = parseOnly
+    }
 
-    func run() throws {
+    public func run() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rounds-bench-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(at: dir) }
         let input = dir.appendingPathComponent("inbox.jsonl").path
-        let gen = try GenerateCommand.parse(["--messages", "\(messages)", "-o", input])
-        try gen.run()
+        try SyntheticInbox.write(messages: messages, to: input)
         var rates: [Double] = []
         var maxTxn: [Double] = []
         if parseOnly {
             for _ in 1...runs {
-                guard let handle = FileHandle(forReadingAtPath: input) else { throw UserError("cannot read \(input)") }
+                guard let handle = FileHandle(forReadingAtPath: input) else { throw BenchError("cannot read \(input)") }
                 let t0 = Date()
                 var n = 0
                 try IngestReader(name: "inbox.jsonl", handle: handle, format: .jsonl).read { _ in n += 1 }
@@ -39,8 +41,8 @@ struct BenchIngestCommand: ParsableCommand {
             let db = dir.appendingPathComponent("run\(run).sqlite").path
             let inbox = try InboxDatabase(path: db)
             var ingester = Ingester(inbox: inbox, batchSize: batch, detailedTimings: true)
-            if !noClassify { ingester.classify = IngestClassifier.make(try PolicyCLI.loadPolicies(policies)) }
-            guard let handle = FileHandle(forReadingAtPath: input) else { throw UserError("cannot read \(input)") }
+            if let policies { ingester.classify = IngestClassifier.make(policies) }
+            guard let handle = FileHandle(forReadingAtPath: input) else { throw BenchError("cannot read \(input)") }
             let t0 = Date()
             try ingester.ingest(IngestReader(name: "inbox.jsonl", handle: handle, format: .jsonl))
             try ingester.finish()
@@ -55,10 +57,4 @@ struct BenchIngestCommand: ParsableCommand {
         print(String(format: "ingest: median %.0f msg/s over %d runs of %d messages; slowest write transaction median %.1f ms",
                      median(rates), runs, messages, median(maxTxn)))
     }
-}
-
-func median(_ xs: [Double]) -> Double {
-    guard !xs.isEmpty else { return 0 }
-    let s = xs.sorted()
-    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
 }

@@ -2,6 +2,7 @@ import Console
 import Foundation
 import GRDB
 import InboxModel
+import Store
 
 /// Moderator actions: each state change and its audit row commit in one transaction.
 extension SQLiteConsoleStore {
@@ -232,48 +233,6 @@ extension SQLiteConsoleStore {
             return CommandReceipt(summary: "Undone: claim")
         default:
             throw Refusal("\(a.action) cannot be undone.")
-        }
-    }
-}
-
-extension InboxDatabase {
-    /// One reply in the outbox, for `rounds outbox`.
-    public struct OutboxEntry: Sendable, Encodable {
-        public var id: Int64
-        public var messageID: Int64
-        public var platform: String
-        public var externalID: String
-        public var visibility: String
-        public var moderator: String
-        public var templateID: String?
-        public var text: String
-        public var state: String
-        public var createdAt: String
-        public var releaseAt: String
-
-        enum CodingKeys: String, CodingKey {
-            case id, platform, visibility, moderator, text, state
-            case messageID = "message_id", externalID = "external_id", templateID = "template_id"
-            case createdAt = "created_at", releaseAt = "release_at"
-        }
-    }
-
-    /// Replies in the outbox, oldest first; a pending reply whose undo window is over counts as ready.
-    public func outbox(state: String?) throws -> [OutboxEntry] {
-        let iso = ISO8601DateFormatter()
-        func date(_ ms: Int64) -> String { iso.string(from: Date(timeIntervalSince1970: Double(ms) / 1000)) }
-        let now = SQLiteConsoleStore.ms(Date())
-        return try pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT o.*, m.external_id FROM outbox o JOIN message m ON m.id = o.message_id ORDER BY o.id
-                """).compactMap { r -> OutboxEntry? in
-                var s: String = r["state"]
-                if s == "pending", (r["release_at"] as Int64) <= now { s = "ready" }
-                if let state, state != s { return nil }
-                return OutboxEntry(id: r["id"], messageID: r["message_id"], platform: r["platform"], externalID: r["external_id"],
-                                   visibility: r["visibility"], moderator: r["moderator"], templateID: r["template_id"],
-                                   text: r["text"], state: s, createdAt: date(r["created_at"]), releaseAt: date(r["release_at"]))
-            }
         }
     }
 }

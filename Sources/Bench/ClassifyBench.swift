@@ -1,23 +1,19 @@
-import ArgumentParser
 import Foundation
 import Policy
 
-struct BenchClassifyCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "classify",
-        abstract: "Measure classification speed: msgs/s per core, p99 latency, a 1 MB message, policy load time (medians).")
+/// `rounds bench classify`: classification speed per core (CPU time of one thread), latency
+/// per message, one 1 MB message, and loading the policies; medians over runs.
+public struct ClassifyBench {
+    public var policies: PolicySet
+    public var runs: Int
+    /// Short messages per run.
+    public var messages: Int
+    /// Also time one 1 MB message per run.
+    public var large: Bool
 
-    @Option(name: .long, help: "Policies directory.")
-    var policies: String?
-
-    @Option(name: .long, help: "Repeated runs; figures are medians over runs.")
-    var runs: Int = 5
-
-    @Option(name: .long, help: "Short messages per run.")
-    var messages: Int = 20000
-
-    @Flag(name: .long, inversion: .prefixedNo, help: "Also time one 1 MB message per run.")
-    var large = true
+    public init(policies: PolicySet, runs: Int, messages: Int, large: Bool) {
+        self.policies = policies; self.runs = runs; self.messages = messages; self.large = large
+    }
 
     static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
@@ -26,11 +22,6 @@ struct BenchClassifyCommand: ParsableCommand {
         var ts = timespec()
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-    }
-
-    static func median(_ xs: [Double]) -> Double {
-        let s = xs.sorted()
-        return s.isEmpty ? 0 : (s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2)
     }
 
     /// A seeded corpus of short social-media messages in English and Spanish.
@@ -64,9 +55,9 @@ struct BenchClassifyCommand: ParsableCommand {
         return out
     }
 
-    func run() throws {
+    public func run() throws {
         var loads: [Double] = []
-        var set = try PolicyCLI.loadPolicies(policies)
+        var set = policies
         for _ in 0..<max(1, runs) {
             let t0 = Self.cpu()
             set = try PolicySet.load(from: set.directory)
@@ -109,10 +100,10 @@ struct BenchClassifyCommand: ParsableCommand {
             bigWalls.append(Double(Self.now() - bw) / 1e6)
         }
         print("runs \(runs), \(msgs.count) short messages per run, single thread; CPU time of the thread (wall clock in brackets)")
-        print(String(format: "throughput: %.0f msgs/s per core (median) [wall %.0f]", Self.median(rates), Self.median(wallRates)))
-        print(String(format: "latency: p99 %.1f µs, p50 %.1f µs per message (medians over runs)", Self.median(p99s), Self.median(p50s)))
+        print(String(format: "throughput: %.0f msgs/s per core (median) [wall %.0f]", median(rates), median(wallRates)))
+        print(String(format: "latency: p99 %.1f µs, p50 %.1f µs per message (medians over runs)", median(p99s), median(p50s)))
         // A text this long is read in segments on every core: its latency is the wall clock.
-        if large { print(String(format: "1 MB message: %.1f ms wall (median) [CPU of the calling thread %.1f]", Self.median(bigWalls), Self.median(bigs))) }
-        print(String(format: "policy load: %.1f ms (median)", Self.median(loads)))
+        if large { print(String(format: "1 MB message: %.1f ms wall (median) [CPU of the calling thread %.1f]", median(bigWalls), median(bigs))) }
+        print(String(format: "policy load: %.1f ms (median)", median(loads)))
     }
 }

@@ -18,27 +18,32 @@ import Store
 ///
 /// The counts only include committed batches, and `finish` syncs them: what the summary
 /// reports is on disk.
-struct Ingester {
-    struct Counts: Sendable {
-        var new = 0, updated = 0, duplicates = 0, rejected = 0, skipped = 0
-        var total: Int { new + updated + duplicates + rejected + skipped }
+public struct Ingester {
+    public struct Counts: Sendable {
+        public var new = 0, updated = 0, duplicates = 0, rejected = 0, skipped = 0
+        public var total: Int { new + updated + duplicates + rejected + skipped }
     }
 
-    typealias Classify = @Sendable (IncomingMessage) -> (Classification, String)?
+    public typealias Classify = @Sendable (IncomingMessage) -> (Classification, String)?
 
-    let batchSize: Int
-    var classify: Classify?
+    public let batchSize: Int
+    public var classify: Classify?
     /// Seconds added to every message's time (the demo moves its inbox to the present).
-    var timeShift: TimeInterval = 0
+    public var timeShift: TimeInterval = 0
+    /// Told each rejected record's `FILE:LINE: reason`; by default one sanitised line on
+    /// standard error (the reason quotes the input, which is untrusted).
+    public var onRejection: (String) -> Void = { line in
+        FileHandle.standardError.write(Data((UntrustedText.line(line) + "\n").utf8))
+    }
     private let owner: PipelineOwner
-    private var pipeline: IngestPipeline { owner.pipeline }
+    private var pipeline: PipelineThreads { owner.pipeline }
     private var skipped = 0
     private var pending: [ClassifiedMessage] = []
     private var rejections: [Rejection] = []
 
     /// 500 messages make a transaction of 15-22 ms on this machine. 400 gave a p99 of 25 ms
     /// (30 then) but 5% less throughput (3 of 3 alternated runs at 1M); 750 or more, 54-59 ms.
-    static let defaultBatchSize = 500
+    public static let defaultBatchSize = 500
 
     /// How long one of ingest's transactions goes on taking new messages before it commits
     /// the part of the batch it has. Inserting a batch of 500 takes 10-15 ms here, indexing
@@ -47,55 +52,55 @@ struct Ingester {
     /// Alternated runs at 1M against no budget (3 pairs): 1-2% of batches cut, the same
     /// throughput, p99 29-30 ms against 30-33, the slowest 36-38 ms against 42-58. At 15 ms,
     /// 7% were cut and the throughput fell about 2% (5 pairs).
-    static let insertingBudget = DispatchTimeInterval.milliseconds(20)
+    public static let insertingBudget = DispatchTimeInterval.milliseconds(20)
 
     /// `detailedTimings`: split each transaction's time (`WriteTiming`), for the benchmarks:
     /// four reads of /proc per transaction, about 0.4% of the writer's time.
-    init(inbox: InboxDatabase, batchSize: Int = defaultBatchSize, insertingBudget: DispatchTimeInterval = insertingBudget,
+    public init(inbox: InboxDatabase, batchSize: Int = defaultBatchSize, insertingBudget: DispatchTimeInterval = insertingBudget,
          detailedTimings: Bool = false, classify: Classify? = nil) {
         self.batchSize = batchSize
         self.classify = classify
-        owner = PipelineOwner(IngestPipeline(inbox: inbox, insertingBudget: insertingBudget, detailedTimings: detailedTimings))
+        owner = PipelineOwner(PipelineThreads(inbox: inbox, insertingBudget: insertingBudget, detailedTimings: detailedTimings))
         pending.reserveCapacity(batchSize)
     }
 
     /// What has been committed so far (call `finish` first for the final figures).
-    var counts: Counts {
+    public var counts: Counts {
         var c = pipeline.counts
         c.skipped = skipped
         return c
     }
 
     /// The longest write transaction so far, in milliseconds (moderators wait behind it).
-    var slowestFlushMs: Double { slowestTransaction?.timing.ms ?? 0 }
+    public var slowestFlushMs: Double { slowestTransaction?.timing.ms ?? 0 }
 
     /// The longest write transaction so far and its place among them (0-based).
-    var slowestTransaction: (index: Int, timing: WriteTiming)? {
+    public var slowestTransaction: (index: Int, timing: WriteTiming)? {
         let t = pipeline.transactions
         return t.indices.max { t[$0].ms < t[$1].ms }.map { ($0, t[$0]) }
     }
 
     /// Every write transaction so far, in order.
-    var transactions: [WriteTiming] { pipeline.transactions }
+    public var transactions: [WriteTiming] { pipeline.transactions }
 
     /// CPU time the writer thread spent storing, in seconds: the part of ingest that cannot
     /// run on more than one core.
-    var writerCPUSeconds: Double { pipeline.writerCPUSeconds }
+    public var writerCPUSeconds: Double { pipeline.writerCPUSeconds }
 
     /// The 99th percentile of the write transactions' times, in milliseconds.
-    var p99FlushMs: Double {
+    public var p99FlushMs: Double {
         let t = pipeline.transactions.map(\.ms).sorted()
         return t.isEmpty ? 0 : t[min(t.count - 1, Int(Double(t.count) * 0.99))]
     }
 
-    mutating func ingest(_ reader: IngestReader) throws {
+    public mutating func ingest(_ reader: IngestReader) throws {
         try reader.read { item in
             switch item {
             case .message(var m):
                 m.receivedAt += timeShift
                 pending.append(ClassifiedMessage(m))
             case .rejected(let e):
-                report(e.description)
+                onRejection(e.description)
                 rejections.append(Rejection(sourceFile: e.file, line: e.line, location: e.location, reason: e.reason, raw: e.raw))
             case .skipped:
                 skipped += 1
@@ -107,14 +112,14 @@ struct Ingester {
 
     private mutating func flush() throws {
         guard !pending.isEmpty || !rejections.isEmpty else { return }
-        try pipeline.submit(IngestPipeline.Batch(messages: pending, rejections: rejections), classify: classify)
+        try pipeline.submit(PipelineThreads.Batch(messages: pending, rejections: rejections), classify: classify)
         pending = []
         pending.reserveCapacity(batchSize)
         rejections = []
     }
 
     /// Stores what is pending and waits until every batch is committed.
-    mutating func finish() throws {
+    public mutating func finish() throws {
         try flush()
         try pipeline.drain()
     }
@@ -122,14 +127,14 @@ struct Ingester {
 
 /// Ends the pipeline's threads when the last copy of its `Ingester` goes.
 private final class PipelineOwner: Sendable {
-    let pipeline: IngestPipeline
-    init(_ pipeline: IngestPipeline) { self.pipeline = pipeline }
+    let pipeline: PipelineThreads
+    init(_ pipeline: PipelineThreads) { self.pipeline = pipeline }
     deinit { pipeline.close() }
 }
 
 /// The classifier and writer threads of `Ingester`, and the batches between them. One lock and
 /// one condition guard everything: batches are few (a few dozen a second at full speed).
-private final class IngestPipeline: @unchecked Sendable {
+private final class PipelineThreads: @unchecked Sendable {
     struct Batch {
         var messages: [ClassifiedMessage]
         var rejections: [Rejection]
@@ -181,7 +186,7 @@ private final class IngestPipeline: @unchecked Sendable {
     deinit { try? inbox.automaticCheckpoints(true) }
 
     /// Starts a thread that holds the pipeline until `close`.
-    private func start(_ name: String, niced: Bool, _ body: @escaping @Sendable (IngestPipeline) -> Void) {
+    private func start(_ name: String, niced: Bool, _ body: @escaping @Sendable (PipelineThreads) -> Void) {
         let thread = Thread { [self] in
             // Linux keeps a nice value per thread; raising one's own needs no privilege.
             if niced { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10) }

@@ -2,14 +2,18 @@ import Foundation
 import InboxModel
 import Store
 
+/// The export's file formats.
+public enum ExportFormat: String, CaseIterable, Sendable { case csv, json, jsonl }
+
 /// Formats export rows as CSV (RFC 4180, spreadsheet formulas neutralised), JSON or JSON Lines
 /// (every control character escaped). Text from the internet is never written raw.
-struct ExportWriter {
-    let format: ExportCommand.Format
-    let includeText: Bool
-    private(set) var count = 0
 
-    init(format: ExportCommand.Format, includeText: Bool) {
+public struct ExportWriter {
+    public let format: ExportFormat
+    public let includeText: Bool
+    public private(set) var count = 0
+
+    public init(format: ExportFormat, includeText: Bool) {
         self.format = format
         self.includeText = includeText
     }
@@ -36,10 +40,10 @@ struct ExportWriter {
 
     /// `2026-11-29T08:30:00Z`, without a formatter object per row (the export's hot path).
     static func isoUTC(_ date: Date) -> String {
-        SyntheticInbox.iso(Int64(date.timeIntervalSince1970.rounded(.down)))
+        UTCTime.iso(Int64(date.timeIntervalSince1970.rounded(.down)))
     }
 
-    func header() -> String {
+    public func header() -> String {
         switch format {
         case .csv: return columns.map(Self.csvCell).joined(separator: ",") + "\r\n"
         case .json: return "[\n"
@@ -49,7 +53,7 @@ struct ExportWriter {
 
     /// Appends one row's bytes to `out`. CSV is written without a `String` per row (the
     /// strings appended cell by cell were a fifth of an export's instructions).
-    mutating func appendRow(_ r: ExportRow, to out: inout [UInt8]) {
+    public mutating func appendRow(_ r: ExportRow, to out: inout [UInt8]) {
         guard format == .csv else { return out.append(contentsOf: jsonRow(r).utf8) }
         count += 1
         var first = true
@@ -75,20 +79,17 @@ struct ExportWriter {
         return (count == 0 ? "  " : ",\n  ") + object
     }
 
-    func footer() -> String { format == .json ? (count == 0 ? "]\n" : "\n]\n") : "" }
+    public func footer() -> String { format == .json ? (count == 0 ? "]\n" : "\n]\n") : "" }
 
     /// RFC 4180 quoting; a cell a spreadsheet would run as a formula (leading = + - @ TAB CR)
-    /// gets a leading apostrophe. Control characters other than line breaks are made visible.
-    static func csvCell(_ s: String) -> String {
+    /// gets a leading apostrophe. Unsafe characters (`UntrustedText`) become their visible
+    /// placeholders, except the line breaks and tabs a quoted cell holds as data.
+    public static func csvCell(_ s: String) -> String {
         if isPlain(s) { return s }
         if s.isEmpty { return s }
         var cell = String(String.UnicodeScalarView(s.unicodeScalars.flatMap { u -> [Unicode.Scalar] in
-            switch u.value {
-            case 0x0A, 0x0D, 0x09: return [u]
-            case 0..<0x20, 0x7F..<0xA0, 0x202A...0x202E, 0x2066...0x2069, 0x200B...0x200F, 0xFEFF:
-                return Array(String(format: "\\u{%X}", u.value).unicodeScalars)
-            default: return [u]
-            }
+            if u == "\n" || u == "\r" || u == "\t" { return [u] }
+            return UntrustedText.placeholder(for: u).map { Array($0.unicodeScalars) } ?? [u]
         }))
         if let first = cell.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(Character(first)) {
             cell = "'" + cell

@@ -1,31 +1,34 @@
 import Console
+import ConsoleAdapters
 import Foundation
 import InboxModel
 import Ingest
+import IngestPipeline
 import Policy
+import Reports
 import Store
 
 /// `rounds bench`: every target of targets.md measured on one synthetic inbox, as medians
 /// (and p99 where the target is a tail), with same-run sqlite3 baselines where one is named.
-struct BenchSuite {
+public struct BenchSuite {
     let messages: Int
     let runs: Int
     let policies: PolicySet
     let log: (String) -> Void
     /// Smaller side workloads (a few thousand actions and classifications): proves the
     /// benchmark runs, in the test suite; figures from it are not the targets' figures.
-    var quick = false
+    public var quick = false
 
-    struct Figure {
+    public struct Figure {
         var id: String, what: String, value: Double, unit: String, target: String
         var p99: Double? = nil
         var baseline: Double? = nil
     }
 
-    private(set) var figures: [Figure] = []
-    private(set) var json: [String: Double] = [:]
+    public private(set) var figures: [Figure] = []
+    public private(set) var json: [String: Double] = [:]
 
-    init(messages: Int, runs: Int, policies: PolicySet, log: @escaping (String) -> Void) {
+    public init(messages: Int, runs: Int, policies: PolicySet, log: @escaping (String) -> Void) {
         self.messages = messages
         self.runs = max(1, runs)
         self.policies = policies
@@ -40,14 +43,13 @@ struct BenchSuite {
         return s[min(s.count - 1, Int((Double(s.count - 1) * q).rounded()))]
     }
 
-    mutating func run() throws {
+    public mutating func run() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rounds-bench-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(at: dir) }
         let input = dir.appendingPathComponent("inbox.jsonl").path
         log("generating \(messages) messages")
-        let gen = try GenerateCommand.parse(["--messages", "\(messages)", "-o", input])
-        try gen.run()
+        try SyntheticInbox.write(messages: messages, to: input)
 
         // P1: ingest, classify and store, durable, FTS kept. A million takes minutes: once.
         let ingestRuns = messages > 200_000 ? 1 : runs
@@ -60,7 +62,7 @@ struct BenchSuite {
             log("ingest run \(r)")
             let inbox = try InboxDatabase(path: db)
             var ingester = Ingester(inbox: inbox, detailedTimings: true, classify: IngestClassifier.make(policies))
-            guard let h = FileHandle(forReadingAtPath: input) else { throw UserError("cannot read \(input)") }
+            guard let h = FileHandle(forReadingAtPath: input) else { throw BenchError("cannot read \(input)") }
             let t0 = Self.now()
             try ingester.ingest(IngestReader(name: "inbox.jsonl", handle: h, format: .jsonl))
             rates.append(Double(messages) / (Self.ms(t0) / 1000))
@@ -99,7 +101,7 @@ struct BenchSuite {
             let t0 = Self.now()
             let status = try Spawn.runInTerminal(path, args, environment: env, columns: 120, lines: 40)
             let ms = Self.ms(t0)
-            guard status == 0 else { throw UserError("\(path) \(args.first ?? "") exited with status \(status)") }
+            guard status == 0 else { throw BenchError("\(path) \(args.first ?? "") exited with status \(status)") }
             return ms
         }
         var sqliteFirst: [Double] = []
@@ -118,7 +120,7 @@ struct BenchSuite {
             _ = try inTerminal("/usr/bin/time", ["-f", "%M", "-o", rssFile, Spawn.thisProgram] + console)
             let text = try String(contentsOfFile: rssFile, encoding: .utf8)
             guard let kb = Double(text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").last ?? "") else {
-                throw UserError("no peak resident size in \(rssFile): \(text)")
+                throw BenchError("no peak resident size in \(rssFile): \(text)")
             }
             rss.append(kb / 1024)
         }
@@ -146,7 +148,7 @@ struct BenchSuite {
         let inbox = try InboxDatabase(path: db)
         let store = SQLiteConsoleStore(inbox: inbox, role: "lead", reader: "bench")
         let driver = ConsoleDriver(state: ConsoleState(moderator: "bench", role: .lead, width: 120, height: 40, now: Date()),
-                                   store: store, policy: ConsolePolicyAdapter(policies))
+                                   store: store, policy: PolicyConsoleAdapter(policies))
         driver.send(.started(now: Date()))
         _ = Renderer.render(driver.state)
         func press(_ keys: [KeyEvent]) -> Double {
@@ -216,8 +218,8 @@ struct BenchSuite {
     mutating func actionsDuringIngest(db: String, dir: URL) throws {
         log("actions during ingest")
         let more = dir.appendingPathComponent("more.jsonl").path
-        let gen = try GenerateCommand.parse(["--messages", "\(quick ? 5_000 : max(20_000, min(messages / 5, 200_000)))", "--seed", "99", "--id-prefix", "late", "-o", more])
-        try gen.run()
+        let lateMessages = quick ? 5_000 : max(20_000, min(messages / 5, 200_000))
+        try SyntheticInbox.write(messages: lateMessages, seed: 99, idPrefix: "late", to: more)
         let ingest = Process()
         ingest.executableURL = URL(fileURLWithPath: Spawn.thisProgram)
         ingest.arguments = ["ingest", "--db", db, "--policies", policies.directory.path, more]
@@ -254,11 +256,11 @@ struct BenchSuite {
         if let columns { env["COLUMNS"] = columns }
         if let lines { env["LINES"] = lines }
         let outcome = try Spawn.run(path, args, environment: env, discardOutput: discardOutput)
-        guard outcome.status == 0 else { throw UserError("\(path) \(args.first ?? "") exited with status \(outcome.status)") }
+        guard outcome.status == 0 else { throw BenchError("\(path) \(args.first ?? "") exited with status \(outcome.status)") }
         return String(decoding: outcome.output, as: UTF8.self)
     }
 
-    func table() -> String {
+    public func table() -> String {
         var out = "id   what                                      median        p99  unit      target                      baseline   ratio\n"
         for f in figures {
             let ratio = f.baseline.map { $0 > 0 ? String(format: "%.2fx", f.value / $0) : "-" } ?? ""
