@@ -67,118 +67,148 @@ extension SQLiteConsoleStore {
         let now = Self.ms(self.now())
         switch command {
         case let .queueReply(id, text, templateID, visibility, override):
-            try requireRole(Self.actors, "reply")
-            if override != nil { try requireRole(["lead"], "override the reply guard") }
-            let t = try target(id, moderator: moderator, in: db)
-            if let existing = try Row.fetchOne(db, sql: "SELECT moderator, state FROM outbox WHERE message_id = ? AND state != 'cancelled'", arguments: [id]) {
-                throw Refusal("Already answered by \(existing["moderator"] as String) (\(existing["state"] as String)); one reply per message.")
-            }
-            try db.execute(sql: """
-                INSERT INTO outbox (message_id, moderator, platform, visibility, text, template_id, override_reason, state, created_at, release_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
-                """, arguments: [id, moderator, t.platform, visibility.rawValue, text, templateID, override, now, now + Int64(undoWindow * 1000)])
-            let outbox = db.lastInsertedRowID
-            try setState(t, "done", moderator: moderator, in: db)
-            if let override {
-                var e = event("guard_override", t, moderator: moderator)
-                e.detail = override
-                e.templateID = templateID
-                try InboxDatabase.appendAudit(e, in: db)
-            }
-            var e = event("reply_queued", t, moderator: moderator, after: "done")
-            e.templateID = templateID
-            e.outboxID = outbox
-            e.detail = text
-            let actionID = try InboxDatabase.appendAudit(e, in: db)
-            return CommandReceipt(summary: "Reply queued (\(visibility == .private ? "PRIVATE" : "PUBLIC"))", undoableAction: actionID, outboxID: outbox)
-
+            return try queueReply(id, text: text, templateID: templateID, visibility: visibility, override: override, moderator: moderator, now: now, in: db)
         case let .cancelReply(outbox):
             return try cancel(outbox: outbox, moderator: moderator, undoing: nil, in: db)
-
         case let .releaseReply(outbox):
-            guard let o = try Row.fetchOne(db, sql: "SELECT message_id, state FROM outbox WHERE id = ?", arguments: [outbox]) else {
-                throw Refusal("That reply is not in the outbox.")
-            }
-            guard (o["state"] as String) == "pending" else { throw Refusal("That reply is already \(o["state"] as String).") }
-            try db.execute(sql: "UPDATE outbox SET state = 'ready', released_at = ? WHERE id = ?", arguments: [now, outbox])
-            let t = try target(o["message_id"], moderator: moderator, in: db, mayBeClaimedByOthers: true)
-            var e = event("reply_released", t, moderator: moderator)
-            e.outboxID = outbox
-            try InboxDatabase.appendAudit(e, in: db)
-            return CommandReceipt(summary: "Reply released to the outbox")
-
-        case let .hide(id, reason), let .delete(id, reason):
-            let deleting: Bool
-            if case .delete = command { deleting = true } else { deleting = false }
-            try requireRole(deleting ? ["lead"] : Self.actors, deleting ? "delete messages" : "hide messages")
-            let t = try target(id, moderator: moderator, in: db)
-            let after = deleting ? "deleted" : "hidden"
-            guard t.state != after else { throw Refusal("Already \(after).") }
-            try setState(t, after, moderator: moderator, in: db)
-            var e = event(deleting ? "delete" : "hide", t, moderator: moderator, after: after)
-            e.reasonCode = reason
-            let actionID = try InboxDatabase.appendAudit(e, in: db)
-            return CommandReceipt(summary: "\(deleting ? "Deleted" : "Hidden") (\(reason))", undoableAction: actionID)
-
+            return try release(outbox: outbox, moderator: moderator, now: now, in: db)
+        case let .hide(id, reason):
+            return try remove(id, reason: reason, deleting: false, moderator: moderator, in: db)
+        case let .delete(id, reason):
+            return try remove(id, reason: reason, deleting: true, moderator: moderator, in: db)
         case let .escalate(id, contact, note):
-            try requireRole(Self.actors, "escalate")
-            let t = try target(id, moderator: moderator, in: db)
-            try renewClaim(t, moderator: moderator, in: db)
-            var e = event("escalate", t, moderator: moderator)
-            e.detail = [contact, note].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
-            try InboxDatabase.appendAudit(e, in: db)
-            return CommandReceipt(summary: "Escalated to \(contact)")
-
+            return try escalate(id, contact: contact, note: note, moderator: moderator, in: db)
         case let .markDone(id):
-            try requireRole(Self.actors, "mark messages done")
-            let t = try target(id, moderator: moderator, in: db)
-            guard t.state != "done" else { throw Refusal("Already done.") }
-            try setState(t, "done", moderator: moderator, in: db)
-            let actionID = try InboxDatabase.appendAudit(event("done", t, moderator: moderator, after: "done"), in: db)
-            return CommandReceipt(summary: "Done, no action needed", undoableAction: actionID)
-
+            return try markDone(id, moderator: moderator, in: db)
         case let .claim(id):
-            try requireRole(Self.actors, "claim messages")
-            // One write that succeeds for one moderator only: free, mine, or expired.
-            try db.execute(sql: """
-                UPDATE message SET claimed_by = ?, claim_expires_at = ?
-                WHERE id = ? AND (claimed_by IS NULL OR claimed_by = ? OR claim_expires_at <= ?)
-                """, arguments: [moderator, now + Int64(claimLease * 1000), id, moderator, now])
-            guard db.changesCount == 1 else {
-                let holder = try String.fetchOne(db, sql: "SELECT claimed_by FROM message WHERE id = ?", arguments: [id])
-                throw Refusal(holder.map { "Already claimed by \($0)." } ?? "That message no longer exists.")
-            }
-            let t = try target(id, moderator: moderator, in: db)
-            let actionID = try InboxDatabase.appendAudit(event("claim", t, moderator: moderator), in: db)
-            return CommandReceipt(summary: "Claimed for \(Int(claimLease / 60)) minutes", undoableAction: actionID)
-
+            return try claim(id, moderator: moderator, now: now, in: db)
         case let .unclaim(id):
-            let t = try target(id, moderator: moderator, in: db)
-            guard t.claimedBy == moderator else { throw Refusal("You have not claimed this message.") }
-            try db.execute(sql: "UPDATE message SET claimed_by = NULL, claim_expires_at = NULL WHERE id = ?", arguments: [id])
-            try InboxDatabase.appendAudit(event("release", t, moderator: moderator), in: db)
-            return CommandReceipt(summary: "Released")
-
+            return try unclaim(id, moderator: moderator, in: db)
         case let .snooze(id, until):
-            try requireRole(Self.actors, "snooze messages")
-            let t = try target(id, moderator: moderator, in: db)
-            try setState(t, "snoozed", moderator: moderator, in: db, snoozedUntil: Self.ms(until))
-            var e = event("snooze", t, moderator: moderator, after: "snoozed")
-            e.detail = ISO8601DateFormatter().string(from: until)
-            let actionID = try InboxDatabase.appendAudit(e, in: db)
-            return CommandReceipt(summary: "Snoozed", undoableAction: actionID)
-
+            return try snooze(id, until: until, moderator: moderator, in: db)
         case let .note(id, text):
-            try requireRole(Self.actors.union(["trainee"]), "write notes")
-            let t = try target(id, moderator: moderator, in: db, mayBeClaimedByOthers: true)
-            var e = event("note", t, moderator: moderator)
-            e.detail = text
-            try InboxDatabase.appendAudit(e, in: db)
-            return CommandReceipt(summary: "Note added")
-
+            return try note(id, text: text, moderator: moderator, in: db)
         case let .undo(actionID):
             return try undo(actionID, moderator: moderator, in: db)
         }
+    }
+
+    /// One reply per message: it waits in the outbox as `pending` for the undo window.
+    private func queueReply(_ id: Int64, text: String, templateID: String?, visibility: Visibility, override: String?,
+                            moderator: String, now: Int64, in db: Database) throws -> CommandReceipt {
+        try requireRole(Self.actors, "reply")
+        if override != nil { try requireRole(["lead"], "override the reply guard") }
+        let t = try target(id, moderator: moderator, in: db)
+        if let existing = try Row.fetchOne(db, sql: "SELECT moderator, state FROM outbox WHERE message_id = ? AND state != 'cancelled'", arguments: [id]) {
+            throw Refusal("Already answered by \(existing["moderator"] as String) (\(existing["state"] as String)); one reply per message.")
+        }
+        try db.execute(sql: """
+            INSERT INTO outbox (message_id, moderator, platform, visibility, text, template_id, override_reason, state, created_at, release_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
+            """, arguments: [id, moderator, t.platform, visibility.rawValue, text, templateID, override, now, now + Int64(undoWindow * 1000)])
+        let outbox = db.lastInsertedRowID
+        try setState(t, "done", moderator: moderator, in: db)
+        if let override {
+            var e = event("guard_override", t, moderator: moderator)
+            e.detail = override
+            e.templateID = templateID
+            try InboxDatabase.appendAudit(e, in: db)
+        }
+        var e = event("reply_queued", t, moderator: moderator, after: "done")
+        e.templateID = templateID
+        e.outboxID = outbox
+        e.detail = text
+        let actionID = try InboxDatabase.appendAudit(e, in: db)
+        return CommandReceipt(summary: "Reply queued (\(visibility == .private ? "PRIVATE" : "PUBLIC"))", undoableAction: actionID, outboxID: outbox)
+    }
+
+    /// The undo window is over: the reply may go to the platform.
+    private func release(outbox: Int64, moderator: String, now: Int64, in db: Database) throws -> CommandReceipt {
+        guard let o = try Row.fetchOne(db, sql: "SELECT message_id, state FROM outbox WHERE id = ?", arguments: [outbox]) else {
+            throw Refusal("That reply is not in the outbox.")
+        }
+        guard (o["state"] as String) == "pending" else { throw Refusal("That reply is already \(o["state"] as String).") }
+        try db.execute(sql: "UPDATE outbox SET state = 'ready', released_at = ? WHERE id = ?", arguments: [now, outbox])
+        let t = try target(o["message_id"], moderator: moderator, in: db, mayBeClaimedByOthers: true)
+        var e = event("reply_released", t, moderator: moderator)
+        e.outboxID = outbox
+        try InboxDatabase.appendAudit(e, in: db)
+        return CommandReceipt(summary: "Reply released to the outbox")
+    }
+
+    /// Hide (moderators) or delete (leads), with the commenting policy's reason.
+    private func remove(_ id: Int64, reason: String, deleting: Bool, moderator: String, in db: Database) throws -> CommandReceipt {
+        try requireRole(deleting ? ["lead"] : Self.actors, deleting ? "delete messages" : "hide messages")
+        let t = try target(id, moderator: moderator, in: db)
+        let after = deleting ? "deleted" : "hidden"
+        guard t.state != after else { throw Refusal("Already \(after).") }
+        try setState(t, after, moderator: moderator, in: db)
+        var e = event(deleting ? "delete" : "hide", t, moderator: moderator, after: after)
+        e.reasonCode = reason
+        let actionID = try InboxDatabase.appendAudit(e, in: db)
+        return CommandReceipt(summary: "\(deleting ? "Deleted" : "Hidden") (\(reason))", undoableAction: actionID)
+    }
+
+    private func escalate(_ id: Int64, contact: String, note: String?, moderator: String, in db: Database) throws -> CommandReceipt {
+        try requireRole(Self.actors, "escalate")
+        let t = try target(id, moderator: moderator, in: db)
+        try renewClaim(t, moderator: moderator, in: db)
+        var e = event("escalate", t, moderator: moderator)
+        e.detail = [contact, note].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
+        try InboxDatabase.appendAudit(e, in: db)
+        return CommandReceipt(summary: "Escalated to \(contact)")
+    }
+
+    private func markDone(_ id: Int64, moderator: String, in db: Database) throws -> CommandReceipt {
+        try requireRole(Self.actors, "mark messages done")
+        let t = try target(id, moderator: moderator, in: db)
+        guard t.state != "done" else { throw Refusal("Already done.") }
+        try setState(t, "done", moderator: moderator, in: db)
+        let actionID = try InboxDatabase.appendAudit(event("done", t, moderator: moderator, after: "done"), in: db)
+        return CommandReceipt(summary: "Done, no action needed", undoableAction: actionID)
+    }
+
+    private func claim(_ id: Int64, moderator: String, now: Int64, in db: Database) throws -> CommandReceipt {
+        try requireRole(Self.actors, "claim messages")
+        // One write that succeeds for one moderator only: free, mine, or expired.
+        try db.execute(sql: """
+            UPDATE message SET claimed_by = ?, claim_expires_at = ?
+            WHERE id = ? AND (claimed_by IS NULL OR claimed_by = ? OR claim_expires_at <= ?)
+            """, arguments: [moderator, now + Int64(claimLease * 1000), id, moderator, now])
+        guard db.changesCount == 1 else {
+            let holder = try String.fetchOne(db, sql: "SELECT claimed_by FROM message WHERE id = ?", arguments: [id])
+            throw Refusal(holder.map { "Already claimed by \($0)." } ?? "That message no longer exists.")
+        }
+        let t = try target(id, moderator: moderator, in: db)
+        let actionID = try InboxDatabase.appendAudit(event("claim", t, moderator: moderator), in: db)
+        return CommandReceipt(summary: "Claimed for \(Int(claimLease / 60)) minutes", undoableAction: actionID)
+    }
+
+    private func unclaim(_ id: Int64, moderator: String, in db: Database) throws -> CommandReceipt {
+        let t = try target(id, moderator: moderator, in: db)
+        guard t.claimedBy == moderator else { throw Refusal("You have not claimed this message.") }
+        try db.execute(sql: "UPDATE message SET claimed_by = NULL, claim_expires_at = NULL WHERE id = ?", arguments: [id])
+        try InboxDatabase.appendAudit(event("release", t, moderator: moderator), in: db)
+        return CommandReceipt(summary: "Released")
+    }
+
+    private func snooze(_ id: Int64, until: Date, moderator: String, in db: Database) throws -> CommandReceipt {
+        try requireRole(Self.actors, "snooze messages")
+        let t = try target(id, moderator: moderator, in: db)
+        try setState(t, "snoozed", moderator: moderator, in: db, snoozedUntil: Self.ms(until))
+        var e = event("snooze", t, moderator: moderator, after: "snoozed")
+        e.detail = ISO8601DateFormatter().string(from: until)
+        let actionID = try InboxDatabase.appendAudit(e, in: db)
+        return CommandReceipt(summary: "Snoozed", undoableAction: actionID)
+    }
+
+    private func note(_ id: Int64, text: String, moderator: String, in db: Database) throws -> CommandReceipt {
+        try requireRole(Self.actors.union(["trainee"]), "write notes")
+        let t = try target(id, moderator: moderator, in: db, mayBeClaimedByOthers: true)
+        var e = event("note", t, moderator: moderator)
+        e.detail = text
+        try InboxDatabase.appendAudit(e, in: db)
+        return CommandReceipt(summary: "Note added")
     }
 
     private func cancel(outbox: Int64, moderator: String, undoing: Int64?, in db: Database) throws -> CommandReceipt {

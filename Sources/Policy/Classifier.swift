@@ -823,108 +823,146 @@ struct Analysis {
         let sc = sentimentScores()
         var sentiment = sentimentLabel(sc, rating: rating)
         var results = FlagResults()
-
         for flag in FlagName.allCases {
-            guard let fs = box.flagSettings[flag.rank] else { continue }
-            var hits = flagHits[flag.rank]
-            let forced = flag == .reviewFeedback && (kind == .review || rating != nil)
-            if hits.isEmpty && !forced { continue }
-            // hold the only reference while updating modifiers (no copy of the whole array);
-            // the cross-flag rules below read rule, weight and category, which stay as they are
-            flagHits[flag.rank] = []
-            defer { flagHits[flag.rank] = hits }
-            var hasCue = false, hasEvidence = false
-            var allDowngraded = true
-            // updated in place: a copy of each hit and back retained and released its strings
-            for k in hits.indices {
-                let role = box.p.ruleRoles[hits[k].rule]
-                if fs.context && hits[k].mods.subtracting(.obfuscated).isEmpty {
-                    hits[k].mods.formUnion(contextModifiers(tokStart: hits[k].tokStart, tokEnd: hits[k].tokEnd))
-                }
-                var eff = hits[k].weight
-                var downgraded = false
-                // factors in the order the modifiers are listed
-                let m = hits[k].mods
-                if m.contains(.obfuscated) { eff *= fs.obfuscated }
-                if m.contains(.negated) { eff *= fs.negated; downgraded = true }
-                if m.contains(.relative) { eff *= fs.relative }
-                if m.contains(.other) { eff *= fs.other }
-                if m.contains(.history) { eff *= fs.history }
-                if m.contains(.hypothetical) { eff *= fs.hypothetical }
-                if m.contains(.figurative) { eff *= fs.figurative; downgraded = true }
-                if m.contains(.now) { eff *= fs.present }
-                eff = min(eff, 0.99)
-                hits[k].eff = eff
-                if !downgraded { allDowngraded = false }
-                if role == .cue { if !downgraded { hasCue = true } } else if eff > 0 && !m.contains(.negated) { hasEvidence = true }
-            }
-            if flag == .symptomQuestion && !tk.questionSentences.isEmpty { hasCue = true }
-            if flag == .reviewFeedback {
-                // an evaluation counts when it is said about the service: in a sentence with a service word
-                // (by index: `filter` and `contains` copied every hit)
-                var evSentences = Set<Int32>()
-                var evTerms = Set<String>()
-                for k in hits.indices where box.p.ruleRoles[hits[k].rule] == .evidence {
-                    evSentences.insert(tk.tokens[min(hits[k].tokStart, tk.tokens.count - 1)].sentence)
-                    evTerms.insert(hits[k].term.lowercased())
-                }
-                hasCue = hits.indices.contains { k in
-                    guard box.p.ruleRoles[hits[k].rule] == .cue else { return false }
-                    let s = tk.tokens[min(hits[k].tokStart, tk.tokens.count - 1)].sentence
-                    return evSentences.contains(s) || evSentences.contains(s + 1) || evSentences.contains(s - 1)
-                }
-                let evidenceCount = evTerms.count
-                if !hasCue && abs(sc.compound) >= 0.45 && evidenceCount >= 2 { hasCue = true }
-            }
-            var score = 1.0
-            for k in hits.indices { score *= (1 - hits[k].eff) }
-            score = 1 - score
-            if fs.requireCue && !(hasCue && hasEvidence) { score *= fs.missingCueFactor }
-            // cues support a flag but never raise it on their own
-            if !hasEvidence { score = min(score, fs.flagAt - 0.001) }
-            if forced { score = max(score, fs.flagAt) }
-            var decision = fs.decision(for: score)
-            if flag == .emergency {
-                if decision == nil && hits.indices.contains(where: { box.p.ruleRoles[hits[$0].rule] == .evidence && hits[$0].weight >= fs.reviewAt }) { decision = .review }
-                if allDowngraded, let d = decision, d > .review { decision = .review }
-            }
-            guard let dec = decision else { continue }
-            // category and severity
-            var category: String? = nil
-            var severity: String? = nil
-            // Indices of the evidence hits, strongest first, and of the hits in text order: the
-            // indices are sorted by the same comparisons (and the same stable sort) as the hits
-            // were, so the order is the same, without copying hits.
-            let ranked = hits.indices.filter { box.p.ruleRoles[hits[$0].rule] == .evidence }.sorted { hits[$0].eff > hits[$1].eff }
-            if flag == .emergency {
-                // distress language supports a crisis reading; the category names the crisis itself
-                category = ranked.first(where: { hits[$0].category != "distress" }).flatMap { hits[$0].category } ?? "suicide"
-                let live = ranked.filter { hits[$0].mods.isDisjoint(with: [.negated, .figurative]) }
-                severity = live.contains { hits[$0].severity == "imminent" } ? "imminent" : "urgent"
-                if live.contains(where: { hits[$0].mods.contains(.now) }) && category == "medical" { severity = "imminent" }
-            } else if flag == .offensive {
-                category = ranked.first.flatMap { hits[$0].category }
-                severity = ranked.compactMap { hits[$0].severity.flatMap(Int.init) }.max().map(String.init) ?? "1"
-            } else if flag == .reviewFeedback {
-                category = sentiment.rawValue
-            } else {
-                category = ranked.first.flatMap { hits[$0].category }
-            }
-            var ev = hits.indices.sorted { hits[$0].nStart < hits[$1].nStart }.prefix(50).map { k -> Evidence in
-                let h = hits[k]
-                let (s, e) = norm.originalSpan(h.nStart, h.nEnd)
-                let r = box.p.rules[h.rule]
-                return Evidence(rule: r.id, file: r.file, span: [s, e], text: norm.originalText(s, e), modifiers: h.mods.names, contribution: (h.eff * 1000).rounded() / 1000)
-            }
-            if forced {
-                // reviews and rated posts carry review_feedback by their kind: say so in the evidence
-                let why = kind == .review ? "kind:review" : "rating:\(rating ?? 0)"
-                ev.insert(Evidence(rule: "review_feedback.kind", file: fs.fp.file, span: [0, 0], text: "", modifiers: [why], contribution: fs.flagAt), at: 0)
-            }
-            results[flag] = FlagHit(flag: flag, decision: dec, score: (score * 1000).rounded() / 1000, severity: severity, category: category, evidence: Array(ev))
+            if let hit = scoreFlag(flag, kind: kind, rating: rating, sentimentScores: sc, sentiment: sentiment) { results[flag] = hit }
+        }
+        applyCrossFlagRules(&results, kind: kind, rating: rating)
+        if kind == .review || results[.reviewFeedback].map({ $0.decision >= .flag }) == true {
+            if sentiment == .neutral, let r = rating { sentiment = r >= 4 ? .positive : (r <= 2 ? .negative : .neutral) }
         }
 
-        // Cross-flag rules.
+        let flags = results.inOrder
+        var c = Classification(language: language, sentiment: sentiment, flags: flags, template: nil)
+        c.template = PolicySet.recommendedTemplateID(in: box.p.replyTemplates, for: c, kind: kind ?? .comment)
+        return c
+    }
+
+    /// One flag's decision, score, category and evidence from its hits, or nil when it is not raised.
+    mutating func scoreFlag(_ flag: FlagName, kind: MessageKind?, rating: Int?,
+                            sentimentScores sc: (compound: Double, pos: Double, neg: Double), sentiment: Sentiment) -> FlagHit? {
+        guard let fs = box.flagSettings[flag.rank] else { return nil }
+        var hits = flagHits[flag.rank]
+        let forced = flag == .reviewFeedback && (kind == .review || rating != nil)
+        if hits.isEmpty && !forced { return nil }
+        // hold the only reference while updating modifiers (no copy of the whole array);
+        // the cross-flag rules read rule, weight and category, which stay as they are
+        flagHits[flag.rank] = []
+        defer { flagHits[flag.rank] = hits }
+        let weighed = weigh(&hits, fs)
+        let hasEvidence = weighed.hasEvidence, allDowngraded = weighed.allDowngraded
+        var hasCue = weighed.hasCue
+        if flag == .symptomQuestion && !tk.questionSentences.isEmpty { hasCue = true }
+        if flag == .reviewFeedback { hasCue = reviewHasCue(hits, compound: sc.compound) }
+        var score = 1.0
+        for k in hits.indices { score *= (1 - hits[k].eff) }
+        score = 1 - score
+        if fs.requireCue && !(hasCue && hasEvidence) { score *= fs.missingCueFactor }
+        // cues support a flag but never raise it on their own
+        if !hasEvidence { score = min(score, fs.flagAt - 0.001) }
+        if forced { score = max(score, fs.flagAt) }
+        var decision = fs.decision(for: score)
+        if flag == .emergency {
+            if decision == nil && hits.indices.contains(where: { box.p.ruleRoles[hits[$0].rule] == .evidence && hits[$0].weight >= fs.reviewAt }) { decision = .review }
+            if allDowngraded, let d = decision, d > .review { decision = .review }
+        }
+        guard let dec = decision else { return nil }
+        let (category, severity) = categoryAndSeverity(flag, hits, sentiment: sentiment)
+        var ev = evidence(hits)
+        if forced {
+            // reviews and rated posts carry review_feedback by their kind: say so in the evidence
+            let why = kind == .review ? "kind:review" : "rating:\(rating ?? 0)"
+            ev.insert(Evidence(rule: "review_feedback.kind", file: fs.fp.file, span: [0, 0], text: "", modifiers: [why], contribution: fs.flagAt), at: 0)
+        }
+        return FlagHit(flag: flag, decision: dec, score: (score * 1000).rounded() / 1000, severity: severity, category: category, evidence: ev)
+    }
+
+    /// Each hit's effective weight after its context modifiers, in place (a copy of each hit and
+    /// back retained and released its strings); whether a cue and evidence were found, and
+    /// whether every hit was downgraded (negated or figurative).
+    mutating func weigh(_ hits: inout [Hit], _ fs: FlagSettings) -> (hasCue: Bool, hasEvidence: Bool, allDowngraded: Bool) {
+        var hasCue = false, hasEvidence = false
+        var allDowngraded = true
+        for k in hits.indices {
+            let role = box.p.ruleRoles[hits[k].rule]
+            if fs.context && hits[k].mods.subtracting(.obfuscated).isEmpty {
+                hits[k].mods.formUnion(contextModifiers(tokStart: hits[k].tokStart, tokEnd: hits[k].tokEnd))
+            }
+            var eff = hits[k].weight
+            var downgraded = false
+            // factors in the order the modifiers are listed
+            let m = hits[k].mods
+            if m.contains(.obfuscated) { eff *= fs.obfuscated }
+            if m.contains(.negated) { eff *= fs.negated; downgraded = true }
+            if m.contains(.relative) { eff *= fs.relative }
+            if m.contains(.other) { eff *= fs.other }
+            if m.contains(.history) { eff *= fs.history }
+            if m.contains(.hypothetical) { eff *= fs.hypothetical }
+            if m.contains(.figurative) { eff *= fs.figurative; downgraded = true }
+            if m.contains(.now) { eff *= fs.present }
+            eff = min(eff, 0.99)
+            hits[k].eff = eff
+            if !downgraded { allDowngraded = false }
+            if role == .cue { if !downgraded { hasCue = true } } else if eff > 0 && !m.contains(.negated) { hasEvidence = true }
+        }
+        return (hasCue, hasEvidence, allDowngraded)
+    }
+
+    /// An evaluation counts for review feedback when it is said about the service: in or next
+    /// to a sentence with a service word (by index: `filter` and `contains` copied every hit).
+    func reviewHasCue(_ hits: [Hit], compound: Double) -> Bool {
+        var evSentences = Set<Int32>()
+        var evTerms = Set<String>()
+        for k in hits.indices where box.p.ruleRoles[hits[k].rule] == .evidence {
+            evSentences.insert(tk.tokens[min(hits[k].tokStart, tk.tokens.count - 1)].sentence)
+            evTerms.insert(hits[k].term.lowercased())
+        }
+        let hasCue = hits.indices.contains { k in
+            guard box.p.ruleRoles[hits[k].rule] == .cue else { return false }
+            let s = tk.tokens[min(hits[k].tokStart, tk.tokens.count - 1)].sentence
+            return evSentences.contains(s) || evSentences.contains(s + 1) || evSentences.contains(s - 1)
+        }
+        let evidenceCount = evTerms.count
+        return hasCue || (abs(compound) >= 0.45 && evidenceCount >= 2)
+    }
+
+    /// The flag's category and severity, from its strongest evidence.
+    func categoryAndSeverity(_ flag: FlagName, _ hits: [Hit], sentiment: Sentiment) -> (category: String?, severity: String?) {
+        var category: String? = nil
+        var severity: String? = nil
+        // Indices of the evidence hits, strongest first, and of the hits in text order: the
+        // indices are sorted by the same comparisons (and the same stable sort) as the hits
+        // were, so the order is the same, without copying hits.
+        let ranked = hits.indices.filter { box.p.ruleRoles[hits[$0].rule] == .evidence }.sorted { hits[$0].eff > hits[$1].eff }
+        if flag == .emergency {
+            // distress language supports a crisis reading; the category names the crisis itself
+            category = ranked.first(where: { hits[$0].category != "distress" }).flatMap { hits[$0].category } ?? "suicide"
+            let live = ranked.filter { hits[$0].mods.isDisjoint(with: [.negated, .figurative]) }
+            severity = live.contains { hits[$0].severity == "imminent" } ? "imminent" : "urgent"
+            if live.contains(where: { hits[$0].mods.contains(.now) }) && category == "medical" { severity = "imminent" }
+        } else if flag == .offensive {
+            category = ranked.first.flatMap { hits[$0].category }
+            severity = ranked.compactMap { hits[$0].severity.flatMap(Int.init) }.max().map(String.init) ?? "1"
+        } else if flag == .reviewFeedback {
+            category = sentiment.rawValue
+        } else {
+            category = ranked.first.flatMap { hits[$0].category }
+        }
+        return (category, severity)
+    }
+
+    /// The evidence the moderator sees, in text order, at most 50 hits.
+    func evidence(_ hits: [Hit]) -> [Evidence] {
+        hits.indices.sorted { hits[$0].nStart < hits[$1].nStart }.prefix(50).map { k -> Evidence in
+            let h = hits[k]
+            let (s, e) = norm.originalSpan(h.nStart, h.nEnd)
+            let r = box.p.rules[h.rule]
+            return Evidence(rule: r.id, file: r.file, span: [s, e], text: norm.originalText(s, e), modifiers: h.mods.names, contribution: (h.eff * 1000).rounded() / 1000)
+        }
+    }
+
+    /// Rules between flags: a crisis is not also a symptom question or hidden for swearing; a
+    /// story about a visit is a review unless it asks something; a review is not spam.
+    func applyCrossFlagRules(_ results: inout FlagResults, kind: MessageKind?, rating: Int?) {
         func cap(_ f: FlagName, _ to: Decision = .review) {
             if var r = results[f], r.decision > to { r.decision = to; results[f] = r }
         }
@@ -945,13 +983,5 @@ struct Analysis {
             if kind == .review || rating != nil || !asks || rv.score >= sq.score { cap(.symptomQuestion) } else { cap(.reviewFeedback) }
         }
         if let rv = results[.reviewFeedback], rv.decision >= .flag, let sp = results[.spam] { _ = sp; cap(.spam) }
-        if kind == .review || results[.reviewFeedback].map({ $0.decision >= .flag }) == true {
-            if sentiment == .neutral, let r = rating { sentiment = r >= 4 ? .positive : (r <= 2 ? .negative : .neutral) }
-        }
-
-        let flags = results.inOrder
-        var c = Classification(language: language, sentiment: sentiment, flags: flags, template: nil)
-        c.template = PolicySet.recommendedTemplateID(in: box.p.replyTemplates, for: c, kind: kind ?? .comment)
-        return c
     }
 }

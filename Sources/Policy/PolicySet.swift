@@ -220,6 +220,10 @@ struct PolicyLoader {
     var files: [String] = []
     var rules: [CompiledRule] = []
     var ruleIDs: [String: String] = [:]  // id -> "file:line"
+    /// Rules whose terms go into the automata, with those terms.
+    var pending: [(rule: Int, terms: [ListLine])] = []
+    /// Terms the offensive flag allows (false positives of its lists).
+    var falsePositives = Set<String>()
 
     init(dir: URL) { self.dir = dir }
 
@@ -246,15 +250,51 @@ struct PolicyLoader {
         return out.sorted()
     }
 
+    /// Reads and compiles every policy file. The order matters: it is the order the files
+    /// enter the version hash and the rules get their numbers.
     mutating func load() throws -> PolicySet {
-        let fm = FileManager.default
         var isDir: ObjCBool = false
-        guard fm.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
+        guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
             throw PolicyError(file: dir.path, line: 0, message: "policy directory not found")
         }
-        let orgDoc = try yaml("organization.yml", Schemas.organization, resolver: .basic)
-        let org = try Organization(YAMLFields(orgDoc))
+        let org = try Organization(YAMLFields(yaml("organization.yml", Schemas.organization, resolver: .basic)))
+        let allow = try loadAllowlist(org)
+        let (contextWindow, stopwords) = try loadContext()
+        let sentiment = try loadSentiment()
+        let flagPolicies = try loadFlags()
+        let automata = try buildAutomata(flagPolicies)
+        let commenting = try loadCommenting()
+        let guardWords = try loadGuard()
+        let templates = try loadTemplates()
+        let examples = try loadExamples()
+        // NOTICE and word lists are part of the version too.
+        if let notice = try? Data(contentsOf: dir.appendingPathComponent("NOTICE")) { hash.add(notice) }
 
+        var identifierRules: [Int] = []
+        var patternRules: [Int] = []
+        var kinds = Set<IdentifierKind>()
+        for (i, r) in rules.enumerated() {
+            switch r.source {
+            case .identifier(let k): identifierRules.append(i); kinds.insert(k)
+            case .pattern: patternRules.append(i)
+            case .list: break
+            }
+        }
+        var stopwordMask: [String: UInt8] = [:]
+        for w in stopwords["en"] ?? [] { stopwordMask[w, default: 0] |= 1 }
+        for w in stopwords["es"] ?? [] { stopwordMask[w, default: 0] |= 2 }
+        return PolicySet(
+            directory: dir, version: hash.hex, organization: org, flagPolicies: flagPolicies, removalReasons: commenting.reasons,
+            commentingPolicyURL: commenting.policy_url, offensiveReasonCodes: commenting.offensive_categories, replyTemplates: templates,
+            examples: examples, files: files, rules: rules, ruleRoles: rules.map(\.role), tries: automata.tries,
+            obfuscationIndex: automata.obfuscation, wildcardTerms: automata.wildcards, falsePositives: falsePositives,
+            stopwords: stopwords, stopwordMask: stopwordMask, contextWindow: contextWindow, sentiment: sentiment, allowlist: allow,
+            guardPhrases: guardWords.phrases, clinicianTitles: guardWords.titles, guardNameWindow: guardWords.nameWindow,
+            identifierRules: identifierRules, patternRules: patternRules, identifierKinds: kinds)
+    }
+
+    /// The organisation's own contacts and the crisis numbers, which no rule may flag.
+    mutating func loadAllowlist(_ org: Organization) throws -> Allowlist {
         let allowDoc = try yaml("allowlist.yml", Schemas.allowlist)
         let allowFile = try allowDoc.decode(AllowlistFile.self)
         var allow = Allowlist()
@@ -268,11 +308,21 @@ struct PolicyLoader {
             if let h = URL(string: link.contains("://") ? link : "https://" + link)?.host { allow.domains.insert(h.lowercased().replacingOccurrences(of: "www.", with: "")) }
         }
 
-        // Context and sentiment cue lists become rules in the same automata.
+        return allow
+    }
+
+    /// A rule whose terms come from `terms`, compiled with the word lists later.
+    mutating func addTermRule(_ rule: CompiledRule, _ terms: [ListLine]) {
+        pending.append((rules.count, terms))
+        rules.append(rule)
+    }
+
+    /// Context cues (negation, history, figurative, ...) per language, as rules in the same
+    /// automata as the flags' terms; the context window and each language's stopwords.
+    mutating func loadContext() throws -> (window: Int, stopwords: [String: Set<String>]) {
         let ctxDoc = try yaml("context.yml", Schemas.context)
         let ctx = try ctxDoc.decode(ContextFile.self)
         var stopwords: [String: Set<String>] = [:]
-        var pending: [(rule: Int, terms: [ListLine])] = []
         for (lang, c) in ctx.languages.sorted(by: { $0.key < $1.key }) {
             stopwords[lang] = Set(c.stopwords.flatMap { termTokens($0) })
             let groups: [(String, [String], TermRole)] = [
@@ -284,12 +334,15 @@ struct PolicyLoader {
             ]
             for (key, terms, role) in groups {
                 let line = ctxDoc.line(["languages", lang, key])
-                let idx = rules.count
-                rules.append(CompiledRule(id: "context.\(lang).\(key)", flag: nil, file: ctxDoc.path, line: line, role: role, source: .list, weight: 1, language: lang))
-                pending.append((idx, terms.map { ListLine(term: $0, weight: 1, category: nil, severity: nil, line: line) }))
+                addTermRule(CompiledRule(id: "context.\(lang).\(key)", flag: nil, file: ctxDoc.path, line: line, role: role, source: .list, weight: 1, language: lang),
+                            terms.map { ListLine(term: $0, weight: 1, category: nil, severity: nil, line: line) })
             }
         }
+        return (ctx.window, stopwords)
+    }
 
+    /// The sentiment lexicons and their modifiers (negators, intensifiers, ...) per language.
+    mutating func loadSentiment() throws -> SentimentSettings {
         let sentDoc = try yaml("sentiment.yml", Schemas.sentiment)
         let sent = try sentDoc.decode(SentimentFile.self)
         var ss = SentimentSettings()
@@ -305,117 +358,135 @@ struct PolicyLoader {
         ss.mixedMin = sent.mixed_min
         for (lang, c) in sent.languages.sorted(by: { $0.key < $1.key }) {
             for (k, lex) in c.lexicon.enumerated() {
-                let idx = rules.count
                 let line = sentDoc.line(["languages", lang, "lexicon", k])
-                rules.append(CompiledRule(id: "sentiment.\(lang)", flag: nil, file: display(lex), line: line, role: .sentiment, source: .list, weight: 1, language: lang))
-                pending.append((idx, try readList(lex, from: sentDoc, at: line)))
+                let rule = CompiledRule(id: "sentiment.\(lang)", flag: nil, file: display(lex), line: line, role: .sentiment, source: .list, weight: 1, language: lang)
+                addTermRule(rule, try readList(lex, from: sentDoc, at: line))
             }
             let groups: [(String, [String], TermRole)] = [("negators", c.negators, .sNegator), ("intensifiers", c.intensifiers, .sIntensifier),
                                                      ("diminishers", c.diminishers, .sDiminisher), ("contrast", c.contrast, .sContrast)]
             for (key, terms, role) in groups {
                 let line = sentDoc.line(["languages", lang, key])
-                let idx = rules.count
-                rules.append(CompiledRule(id: "sentiment.\(lang).\(key)", flag: nil, file: sentDoc.path, line: line, role: role, source: .list, weight: 1, language: lang))
-                pending.append((idx, terms.map { ListLine(term: $0, weight: 1, category: nil, severity: nil, line: line) }))
+                addTermRule(CompiledRule(id: "sentiment.\(lang).\(key)", flag: nil, file: sentDoc.path, line: line, role: role, source: .list, weight: 1, language: lang),
+                            terms.map { ListLine(term: $0, weight: 1, category: nil, severity: nil, line: line) })
             }
         }
+        return ss
+    }
 
-        // Flags
+    /// `flags/*.yml`: each flag's thresholds and modifiers, and its rules.
+    mutating func loadFlags() throws -> [FlagName: FlagPolicy] {
         var flagPolicies: [FlagName: FlagPolicy] = [:]
-        var falsePositives = Set<String>()
         for rel in yamlFiles(in: "flags") {
             let doc = try yaml(rel, Schemas.flag)
             let f = try doc.decode(FlagFile.self)
-            guard let name = FlagName(rawValue: f.flag) else {
-                throw PolicyError(file: doc.path, line: doc.line(["flag"]), message: "unknown flag '\(f.flag)' (expected one of \(FlagName.allCases.map(\.rawValue).joined(separator: ", ")))")
-            }
-            if flagPolicies[name] != nil {
-                throw PolicyError(file: doc.path, line: doc.line(["flag"]), message: "flag '\(f.flag)' is defined twice")
-            }
-            guard 0 <= f.review_at, f.review_at < f.flag_at, f.flag_at < f.act_at else {
-                throw PolicyError(file: doc.path, line: doc.line(["review_at"]), message: "thresholds must satisfy 0 <= review_at < flag_at < act_at")
-            }
-            var maxD = Decision.act
-            if let m = f.max_decision {
-                guard let d = Decision(rawValue: m) else {
-                    throw PolicyError(file: doc.path, line: doc.line(["max_decision"]), message: "max_decision '\(m)' must be review, flag or act")
-                }
-                maxD = d
-            }
-            for (k, _) in f.modifiers ?? [:] where !["negated", "figurative", "hypothetical", "history", "other", "generic", "present", "relative", "obfuscated"].contains(k) {
-                throw PolicyError(file: doc.path, line: doc.line(["modifiers", k]), message: "unknown modifier '\(k)' (expected one of negated, figurative, hypothetical, history, other, relative, generic, present, obfuscated)")
-            }
-            flagPolicies[name] = FlagPolicy(
-                flag: name, file: doc.path, description: f.description ?? "", reviewAt: f.review_at, flagAt: f.flag_at, actAt: f.act_at,
-                maxDecision: maxD, defaultAction: f.default_action, escalationName: f.escalation.name, escalationContact: f.escalation.contact,
-                obfuscation: f.obfuscation ?? false, context: f.context ?? false, modifiers: f.modifiers ?? [:],
-                requireCue: (f.require ?? []).contains("cue"), missingCueFactor: f.missing_cue_factor ?? 0.3)
-            for (k, r) in f.rules.enumerated() {
-                let line = doc.line(["rules", k, "id"])
-                if let prev = ruleIDs[r.id] {
-                    throw PolicyError(file: doc.path, line: line, message: "duplicate rule id '\(r.id)' (first defined at \(prev))")
-                }
-                ruleIDs[r.id] = "\(doc.path):\(line)"
-                let roleName = r.role ?? "evidence"
-                guard let role = TermRole(rawValue: roleName), [.evidence, .cue, .allow].contains(role) else {
-                    throw PolicyError(file: doc.path, line: doc.line(["rules", k, "role"]), message: "unknown role '\(roleName)' (expected evidence, cue or allow)")
-                }
-                let lang = r.language ?? "all"
-                guard ["en", "es", "all"].contains(lang) else {
-                    throw PolicyError(file: doc.path, line: doc.line(["rules", k, "language"]), message: "unknown language '\(lang)' (expected en, es or all)")
-                }
-                let sources = [r.list != nil, r.terms != nil, r.identifier != nil, r.pattern != nil].filter { $0 }.count
-                guard sources == 1 else {
-                    throw PolicyError(file: doc.path, line: line, message: "rule '\(r.id)' needs exactly one of list, terms, identifier, pattern")
-                }
-                let w = r.weight ?? 1.0
-                guard w >= 0, w <= 1 else {
-                    throw PolicyError(file: doc.path, line: doc.line(["rules", k, "weight"]), message: "weight must be between 0 and 1")
-                }
-                var rule = CompiledRule(id: r.id, flag: name, file: doc.path, line: line, role: role, source: .list, weight: w, category: r.category, severity: r.severity, language: lang)
-                if let list = r.list {
-                    rule.file = display(list)
-                    let idx = rules.count
-                    rules.append(rule)
-                    var lines = try readList(list, from: doc, at: doc.line(["rules", k, "list"]))
-                    if role == .allow && name == .offensive { for l in lines { falsePositives.insert(l.term.lowercased()) } }
-                    for i in lines.indices { lines[i].weight = (lines[i].weight ?? 1) }
-                    pending.append((idx, lines))
-                } else if let terms = r.terms {
-                    let idx = rules.count
-                    rules.append(rule)
-                    if role == .allow && name == .offensive { for t in terms { falsePositives.insert(t.lowercased()) } }
-                    pending.append((idx, terms.enumerated().map { ListLine(term: $0.element, weight: 1, category: nil, severity: nil, line: doc.line(["rules", k, "terms", $0.offset])) }))
-                } else if let ident = r.identifier {
-                    guard let kind = IdentifierKind(rawValue: ident) else {
-                        throw PolicyError(file: doc.path, line: doc.line(["rules", k, "identifier"]), message: "unknown identifier '\(ident)' (expected one of \(IdentifierKind.allCases.map(\.rawValue).joined(separator: ", ")))")
-                    }
-                    rule.source = .identifier(kind)
-                    rules.append(rule)
-                } else if let pat = r.pattern {
-                    let pline = doc.line(["rules", k, "pattern"])
-                    guard let pre = r.prefilter, !pre.isEmpty else {
-                        throw PolicyError(file: doc.path, line: pline, message: "pattern rule '\(r.id)' needs a literal 'prefilter' so the regex only runs when it can match")
-                    }
-                    let re: NSRegularExpression
-                    do {
-                        re = try NSRegularExpression(pattern: pat, options: [.caseInsensitive])
-                    } catch {
-                        throw PolicyError(file: doc.path, line: pline, message: "pattern does not compile: \(pat)")
-                    }
-                    if let risk = PatternSafety.backtrackingRisk(pat) {
-                        throw PolicyError(file: doc.path, line: pline, message: "pattern of rule '\(r.id)' refused: \(risk)")
-                    }
-                    rule.source = .pattern(NSRegularExpressionBox(re), prefilter: pre.lowercased())
-                    rules.append(rule)
-                }
-            }
+            let policy = try flagPolicy(f, in: doc, alreadyDefined: Set(flagPolicies.keys))
+            flagPolicies[policy.flag] = policy
+            for (k, r) in f.rules.enumerated() { try addFlagRule(r, number: k, of: policy.flag, in: doc) }
         }
         for f in FlagName.allCases where flagPolicies[f] == nil {
             throw PolicyError(file: display("flags/\(f.rawValue).yml"), line: 0, message: "missing policy file for flag '\(f.rawValue)'")
         }
+        return flagPolicies
+    }
 
-        // Build the automata: one per language and one over everything for uncertain language.
+    func flagPolicy(_ f: FlagFile, in doc: YAMLDoc, alreadyDefined: Set<FlagName>) throws -> FlagPolicy {
+        guard let name = FlagName(rawValue: f.flag) else {
+            throw PolicyError(file: doc.path, line: doc.line(["flag"]), message: "unknown flag '\(f.flag)' (expected one of \(FlagName.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        if alreadyDefined.contains(name) {
+            throw PolicyError(file: doc.path, line: doc.line(["flag"]), message: "flag '\(f.flag)' is defined twice")
+        }
+        guard 0 <= f.review_at, f.review_at < f.flag_at, f.flag_at < f.act_at else {
+            throw PolicyError(file: doc.path, line: doc.line(["review_at"]), message: "thresholds must satisfy 0 <= review_at < flag_at < act_at")
+        }
+        var maxD = Decision.act
+        if let m = f.max_decision {
+            guard let d = Decision(rawValue: m) else {
+                throw PolicyError(file: doc.path, line: doc.line(["max_decision"]), message: "max_decision '\(m)' must be review, flag or act")
+            }
+            maxD = d
+        }
+        for (k, _) in f.modifiers ?? [:] where !["negated", "figurative", "hypothetical", "history", "other", "generic", "present", "relative", "obfuscated"].contains(k) {
+            throw PolicyError(file: doc.path, line: doc.line(["modifiers", k]), message: "unknown modifier '\(k)' (expected one of negated, figurative, hypothetical, history, other, relative, generic, present, obfuscated)")
+        }
+        return FlagPolicy(
+            flag: name, file: doc.path, description: f.description ?? "", reviewAt: f.review_at, flagAt: f.flag_at, actAt: f.act_at,
+            maxDecision: maxD, defaultAction: f.default_action, escalationName: f.escalation.name, escalationContact: f.escalation.contact,
+            obfuscation: f.obfuscation ?? false, context: f.context ?? false, modifiers: f.modifiers ?? [:],
+            requireCue: (f.require ?? []).contains("cue"), missingCueFactor: f.missing_cue_factor ?? 0.3)
+    }
+
+    /// One rule of a flag file: a word list, inline terms, an identifier or a guarded regex.
+    mutating func addFlagRule(_ r: RuleFile, number k: Int, of name: FlagName, in doc: YAMLDoc) throws {
+        let line = doc.line(["rules", k, "id"])
+        if let prev = ruleIDs[r.id] {
+            throw PolicyError(file: doc.path, line: line, message: "duplicate rule id '\(r.id)' (first defined at \(prev))")
+        }
+        ruleIDs[r.id] = "\(doc.path):\(line)"
+        let roleName = r.role ?? "evidence"
+        guard let role = TermRole(rawValue: roleName), [.evidence, .cue, .allow].contains(role) else {
+            throw PolicyError(file: doc.path, line: doc.line(["rules", k, "role"]), message: "unknown role '\(roleName)' (expected evidence, cue or allow)")
+        }
+        let lang = r.language ?? "all"
+        guard ["en", "es", "all"].contains(lang) else {
+            throw PolicyError(file: doc.path, line: doc.line(["rules", k, "language"]), message: "unknown language '\(lang)' (expected en, es or all)")
+        }
+        let sources = [r.list != nil, r.terms != nil, r.identifier != nil, r.pattern != nil].filter { $0 }.count
+        guard sources == 1 else {
+            throw PolicyError(file: doc.path, line: line, message: "rule '\(r.id)' needs exactly one of list, terms, identifier, pattern")
+        }
+        let w = r.weight ?? 1.0
+        guard w >= 0, w <= 1 else {
+            throw PolicyError(file: doc.path, line: doc.line(["rules", k, "weight"]), message: "weight must be between 0 and 1")
+        }
+        var rule = CompiledRule(id: r.id, flag: name, file: doc.path, line: line, role: role, source: .list, weight: w, category: r.category, severity: r.severity, language: lang)
+        if let list = r.list {
+            rule.file = display(list)
+            let idx = rules.count
+            rules.append(rule)
+            var lines = try readList(list, from: doc, at: doc.line(["rules", k, "list"]))
+            if role == .allow && name == .offensive { for l in lines { falsePositives.insert(l.term.lowercased()) } }
+            for i in lines.indices { lines[i].weight = (lines[i].weight ?? 1) }
+            pending.append((idx, lines))
+        } else if let terms = r.terms {
+            let idx = rules.count
+            rules.append(rule)
+            if role == .allow && name == .offensive { for t in terms { falsePositives.insert(t.lowercased()) } }
+            pending.append((idx, terms.enumerated().map { ListLine(term: $0.element, weight: 1, category: nil, severity: nil, line: doc.line(["rules", k, "terms", $0.offset])) }))
+        } else if let ident = r.identifier {
+            guard let kind = IdentifierKind(rawValue: ident) else {
+                throw PolicyError(file: doc.path, line: doc.line(["rules", k, "identifier"]), message: "unknown identifier '\(ident)' (expected one of \(IdentifierKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            rule.source = .identifier(kind)
+            rules.append(rule)
+        } else if let pat = r.pattern {
+            let pline = doc.line(["rules", k, "pattern"])
+            guard let pre = r.prefilter, !pre.isEmpty else {
+                throw PolicyError(file: doc.path, line: pline, message: "pattern rule '\(r.id)' needs a literal 'prefilter' so the regex only runs when it can match")
+            }
+            let re: NSRegularExpression
+            do {
+                re = try NSRegularExpression(pattern: pat, options: [.caseInsensitive])
+            } catch {
+                throw PolicyError(file: doc.path, line: pline, message: "pattern does not compile: \(pat)")
+            }
+            if let risk = PatternSafety.backtrackingRisk(pat) {
+                throw PolicyError(file: doc.path, line: pline, message: "pattern of rule '\(r.id)' refused: \(risk)")
+            }
+            rule.source = .pattern(NSRegularExpressionBox(re), prefilter: pre.lowercased())
+            rules.append(rule)
+        }
+    }
+
+    /// The compiled phrase automata: one per language and one over everything for text whose
+    /// language is uncertain, plus the obfuscation index of single-word evidence terms.
+    struct Automata {
+        var tries: [String: PhraseTrie]
+        var obfuscation: [String: [Int32]]
+        var wildcards: [Int: [(String, [Int32])]]
+    }
+
+    func buildAutomata(_ flagPolicies: [FlagName: FlagPolicy]) throws -> Automata {
         var tries: [String: PhraseTrie] = ["en": PhraseTrie(), "es": PhraseTrie(), "all": PhraseTrie()]
         var obf: [String: [Int32]] = [:]
         var wild: [Int: [(String, [Int32])]] = [:]
@@ -442,13 +513,21 @@ struct PolicyLoader {
                 }
             }
         }
+        return Automata(tries: tries, obfuscation: obf, wildcards: wild)
+    }
 
-        // Commenting policy, guard, templates, examples
+    /// The commenting policy's removal reasons; each hides or deletes.
+    mutating func loadCommenting() throws -> CommentingFile {
         let comDoc = try yaml("commenting.yml", Schemas.commenting)
         let com = try comDoc.decode(CommentingFile.self)
         for (k, r) in com.reasons.enumerated() where !["hide", "delete"].contains(r.action) {
             throw PolicyError(file: comDoc.path, line: comDoc.line(["reasons", k, "action"]), message: "action '\(r.action)' must be hide or delete")
         }
+        return com
+    }
+
+    /// The reply guard's words: phrases that confirm a patient relationship, clinician titles.
+    mutating func loadGuard() throws -> (phrases: PhraseTrie, titles: Set<String>, nameWindow: Int) {
         let guardDoc = try yaml("guard.yml", Schemas.guardSchema)
         let gf = try guardDoc.decode(GuardFile.self)
         var guardTrie = PhraseTrie()
@@ -461,7 +540,11 @@ struct PolicyLoader {
             }
             for t in g.clinician_titles { titles.formUnion(termTokens(t)) }
         }
+        return (guardTrie, titles, gf.name_window)
+    }
 
+    /// `templates/*.yml`, each template id once.
+    mutating func loadTemplates() throws -> [ReplyTemplate] {
         var templates: [ReplyTemplate] = []
         var templateIDs: [String: String] = [:]
         for rel in yamlFiles(in: "templates") {
@@ -480,7 +563,11 @@ struct PolicyLoader {
                                                categories: t.when?.category ?? [], sentiments: t.when?.sentiment ?? [], kinds: t.when?.kinds ?? [], file: doc.path, line: line))
             }
         }
+        return templates
+    }
 
+    /// `tests/*.yml`: the must-flag and must-not-flag examples `policy check` runs.
+    mutating func loadExamples() throws -> [PolicyExample] {
         var examples: [PolicyExample] = []
         for rel in yamlFiles(in: "tests") {
             let doc = try yaml(rel, Schemas.examples)
@@ -507,33 +594,7 @@ struct PolicyLoader {
                                               severity: e.severity, category: e.category, sentiment: e.sentiment, template: e.template))
             }
         }
-
-        // NOTICE and word lists are part of the version too.
-        if let notice = try? Data(contentsOf: dir.appendingPathComponent("NOTICE")) { hash.add(notice) }
-
-        var identifierRules: [Int] = []
-        var patternRules: [Int] = []
-        var kinds = Set<IdentifierKind>()
-        for (i, r) in rules.enumerated() {
-            switch r.source {
-            case .identifier(let k): identifierRules.append(i); kinds.insert(k)
-            case .pattern: patternRules.append(i)
-            case .list: break
-            }
-        }
-        let versionHash = hash.hex
-        return PolicySet(
-            directory: dir, version: versionHash, organization: org, flagPolicies: flagPolicies, removalReasons: com.reasons,
-            commentingPolicyURL: com.policy_url, offensiveReasonCodes: com.offensive_categories, replyTemplates: templates,
-            examples: examples, files: files, rules: rules, ruleRoles: rules.map(\.role), tries: tries, obfuscationIndex: obf, wildcardTerms: wild,
-            falsePositives: falsePositives, stopwords: stopwords, stopwordMask: {
-                var m: [String: UInt8] = [:]
-                for w in stopwords["en"] ?? [] { m[w, default: 0] |= 1 }
-                for w in stopwords["es"] ?? [] { m[w, default: 0] |= 2 }
-                return m
-            }(), contextWindow: ctx.window, sentiment: ss, allowlist: allow,
-            guardPhrases: guardTrie, clinicianTitles: titles, guardNameWindow: gf.name_window, identifierRules: identifierRules,
-            patternRules: patternRules, identifierKinds: kinds)
+        return examples
     }
 
     mutating func readList(_ rel: String, from doc: YAMLDoc, at line: Int) throws -> [ListLine] {
