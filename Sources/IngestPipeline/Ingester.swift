@@ -41,21 +41,17 @@ public struct Ingester {
     private var pending: [ClassifiedMessage] = []
     private var rejections: [Rejection] = []
 
-    /// 500 messages make a transaction of 15-22 ms on this machine. 400 gave a p99 of 25 ms
-    /// (30 then) but 5% less throughput (3 of 3 alternated runs at 1M); 750 or more, 54-59 ms.
+    /// Large enough for ingest's rate, small enough that a moderator never waits long behind
+    /// one transaction (measurements: docs/performance.md, P1).
     public static let defaultBatchSize = 500
 
     /// How long one of ingest's transactions goes on taking new messages before it commits
-    /// the part of the batch it has. Inserting a batch of 500 takes 10-15 ms here, indexing
-    /// them for search and the commit about 6 more; a batch slowed down (by another process
-    /// on the core, or a run of long messages) is cut here and commits at about 28 ms.
-    /// Alternated runs at 1M against no budget (3 pairs): 1-2% of batches cut, the same
-    /// throughput, p99 29-30 ms against 30-33, the slowest 36-38 ms against 42-58. At 15 ms,
-    /// 7% were cut and the throughput fell about 2% (5 pairs).
+    /// the part of the batch it has: a batch slowed down (by another process on the core, or
+    /// a run of long messages) is cut, so the write lock is never held much past this.
     public static let insertingBudget = DispatchTimeInterval.milliseconds(20)
 
-    /// `detailedTimings`: split each transaction's time (`WriteTiming`), for the benchmarks:
-    /// four reads of /proc per transaction, about 0.4% of the writer's time.
+    /// `detailedTimings`: split each transaction's time (`WriteTiming`), for the benchmarks;
+    /// it reads /proc four times a transaction, so ingest itself does without.
     public init(inbox: InboxDatabase, batchSize: Int = defaultBatchSize, insertingBudget: DispatchTimeInterval = insertingBudget,
          detailedTimings: Bool = false, classify: Classify? = nil) {
         self.batchSize = batchSize

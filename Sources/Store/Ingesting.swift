@@ -96,7 +96,7 @@ extension InboxDatabase {
     /// One of ingest's write transactions: atomic, and after a moderator's waiting write
     /// (`WriteTurn`), but committed without an fsync of its own (`synchronous=NORMAL`).
     ///
-    /// A commit's fsync held the write lock for 7 ms at the median and up to 46 ms under load.
+    /// A commit's fsync held the write lock for a large part of the transaction's time.
     /// Ingest's data stays safe without it: a crash loses no committed transaction in WAL mode,
     /// and the WAL is synced by the next checkpoint (ingest's checkpointer runs after every
     /// batch), by any moderator's commit (FULL syncs the WAL up to its own frames, so no action
@@ -152,8 +152,8 @@ extension InboxDatabase {
     /// Merges the full-text indexes' segments a little, about 64 and 16 pages' worth, in a
     /// transaction of its own. Ingest calls it after every second batch: FTS5's own merges
     /// came in bursts inside a batch's transaction (see `Schema.v6`). A step can still take
-    /// 30 ms (a common word's list is copied whole), so it does not share a transaction with
-    /// 500 inserts. Only levels holding 16 segments or more are merged (`Schema.v9`): a quiet
+    /// as long as a batch (a common word's list is copied whole), so it does not share a
+    /// transaction with one. Only levels holding 16 segments or more are merged (`Schema.v9`): a quiet
     /// inbox does no work here, and one that is never merged still works (FTS5 merges a level
     /// of 64 by itself).
     public func mergeIndexes() throws {
@@ -175,7 +175,7 @@ extension InboxDatabase {
     }
 
     /// New messages per lane, counted as they are inserted and added to the queue counts when
-    /// they are settled: counting them back from their rows cost 5% of the writer's time.
+    /// they are settled: counting them back from their rows would read every new row again.
     /// (A new message is always open.)
     final class NewMessageCounts {
         private static let lanes = Lane.allCases

@@ -71,7 +71,7 @@ struct RawBinding {
 
 /// Memory for the text a statement is bound to, kept until the next binding starts. SQLite
 /// otherwise copies each text into a malloc of its own (SQLITE_TRANSIENT) and frees it at the
-/// next binding: 11% of the ingest writer's instructions. A small Swift string cannot be
+/// next binding, a large share of the ingest writer's work. A small Swift string cannot be
 /// bound in place instead: its bytes live inside the `String` value, only for the closure.
 final class BindingArena {
     private var chunks: [UnsafeMutableRawBufferPointer] = []

@@ -224,12 +224,12 @@ public enum Schema {
 
     /// An author's messages are found through a full-text index of one token per message
     /// (platform and author id, hex-encoded), not a B-tree index. Authors arrive in random
-    /// order, so the B-tree rewrote about one page per message at each commit: at 1M messages
-    /// that was 40% of ingest's time. FTS5 writes each batch as one new segment and merges
+    /// order, so the B-tree rewrote about one page per message at each commit, most of ingest's
+    /// time at a million messages. FTS5 writes each batch as one new segment and merges
     /// segments sequentially.
     ///
     /// Both full-text indexes stop merging by themselves: FTS5's automatic merges came in
-    /// bursts of 40 ms inside one ingest transaction. Ingest merges a bounded amount after
+    /// bursts inside one ingest transaction. Ingest merges a bounded amount after
     /// every batch instead (`InboxDatabase.settleNewMessages`).
     static func v6(_ db: Database) throws {
         try db.execute(sql: """
@@ -263,9 +263,9 @@ public enum Schema {
 
     /// Filters answered from indexes: each message's flags as bits (`FlagName.bit`, kept by
     /// ingest and reclassification beside `message_flag`), and platform, kind and language, at
-    /// the end of the lane index. A filter then reads index entries, not rows: `lang:es` in
-    /// Urgent went from 90 to 4 ms at 1M. Flagged messages also have an index by flags, for a
-    /// flag rare in a lane (`SQLiteConsoleStore.fewFlagged`): `flag:spam` in New took 500 ms.
+    /// the end of the lane index. A filter then reads index entries, not rows. Flagged
+    /// messages also have an index by flags, for a flag rare in a lane
+    /// (`SQLiteConsoleStore.fewFlagged`), which walking the lane would read whole.
     static func v8(_ db: Database) throws {
         let bits = "CASE flag " + FlagName.allCases.map { "WHEN '\($0.rawValue)' THEN \($0.bit)" }.joined(separator: " ") + " ELSE 0 END"
         try db.execute(sql: """
@@ -280,11 +280,10 @@ public enum Schema {
             """)
     }
 
-    /// Less full-text upkeep per ingested message (writer instructions: 9% fewer at 20,000
-    /// messages, more at a million, where there are more levels of segments to merge):
+    /// Less full-text upkeep per ingested message:
     /// - The text index no longer keeps each message's size in tokens (`columnsize = 0`):
     ///   only ranking reads it, and search orders by message, never by rank. Writing it was a
-    ///   B-tree insert per message, 4% of the writer's work. The index is rebuilt for this.
+    ///   B-tree insert per message. The index is rebuilt for this.
     /// - Both indexes merge 16 segments at a time, not 4 (`usermerge`): an entry is copied
     ///   about half as often on its way to the big segments (log16 against log4 of their
     ///   number), and a search reads a few more, small segments.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import InboxModel
 import Policy
+import Reports
 
 /// Helpers of the policy commands, in a namespace so they cannot clash with other commands.
 enum PolicyCLI {
@@ -52,7 +53,7 @@ struct ClassifyCommand: ParsableCommand {
             data = FileHandle.standardInput.readDataToEndOfFile()
         } else {
             guard let fh = FileHandle(forReadingAtPath: file), let d = try? fh.readToEnd() ?? Data() else {
-                FileHandle.standardError.write(Data("\(file): cannot read file\n".utf8))
+                FileHandle.standardError.write(Data("\(UntrustedText.line(file)): cannot read file\n".utf8))
                 throw ExitCode(1)
             }
             data = d
@@ -78,24 +79,24 @@ struct ClassifyCommand: ParsableCommand {
             switch format {
             case .text:
                 let c = classifier.classify(line)
-                out.append(Data(PolicyCLI.explain(lineNo, line, c).utf8))
+                out.append(Data(ClassificationText.explain(lineNo, line, c).utf8))
             case .jsonl:
                 // invalid UTF-8 is replaced by U+FFFD so the rest of the record is still read
                 let jsonData = line.utf8.count == lineData.count && !line.unicodeScalars.contains(where: { $0.value == 0xFFFD }) ? Data(lineData) : Data(line.utf8)
                 guard let obj = (try? JSONSerialization.jsonObject(with: jsonData, options: [.fragmentsAllowed])) as? [String: Any] else {
-                    FileHandle.standardError.write(Data("\(lineNo): not a JSON object\n".utf8))
+                    complain(lineNo, "not a JSON object")
                     bad += 1
                     continue
                 }
                 guard let text = obj["text"] as? String else {
-                    FileHandle.standardError.write(Data("\(lineNo): missing string field 'text'\n".utf8))
+                    complain(lineNo, "missing string field 'text'")
                     bad += 1
                     continue
                 }
                 var platform: Platform? = nil
                 if let p = obj["platform"] as? String {
                     guard let pp = Platform(rawValue: p) else {
-                        FileHandle.standardError.write(Data("\(lineNo): unknown platform '\(p)'\n".utf8))
+                        complain(lineNo, "unknown platform '\(p)'")
                         bad += 1
                         continue
                     }
@@ -104,7 +105,7 @@ struct ClassifyCommand: ParsableCommand {
                 var kind: MessageKind? = nil
                 if let k = obj["kind"] as? String {
                     guard let kk = MessageKind(rawValue: k) else {
-                        FileHandle.standardError.write(Data("\(lineNo): unknown kind '\(k)'\n".utf8))
+                        complain(lineNo, "unknown kind '\(k)'")
                         bad += 1
                         continue
                     }
@@ -113,7 +114,7 @@ struct ClassifyCommand: ParsableCommand {
                 var rating: Int? = nil
                 if let r = obj["rating"], !(r is NSNull) {
                     guard let n = r as? NSNumber, (1...5).contains(n.intValue) else {
-                        FileHandle.standardError.write(Data("\(lineNo): rating must be a number from 1 to 5\n".utf8))
+                        complain(lineNo, "rating must be a number from 1 to 5")
                         bad += 1
                         continue
                     }
@@ -121,7 +122,7 @@ struct ClassifyCommand: ParsableCommand {
                 }
                 let c = classifier.classify(text, platform: platform, kind: kind, rating: rating)
                 let id: Any = obj["id"].flatMap { $0 is NSNull ? nil : $0 } ?? lineNo
-                out.append(Data(PolicyCLI.jsonLine(id: id, c).utf8))
+                out.append(Data(ClassificationText.jsonLine(id: id, c).utf8))
                 out.append(0x0A)
             }
             flush(false)
@@ -131,54 +132,7 @@ struct ClassifyCommand: ParsableCommand {
     }
 }
 
-extension PolicyCLI {
-static func jsonString(_ s: String) -> String { String.jsonQuoted(s) }
-}
-
-extension PolicyCLI {
-static func jsonLine(id: Any, _ c: Classification) -> String {
-    let idJSON: String
-    if let s = id as? String { idJSON = PolicyCLI.jsonString(s) }
-    else if let n = id as? NSNumber { idJSON = n.stringValue }
-    else if let i = id as? Int { idJSON = String(i) }
-    else { idJSON = PolicyCLI.jsonString("\(id)") }
-    var s = "{\"id\": \(idJSON), \"language\": \(PolicyCLI.jsonString(c.language)), \"sentiment\": \(PolicyCLI.jsonString(c.sentiment.rawValue)), \"flags\": ["
-    s += c.flags.map { f in
-        var x = "{\"flag\": \(PolicyCLI.jsonString(f.flag.rawValue)), \"decision\": \(PolicyCLI.jsonString(f.decision.rawValue)), \"score\": \(f.score), "
-        x += "\"severity\": \(f.severity.map(PolicyCLI.jsonString) ?? "null"), \"category\": \(f.category.map(PolicyCLI.jsonString) ?? "null"), \"evidence\": ["
-        x += f.evidence.map { e in
-            "{\"rule\": \(PolicyCLI.jsonString(e.rule)), \"file\": \(PolicyCLI.jsonString(e.file)), \"span\": [\(e.span.first ?? 0), \(e.span.last ?? 0)], \"text\": \(PolicyCLI.jsonString(e.text)), \"modifiers\": [\(e.modifiers.map(PolicyCLI.jsonString).joined(separator: ", "))]}"
-        }.joined(separator: ", ")
-        return x + "]}"
-    }.joined(separator: ", ")
-    s += "], \"template\": \(c.template.map(PolicyCLI.jsonString) ?? "null")}"
-    return s
-}
-}
-
-/// Removes control characters so user text cannot drive the terminal.
-extension PolicyCLI {
-static func printable(_ s: String) -> String { UntrustedText.line(s) }
-}
-
-extension PolicyCLI {
-static func explain(_ lineNo: Int, _ text: String, _ c: Classification) -> String {
-    let preview = PolicyCLI.printable(String(text.prefix(100)))
-    var s = "\(lineNo): \(preview)\(text.count > 100 ? "…" : "")\n"
-    s += "  language \(c.language), sentiment \(c.sentiment.rawValue)\n"
-    if c.flags.isEmpty { s += "  no flags\n" }
-    for f in c.flags {
-        var head = "  \(f.flag.rawValue): \(f.decision.rawValue) (score \(f.score)"
-        if let sv = f.severity { head += ", severity \(sv)" }
-        if let ct = f.category { head += ", \(ct)" }
-        s += head + ")\n"
-        for e in f.evidence.prefix(8) {
-            let mods = e.modifiers.isEmpty ? "" : " [\(e.modifiers.joined(separator: ", "))]"
-            s += "    - \"\(PolicyCLI.printable(e.text))\" at \(e.span[0])..<\(e.span[1]) by \(e.rule) (\(e.file))\(mods), +\(e.contribution)\n"
-        }
-        if f.evidence.count > 8 { s += "    … \(f.evidence.count - 8) more\n" }
-    }
-    s += "  template: \(c.template ?? "none")\n"
-    return s
-}
+/// One input line that cannot be classified, on standard error; the reason may quote the input.
+private func complain(_ line: Int, _ reason: String) {
+    FileHandle.standardError.write(Data("\(line): \(UntrustedText.line(reason))\n".utf8))
 }

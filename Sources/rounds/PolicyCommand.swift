@@ -46,7 +46,7 @@ struct PolicyCheckCommand: ParsableCommand {
         for r in failed {
             let ex = r.example
             let extra = [ex.severity.map { "severity \($0)" }, ex.category.map { "category \($0)" }, ex.sentiment.map { "sentiment \($0)" }, ex.template.map { "template \($0)" }].compactMap { $0 }.joined(separator: ", ")
-            print("FAIL \(ex.file):\(ex.line): expected \(ex.flag.rawValue) \(ex.expect)\(extra.isEmpty ? "" : " (\(extra))"), got \(r.got)\n     \(PolicyCLI.printable(String(ex.text.prefix(160))))")
+            print("FAIL \(ex.file):\(ex.line): expected \(ex.flag.rawValue) \(ex.expect)\(extra.isEmpty ? "" : " (\(extra))"), got \(r.got)\n     \(UntrustedText.line(String(ex.text.prefix(160))))")
         }
         print("\(results.count) examples, \(results.count - failed.count) passed, \(failed.count) failed; \(failures) policy problems")
         if failures > 0 || !failed.isEmpty { throw ExitCode(1) }
