@@ -8,6 +8,7 @@ import PackageDescription
 //   ConsoleAdapters -> Console, Store, Policy         (the console's ports implemented)
 //   Terminal -> Console, CNcursesw                    (the only ncurses code)
 //   Reports -> Store;  Bench -> IngestPipeline, ConsoleAdapters, Reports
+//   SafeFiles: files nobody sharing a folder can redirect (Store, Reports, rounds)
 //   rounds -> everything (argument parsing and wiring)
 let grdb: [Target.Dependency] = [.product(name: "GRDB", package: "GRDB.swift")]
 
@@ -24,9 +25,10 @@ let package = Package(
     ],
     targets: [
         .target(name: "InboxModel"),
+        .target(name: "SafeFiles"),
         .target(name: "Ingest", dependencies: ["InboxModel"]),
         .target(name: "Policy", dependencies: ["InboxModel", "Yams"]),
-        .target(name: "Store", dependencies: ["InboxModel", .product(name: "Crypto", package: "swift-crypto"),
+        .target(name: "Store", dependencies: ["InboxModel", "SafeFiles", .product(name: "Crypto", package: "swift-crypto"),
                                               .product(name: "GRDBSQLite", package: "GRDB.swift")] + grdb),
         .target(name: "IngestPipeline", dependencies: ["InboxModel", "Ingest", "Policy", "Store"]),
         .target(name: "Console", dependencies: ["InboxModel"]),
@@ -34,14 +36,14 @@ let package = Package(
                                                         .product(name: "GRDBSQLite", package: "GRDB.swift")] + grdb),
         .systemLibrary(name: "CNcursesw", providers: [.apt(["libncursesw5-dev"])]),
         .target(name: "Terminal", dependencies: ["InboxModel", "Console", "CNcursesw"]),
-        .target(name: "Reports", dependencies: ["InboxModel", "Store"]),
+        .target(name: "Reports", dependencies: ["InboxModel", "Store", "SafeFiles"]),
         .target(name: "Bench", dependencies: ["InboxModel", "Ingest", "Policy", "Store", "IngestPipeline", "Console",
                                               "ConsoleAdapters", "Reports"]),
         .executableTarget(
             name: "rounds",
             dependencies: [
                 "InboxModel", "Ingest", "Policy", "Store", "IngestPipeline", "Console", "ConsoleAdapters", "Terminal",
-                "Reports", "Bench",
+                "Reports", "Bench", "SafeFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // lld with packed relative relocations (DT_RELR): the loader reads far fewer
@@ -49,7 +51,7 @@ let package = Package(
             linkerSettings: [.unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"])]
         ),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "InboxModel"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "ConsoleAdapters", "Console", "InboxModel"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "ConsoleAdapters", "Console", "InboxModel", "SafeFiles"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "InboxModel"]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "Terminal", "InboxModel"]),
         .testTarget(name: "CLITests", dependencies: ["rounds", "IngestPipeline", "Reports", "Bench", "Ingest", "Store",

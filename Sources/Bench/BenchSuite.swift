@@ -199,11 +199,12 @@ public struct BenchSuite {
         let to = Date().addingTimeInterval(60)
         for _ in 0..<runs {
             let t0 = Self.now()
-            var sink = try ExportSink(file: "/dev/null")
+            var sink = OutputSink.discarding()
             var writer = ExportWriter(format: .csv, includeText: false)
             sink.write(writer.header())
             try inbox.exportActions(from: start.addingTimeInterval(-60), to: to, includeText: false) { sink.write($0, with: &writer) }
             _ = try sink.finish()
+            sink.discard()
             ours.append(Self.ms(t0) / 1000)
             let t1 = Self.now()
             _ = try run("/usr/bin/sqlite3", ["-csv", db, InboxDatabase.exportSQL(includeText: false)

@@ -19,6 +19,10 @@ public struct ShiftSimulation {
     }
 
     public func run() throws {
+        // It acts under any name it is given: never on an inbox with a team (a real one).
+        guard try !inbox.hasTeam() else {
+            throw BenchError("bench shift simulates moderators on a synthetic inbox; \(inbox.path) has a team, so it would act in someone else's name")
+        }
         let console = SQLiteConsoleStore(inbox: inbox, role: "moderator", reader: name)
         var done = 0
         var refusals = 0

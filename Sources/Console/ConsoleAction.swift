@@ -49,6 +49,11 @@ public enum ConsoleAction: Equatable, Sendable {
 }
 
 /// Work the console wants done, as data; the driver carries it out against the store and policy.
+/// What a console session records besides moderator actions.
+public enum SessionEvent: String, Equatable, Sendable {
+    case locked = "session_lock", unlocked = "session_unlock"
+}
+
 public enum Effect: Equatable, Sendable {
     case loadCounts
     case loadPage(PageRequest)
@@ -60,7 +65,9 @@ public enum Effect: Equatable, Sendable {
     case resolveTaggedInView(ids: [Int64], queue: QueueID, query: InboxQuery)
     case findMatching(queue: QueueID, query: InboxQuery, limit: Int)
     case pollDataVersion
-    case export(queue: QueueID, query: InboxQuery)
+    case export(queue: QueueID, query: InboxQuery, folder: String?)
+    /// The console locked or unlocked itself: an audit event.
+    case recordSession(SessionEvent)
     case redraw
     case quit
 }

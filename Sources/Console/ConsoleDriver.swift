@@ -8,8 +8,8 @@ public final class ConsoleDriver {
     public private(set) var state: ConsoleState
     public let store: ConsoleStore
     public let policy: ConsolePolicy
-    /// Writes the export for `:export`; returns where it went (a path) or a refusal.
-    public var exporter: ((QueueID, InboxQuery) -> Result<String, Refusal>)?
+    /// Writes the export for `:export [FOLDER]`; returns where it went (a path) or a refusal.
+    public var exporter: ((QueueID, InboxQuery, String?) -> Result<String, Refusal>)?
     /// Set when an effect asks for a full redraw (Ctrl-L); the terminal clears it.
     public var redrawRequested = false
     public var quitRequested: Bool { state.quitRequested }
@@ -92,9 +92,12 @@ public final class ConsoleDriver {
                 return [.matchingFound(try store.ids(queue: q, query: query, moderator: me, limit: limit))]
             case .pollDataVersion:
                 return [.dataVersionPolled(try store.dataVersion())]
-            case .export(let q, let query):
+            case .export(let q, let query, let folder):
                 guard let exporter else { return [.exportFinished(.failure(Refusal("Export is not available here; use `rounds export`")))] }
-                return [.exportFinished(exporter(q, query))]
+                return [.exportFinished(exporter(q, query, folder))]
+            case .recordSession(let event):
+                store.recordSession(event, moderator: me)
+                return []
             case .redraw:
                 redrawRequested = true
                 return []

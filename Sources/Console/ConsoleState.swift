@@ -139,6 +139,11 @@ public struct ConsoleState: Equatable, Sendable {
     public var quitRequested = false
     /// A blocked reply waiting for a lead's override reason.
     public var pendingOverride: ReplyDraft?
+    /// Seconds without a key after which every message text and author is hidden until the
+    /// next key (HIPAA automatic logoff); 0 never locks.
+    public var idleLockSeconds: TimeInterval = 0
+    public var lastKeyAt: Date?
+    public var locked = false
 
     public init(moderator: String, role: Role, organisation: String = "", undoWindowSeconds: Int = 10,
                 keyMap: KeyMap = .defaults, timeZone: TimeZone = TimeZone(identifier: "UTC")!,

@@ -213,6 +213,9 @@ public protocol ConsoleStore: AnyObject {
     /// Carries out one command as `moderator`; a refusal is returned, not thrown.
     func perform(_ command: ModeratorCommand, moderator: String) -> Result<CommandReceipt, Refusal>
 
+    /// Records that the console locked or unlocked (the audit log); never fails the console.
+    func recordSession(_ event: SessionEvent, moderator: String)
+
     /// A cheap token that changes whenever any process wrote to the inbox
     /// (`PRAGMA data_version` + own writes). Polled about once a second.
     func dataVersion() throws -> Int64
@@ -220,6 +223,7 @@ public protocol ConsoleStore: AnyObject {
 
 extension ConsoleStore {
     public var lastPageCutOff: Bool { false }
+    public func recordSession(_ event: SessionEvent, moderator: String) {}
 }
 
 /// The organisation's policy as the console needs it. Synchronous and side-effect free.

@@ -18,6 +18,7 @@ public enum Reducer {
         case .started(let now):
             s.now = now
             s.lastPoll = now
+            s.lastKeyAt = now
             return [.loadCounts, .loadPage(firstPage(s)), .pollDataVersion]
 
         case .terminalResized(let w, let h):
@@ -98,6 +99,12 @@ public enum Reducer {
     static func clockTicked(_ s: inout ConsoleState, _ now: Date) -> [Effect] {
         s.now = now
         var effects: [Effect] = []
+        if !s.locked, s.idleLockSeconds > 0, now.timeIntervalSince(s.lastKeyAt ?? now) >= s.idleLockSeconds {
+            s.locked = true
+            s.overlay = nil
+            s.fullDetail = false
+            effects.append(.recordSession(.locked))
+        }
         if let f = s.flash, f.until <= now { s.flash = nil }
         // Replies whose undo window is over are released to the outbox.
         let due = s.pendingReplies.filter { $0.deadline <= now }
@@ -137,6 +144,12 @@ public enum Reducer {
 
     static func keyPressed(_ s: inout ConsoleState, _ key: KeyEvent) -> [Effect] {
         if key == .resize { return [] }
+        s.lastKeyAt = s.now
+        // The key that unlocks does nothing else: whoever walks up to the screen sees it first.
+        if s.locked {
+            s.locked = false
+            return [.recordSession(.unlocked)]
+        }
         if s.isTooSmall {
             if key == .char("q") || key == .ctrl("c") { return quit(&s) }
             return []

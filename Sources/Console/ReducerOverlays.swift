@@ -212,14 +212,15 @@ extension Reducer {
             return applyFilter(&s, arg, reopen: .search)
         case "export":
             guard allowed(&s, .export) else { return [] }
-            return [.export(queue: s.queue, query: s.query)]
+            // `:export FOLDER` names the folder (once); `:export` alone writes there.
+            return [.export(queue: s.queue, query: s.query, folder: arg.isEmpty ? nil : arg)]
         case "help":
             s.overlay = .help(scroll: 0)
             return []
         case "q", "quit":
             return quit(&s)
         default:
-            say(&s, "Unknown command ':\(head)' (:queue NAME, :filter ..., :export, :help, :q)", error: true)
+            say(&s, "Unknown command ':\(head)' (:queue NAME, :filter ..., :export [FOLDER], :help, :q)", error: true)
             return []
         }
     }

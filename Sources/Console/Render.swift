@@ -27,6 +27,10 @@ public enum Renderer {
             tooSmall(&screen, s)
             return screen
         }
+        if s.locked {
+            lockScreen(&screen, s)
+            return screen
+        }
         let layout = Layout(width: s.width, height: s.height)
         queueBar(&screen, s)
         if s.fullDetail {
@@ -45,6 +49,18 @@ public enum Renderer {
     }
 
     // MARK: - Tiny terminal
+
+    /// After a while without a key: no message, no author, no count that could say who wrote.
+    static func lockScreen(_ screen: inout Screen, _ s: ConsoleState) {
+        let minutes = Int((s.idleLockSeconds / 60).rounded())
+        let text = "\(s.organisation): locked after \(minutes) minute\(minutes == 1 ? "" : "s") without a key. \(s.moderator), press any key to go on."
+        let lines = wrap(StyledLine(text, .heading), width: max(1, s.width - 4))
+        let top = max(0, (s.height - lines.count) / 2)
+        for (i, l) in lines.enumerated() where top + i < s.height {
+            draw(&screen, l, row: top + i, column: max(0, (s.width - l.width) / 2), maxWidth: s.width)
+        }
+        screen.cursor = (row: min(top, s.height - 1), column: 0)
+    }
 
     static func tooSmall(_ screen: inout Screen, _ s: ConsoleState) {
         let text = "Window too small (\(s.width)x\(s.height)). Please enlarge the window to at least 60 columns x 15 rows. q quits."
@@ -384,7 +400,7 @@ public enum Renderer {
         let y = layout.statusRow
         screen.fill(row: y, style: .status)
         // Someone not on the team sees why nothing they press changes anything.
-        let who = s.role == .readonly ? "\(s.moderator) (READ-ONLY: not in team.yml)" : "\(s.moderator) (\(s.role.rawValue))"
+        let who = s.role == .readonly ? "\(s.moderator) (READ-ONLY: not on the team)" : "\(s.moderator) (\(s.role.rawValue))"
         var parts: [String] = [who, position(s)]
         if let p = s.pendingReplies.last {
             let left = max(0, Int(p.deadline.timeIntervalSince(s.now).rounded(.up)))

@@ -8,7 +8,10 @@ import Store
 extension SQLiteConsoleStore {
     public func perform(_ command: ModeratorCommand, moderator: String) -> Result<CommandReceipt, Refusal> {
         do {
-            return .success(try inbox.moderatorWrite { db in try self.apply(command, moderator: moderator, in: db) })
+            return .success(try inbox.moderatorWrite { db in
+                actingRole = try roleInside(db, moderator: moderator)
+                return try self.apply(command, moderator: moderator, in: db)
+            })
         } catch let r as Refusal {
             return .failure(r)
         } catch let e as DatabaseError where e.resultCode == .SQLITE_BUSY || e.resultCode == .SQLITE_LOCKED {
@@ -16,6 +19,14 @@ extension SQLiteConsoleStore {
         } catch {
             return .failure(Refusal("Nothing was changed: \(error)"))
         }
+    }
+
+    /// The moderator's role, read in the transaction that carries out the action: the team in
+    /// the inbox decides, whatever role this store was opened with. An inbox without a team
+    /// (a synthetic one, or one in a test) takes the role the store was opened with.
+    private func roleInside(_ db: Database, moderator: String) throws -> String {
+        guard try InboxDatabase.hasTeam(in: db) else { return role }
+        return try InboxDatabase.role(of: moderator, in: db).rawValue
     }
 
     private struct Target {
@@ -53,12 +64,12 @@ extension SQLiteConsoleStore {
     }
 
     private func event(_ action: String, _ t: Target?, moderator: String, after: String? = nil) -> AuditEvent {
-        AuditEvent(at: Self.ms(now()), moderator: moderator, role: role, action: action, messageID: t?.id,
+        AuditEvent(at: Self.ms(now()), moderator: moderator, role: actingRole, action: action, messageID: t?.id,
                    ruleIDs: t?.flags, stateBefore: t?.state, stateAfter: after ?? t?.state)
     }
 
     private func requireRole(_ allowed: Set<String>, _ what: String) throws {
-        guard allowed.contains(role) else { throw Refusal("Your role (\(role)) cannot \(what).") }
+        guard allowed.contains(actingRole) else { throw Refusal("Your role (\(actingRole)) cannot \(what).") }
     }
 
     private static let actors: Set<String> = ["lead", "moderator"]

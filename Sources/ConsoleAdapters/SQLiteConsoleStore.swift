@@ -29,6 +29,8 @@ public final class SQLiteConsoleStore: ConsoleStore, @unchecked Sendable {
     /// a filter or search that matches almost nothing can otherwise read a whole lane.
     public var pageTimeLimit: TimeInterval = 0.25
     public private(set) var lastPageCutOff = false
+    /// The role of the action in progress, read inside its transaction (`ModeratorActions`).
+    var actingRole = ""
     private var auditedPHIOpens = Set<Int64>()
 
     public init(inbox: InboxDatabase, role: String, reader: String? = nil) {
@@ -40,6 +42,10 @@ public final class SQLiteConsoleStore: ConsoleStore, @unchecked Sendable {
     static func ms(_ d: Date) -> Int64 { Int64((d.timeIntervalSince1970 * 1000).rounded()) }
 
     public func dataVersion() throws -> Int64 { try inbox.changeToken() }
+
+    public func recordSession(_ event: SessionEvent, moderator: String) {
+        _ = try? inbox.audit(AuditEvent(at: Self.ms(now()), moderator: moderator, role: role, action: event.rawValue))
+    }
 
     public func queueCounts(moderator: String) throws -> QueueCounts {
         try wakeSnoozed()

@@ -1,7 +1,9 @@
 import Foundation
 
-/// Reads a file or standard input in fixed-size chunks, so memory stays flat however
-/// large the input is.
+/// Reads a file or standard input in chunks of at most `chunkSize`, so memory stays flat
+/// however large the input is. A chunk is whatever one `read` returns: from a pipe that stays
+/// open (`tail -f ... | rounds ingest -`) the lines that have arrived are read at once, not
+/// after a whole chunk has filled.
 class ByteSource {
     let handle: FileHandle
     private let chunkSize: Int
@@ -15,11 +17,17 @@ class ByteSource {
     /// The next chunk, or nil at the end of the input.
     func next() throws -> Data? {
         if reachedEnd { return nil }
-        let data = try handle.read(upToCount: chunkSize) ?? Data()
-        if data.isEmpty {
+        var data = Data(count: chunkSize)
+        var n = 0
+        repeat {
+            n = data.withUnsafeMutableBytes { read(handle.fileDescriptor, $0.baseAddress, chunkSize) }
+        } while n < 0 && errno == EINTR
+        if n < 0 { throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: String(cString: strerror(errno))]) }
+        if n == 0 {
             reachedEnd = true
             return nil
         }
+        data.count = n
         return data
     }
 }

@@ -21,6 +21,7 @@ struct CSVReader {
         var field: [UInt8] = []
         var inQuotes = false
         var afterQuote = false
+        var strayAfterQuote: Int?  // the field whose closing quote has text after it
         var bytes = first.bytes
         while true {
             var i = bytes.startIndex
@@ -40,6 +41,9 @@ struct CSVReader {
                 } else if b == 34 && field.isEmpty && !afterQuote {
                     inQuotes = true
                 } else {
+                    // RFC 4180: a closing quote ends the field; anything but a comma after it
+                    // is malformed (joining it would store text nobody wrote that way).
+                    if afterQuote && b != 13 && strayAfterQuote == nil { strayAfterQuote = fields.count + 1 }
                     field.append(b)
                 }
                 i += 1
@@ -56,6 +60,7 @@ struct CSVReader {
             bytes = more.bytes
         }
         fields.append(String(decoding: field, as: UTF8.self))
-        return Record(line: first.line, fields: fields, raw: raw, error: nil)
+        let error = strayAfterQuote.map { "field \($0) has text after its closing quote (a quote inside a quoted field is written \"\")" }
+        return Record(line: first.line, fields: fields, raw: raw, error: error)
     }
 }

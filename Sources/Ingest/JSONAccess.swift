@@ -83,8 +83,10 @@ struct JSONObject {
     func date(_ key: String) throws -> Date? {
         guard let v = dict[key] else { return nil }
         if let s = v as? String {
-            if let d = TimeParser.parse(s) { return d }
-            throw FieldError(location: at(key), reason: "'\(key)' is not a time: \"\(s.prefix(40))\" (use ISO 8601, e.g. 2026-11-29T08:30:00Z)")
+            switch TimeParser.read(s) {
+            case .success(let d): return d
+            case .failure(let why): throw FieldError(location: at(key), reason: "invalid date in '\(key)': \"\(s.prefix(40))\": \(why)")
+            }
         }
         if v is NSNull { return nil }
         if let n = v as? NSNumber, !JSONObject.isBool(n) {

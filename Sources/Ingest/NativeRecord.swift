@@ -42,10 +42,11 @@ enum NativeRecord {
         }
         var created: Date?
         if let c = v("created_at") {
-            guard let d = TimeParser.parse(c) else {
-                throw FieldError(location: "created_at", reason: "'created_at' is not a time: \"\(c.prefix(40))\" (use ISO 8601, e.g. 2026-11-29T08:30:00Z)")
+            switch TimeParser.read(c) {
+            case .success(let d): created = d
+            case .failure(let why):
+                throw FieldError(location: "created_at", reason: "invalid date in 'created_at': \"\(c.prefix(40))\": \(why)")
             }
-            created = d
         }
         var rating: Int?
         if let r = v("rating") {

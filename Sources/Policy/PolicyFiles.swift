@@ -42,6 +42,8 @@ public struct Organization: Sendable {
     public var country: String
     public var numbers: Numbers
     public var reply_undo_seconds: Int?
+    /// Minutes without a key after which the console hides every message (HIPAA automatic logoff).
+    public var idle_lock_minutes: Int?
     public var response_targets_minutes: [String: Int]
 
     /// Read by hand (`YAMLFields`): the console reads this file before its first frame.
@@ -60,10 +62,15 @@ public struct Organization: Sendable {
         numbers = Numbers(emergency: try n.text("emergency"), crisis: try n.text("crisis"), crisis_text: try n.text("crisis_text"),
                           crisis_chat: try n.text("crisis_chat"), crisis_spanish: try n.text("crisis_spanish"), poison: try n.text("poison"))
         reply_undo_seconds = try f.optionalInt("reply_undo_seconds")
+        idle_lock_minutes = try f.optionalInt("idle_lock_minutes")
+        if let m = idle_lock_minutes, !(1...240).contains(m) {
+            throw PolicyError(file: f.doc.path, line: f.doc.line(["idle_lock_minutes"]), message: "idle_lock_minutes must be 1 to 240")
+        }
         response_targets_minutes = try f.intMap("response_targets_minutes")
     }
 
     public var replyUndoSeconds: Int { reply_undo_seconds ?? 10 }
+    public var idleLockMinutes: Int { idle_lock_minutes ?? 10 }
     public var bookingLink: String { booking_link }
     public var patientRelations: Contact { patient_relations }
     public var businessHours: [String: String] { business_hours }
@@ -233,7 +240,7 @@ enum Schemas {
         "timezone": .scalar, "business_hours": .dict(.scalar), "languages": strList, "country": .scalar,
         "numbers": .map(["emergency": .scalar, "crisis": .scalar, "crisis_text": .scalar, "crisis_chat": .scalar,
                          "crisis_spanish": .scalar, "poison": .scalar]),
-        "reply_undo_seconds": .scalar, "response_targets_minutes": .dict(.scalar),
+        "reply_undo_seconds": .scalar, "response_targets_minutes": .dict(.scalar), "idle_lock_minutes": .scalar,
     ])
     static let team: Schema = .map(["leads": strList, "moderators": strList, "trainees": strList])
     static let rule: Schema = .map([

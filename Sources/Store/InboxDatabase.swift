@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import InboxModel
+import SafeFiles
 
 /// The inbox: one SQLite file in WAL mode, shared by ingest and every moderator's console.
 ///
@@ -21,7 +22,11 @@ public final class InboxDatabase: Sendable {
                 upgradeNotice: (String) -> Void = { FileHandle.standardError.write(Data(("rounds: " + $0 + "\n").utf8)) }) throws {
         self.path = path
         try Self.prepareFile(at: path)
-        turn = WriteTurn(inboxPath: path)
+        do {
+            turn = try WriteTurn(inboxPath: path)
+        } catch let e as FileError {
+            throw StoreError.cannotOpen(path: path, reason: e.description)
+        }
         var config = Configuration()
         // Waiting for the write lock, look again every millisecond: SQLite's own waits grow to
         // 25-100 ms, longer than the transaction of ingest a moderator waits behind.
@@ -40,8 +45,7 @@ public final class InboxDatabase: Sendable {
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         do {
-            let old = umask(0o007)
-            defer { umask(old) }
+            // SQLite creates -wal and -shm with the database file's own mode (not the umask's).
             pool = try DatabasePool(path: path, configuration: config)
             if let notice = try Self.slowUpgrade(pool, path: path) { upgradeNotice(notice) }
             try Schema.migrator.migrate(pool)
@@ -73,8 +77,15 @@ public final class InboxDatabase: Sendable {
         }
     }
 
-    /// Creates a missing database file with group-only permissions; refuses world-readable ones.
+    /// Creates a missing database file with group-only permissions; refuses world-readable ones,
+    /// and companion files (-wal, -shm) that are not regular files (a link would send the
+    /// inbox's pages elsewhere).
     static func prepareFile(at path: String) throws {
+        for suffix in ["-wal", "-shm"] {
+            do { try SafeFiles.checkTarget(path + suffix) } catch let e as FileError {
+                throw StoreError.cannotOpen(path: path, reason: e.description)
+            }
+        }
         let fm = FileManager.default
         if fm.fileExists(atPath: path) {
             let attrs = try? fm.attributesOfItem(atPath: path)
@@ -100,9 +111,16 @@ public final class InboxDatabase: Sendable {
     static func tightenCompanionFiles(of path: String) throws {
         for suffix in ["-wal", "-shm"] {
             let p = path + suffix
+            // Through an O_PATH descriptor that does not follow links, so never another file's
+            // mode. Not an ordinary descriptor: closing one would drop every POSIX lock this
+            // process holds on the file, SQLite's on -shm included (then another process
+            // truncates it under our mapping: SIGBUS). An O_PATH descriptor holds no locks.
+            let fd = open(p, 0o10000000 /* O_PATH */ | O_NOFOLLOW | O_CLOEXEC)
+            guard fd >= 0 else { continue }
+            defer { close(fd) }
             var st = stat()
-            if stat(p, &st) == 0, st.st_mode & 0o007 != 0 {
-                chmod(p, mode_t(st.st_mode & 0o770))
+            if fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_mode & 0o007 != 0 {
+                chmod("/proc/self/fd/\(fd)", mode_t(st.st_mode & 0o770))
             }
         }
     }

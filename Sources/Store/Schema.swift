@@ -16,6 +16,8 @@ public enum Schema {
         m.registerMigration("v7-handled-index-without-in-list", migrate: v7)
         m.registerMigration("v8-filters-from-the-lane-index", migrate: v8)
         m.registerMigration("v9-lighter-full-text-upkeep", migrate: v9)
+        m.registerMigration("v10-team-in-the-inbox", migrate: v10)
+        m.registerMigration("v11-published-policies", migrate: v11)
         return m
     }
 
@@ -309,6 +311,43 @@ public enum Schema {
                 INSERT INTO \(index) (\(index), rank) VALUES ('crisismerge', 64);
                 """)
         }
+    }
+
+    /// The team lives in the inbox, changed only by its leads (`TeamRoster`), not in a policies
+    /// folder any user can copy. An inbox that was already in use (it has messages or audit
+    /// events) still takes its team from the `team.yml` it was used with, once, on the next
+    /// open by a command that reads the policies: `team_from_file_pending` marks that.
+    static func v10(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE team_member (
+                login TEXT PRIMARY KEY,
+                role TEXT NOT NULL CHECK (role IN ('lead', 'moderator', 'trainee')),
+                since INTEGER NOT NULL
+            );
+            INSERT INTO setting (key, value)
+                SELECT 'team_from_file_pending', '1'
+                WHERE EXISTS (SELECT 1 FROM message) OR EXISTS (SELECT 1 FROM action);
+            """)
+    }
+
+    /// Policy sets a lead publishes into the inbox (`PolicyVersions`): every file's bytes, by
+    /// version; `setting.policy_in_force` names the one in use.
+    static func v11(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE policy_set (
+                version TEXT PRIMARY KEY,
+                published_at INTEGER NOT NULL,
+                published_by TEXT NOT NULL,
+                files INTEGER NOT NULL,
+                summary TEXT NOT NULL
+            );
+            CREATE TABLE policy_set_file (
+                version TEXT NOT NULL REFERENCES policy_set (version),
+                path TEXT NOT NULL,
+                bytes BLOB NOT NULL,
+                PRIMARY KEY (version, path)
+            );
+            """)
     }
 
     /// The SQL expression of an author's key in `author_index`, from two SQL expressions (column

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SafeFiles
 
 /// Moderators' writes go before ingest's next transaction.
 ///
@@ -12,14 +13,18 @@ import GRDB
 ///
 /// These are POSIX record locks: the kernel frees them when a process ends, however it ends,
 /// and they never conflict inside one process (tests that ingest and act in one process see
-/// no turn at all). When the file cannot be opened, writes go on without turns.
+/// no turn at all). When the file cannot be created (a read-only folder), writes go on
+/// without turns; a symlink, FIFO or device in its place is refused (`SafeFiles.openRegular`):
+/// another member of the group could use one to change a file elsewhere.
 final class WriteTurn: @unchecked Sendable {
     private let fd: Int32
 
-    init?(inboxPath: String) {
-        fd = open(inboxPath + "-turn", O_CREAT | O_RDWR | O_CLOEXEC, 0o660)
-        guard fd >= 0 else { return nil }
-        fchmod(fd, 0o660)
+    init?(inboxPath: String) throws {
+        do {
+            fd = try SafeFiles.openRegular(inboxPath + "-turn", mode: 0o660)
+        } catch let e as FileError where e.reason.hasPrefix("cannot open") {
+            return nil
+        }
     }
 
     deinit { close(fd) }

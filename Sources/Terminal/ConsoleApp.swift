@@ -17,8 +17,8 @@ public enum ConsoleApp {
     /// undo window is only a grace period) and the terminal is restored.
     public static func run(store: ConsoleStore, policy: ConsolePolicy, moderator: String, role: Role,
                            keyMap: KeyMap = .defaults, theme: Theme = .fromEnvironment(),
-                           timeZone: TimeZone = .current,
-                           exporter: ((QueueID, InboxQuery) -> Result<String, Refusal>)? = nil,
+                           timeZone: TimeZone = .current, idleLockMinutes: Int = 10,
+                           exporter: ((QueueID, InboxQuery, String?) -> Result<String, Refusal>)? = nil,
                            afterFirstFrame: (() throws -> Void)? = nil) throws {
         let term = try TerminalScreen(theme: theme)
         defer { term.end() }
@@ -28,8 +28,9 @@ public enum ConsoleApp {
         defer { for sig in [SIGINT, SIGTERM, SIGHUP] { signal(sig, SIG_DFL) } }
 
         let (w, h) = term.size
-        let state = ConsoleState(moderator: moderator, role: role, keyMap: keyMap, timeZone: timeZone,
+        var state = ConsoleState(moderator: moderator, role: role, keyMap: keyMap, timeZone: timeZone,
                                  width: w, height: h, now: Date())
+        state.idleLockSeconds = TimeInterval(idleLockMinutes * 60)
         let driver = ConsoleDriver(state: state, store: store, policy: policy)
         driver.exporter = exporter
         driver.send(.started(now: Date()))

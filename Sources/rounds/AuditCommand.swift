@@ -23,17 +23,21 @@ struct AuditListCommand: ParsableCommand {
     func run() throws {
         var from: Date?
         if let since {
-            guard let d = parseTime(since) else { throw ValidationError("--since '\(since)' is not a time; use 2026-11-29 or 2026-11-29T08:00:00Z") }
-            from = d
+            from = try CommandTimes.time(since, option: "--since", zone: TimeZone(identifier: "UTC")!)
         }
         let iso = ISO8601DateFormatter()
-        for e in try store.open().auditEvents(since: from, moderator: moderator) {
+        let inbox = try store.open()
+        // Details hold reply texts and notes about patients: leads only.
+        let details = try inbox.role(of: Moderator.login) == .lead
+        if !details { FileHandle.standardError.write(Data("rounds: details (reply texts, notes) are shown to leads only\n".utf8)) }
+        for e in try inbox.auditEvents(since: from, moderator: moderator) {
             var line = "\(e.id)  \(iso.string(from: Date(timeIntervalSince1970: Double(e.at) / 1000)))  \(e.moderator) (\(e.role))  \(e.action)"
             if let m = e.messageID { line += "  message \(m)" }
             if let s = e.stateBefore, let a = e.stateAfter, s != a { line += "  \(s) -> \(a)" }
+            if e.action.hasPrefix("team_") { line += "  \(e.stateBefore ?? "-") -> \(e.stateAfter ?? "-")" }
             if let r = e.reasonCode { line += "  reason \(r)" }
             if let t = e.templateID { line += "  template \(t)" }
-            if let d = e.detail, e.action != "reply_queued" { line += "  \"\(d.prefix(80))\"" }
+            if details || e.action.hasPrefix("team_"), let d = e.detail, e.action != "reply_queued" { line += "  \"\(d.prefix(80))\"" }
             print(UntrustedText.line(line))
         }
     }
@@ -56,12 +60,4 @@ struct AuditVerifyCommand: ParsableCommand {
             throw ExitCode(1)
         }
     }
-}
-
-/// `2026-11-29`, `2026-11-29T08:00:00Z` and the other ISO 8601 forms.
-func parseTime(_ s: String) -> Date? {
-    let iso = ISO8601DateFormatter()
-    if let d = iso.date(from: s) { return d }
-    iso.formatOptions = [.withFullDate]
-    return iso.date(from: s)
 }

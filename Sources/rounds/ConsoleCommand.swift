@@ -5,6 +5,7 @@ import Foundation
 import InboxModel
 import Policy
 import Reports
+import SafeFiles
 import Store
 import Terminal
 
@@ -13,9 +14,8 @@ struct ConsoleCommand: ParsableCommand {
         commandName: "console",
         abstract: "Open the moderation console on the inbox (the default command).",
         discussion: """
-            You act as your Unix login; your role comes from Policies/team.yml (leads, \
-            moderators, trainees). Anyone not in that file gets a read-only console. Press ? \
-            inside for every key.
+            You act as your Unix login; your role comes from the inbox's team (rounds team). \
+            Anyone not on it gets a read-only console. Press ? inside for every key.
             """
     )
 
@@ -25,12 +25,17 @@ struct ConsoleCommand: ParsableCommand {
     func run() throws { try Self.start(ConsoleLaunch(db: store.db, policies: policy.policies)) }
 
     static func start(_ launch: ConsoleLaunch) throws {
-        let directory = try PolicyCLI.directory(launch.policies)
-        let organization = try PolicyCLI.reportingPolicyErrors { try PolicySet.loadOrganization(from: directory) }
-        let team = try PolicyCLI.reportingPolicyErrors { try Team.load(from: directory) }
         let inbox = try StoreOptions.open(launch.db)
+        // The policies a lead published into the inbox, unless a lead chose others (audited).
+        let published = try PublishedPolicies.folder(inbox, option: launch.policies)
+        defer { PublishedPolicies.cleanUp(published) }
+        let directory = try published ?? PolicyCLI.directory(launch.policies)
+        let organization = try PolicyCLI.reportingPolicyErrors { try PolicySet.loadOrganization(from: directory) }
+        try TeamFile.adoptOnce(inbox, policies: directory)
+        try TeamFile.checkChosenPolicies(inbox, option: launch.policies, directory: directory, command: "the console")
         let login = Moderator.login
-        let role = team.role(of: login).flatMap(Role.init(rawValue:)) ?? .readonly
+        // The role comes from the inbox's team, never from a folder the user chooses.
+        let role = try inbox.role(of: login)
         // The rest of the policies (word lists, templates, the reply guard) load while the first
         // screen is drawn; the console waits for them before it takes the first key.
         let deferred = DeferredConsolePolicy(directory: directory, organization: organization)
@@ -57,9 +62,20 @@ struct ConsoleCommand: ParsableCommand {
         let store = SQLiteConsoleStore(inbox: inbox, role: role.rawValue, reader: moderator)
         store.undoWindow = TimeInterval(organization.replyUndoSeconds)
         let zone = TimeZone(identifier: organization.timezone) ?? .current
+        // The session is on the record: who, with which role, on which terminal. A console
+        // killed outright leaves an open without its close.
+        let terminal = ttyname(0).map { String(cString: $0) } ?? "no terminal"
+        let policies = (try? inbox.policyVersionInForce()).flatMap { $0 }.map { "published policies \($0)" } ?? "policies from a folder"
+        func session(_ action: String) {
+            _ = try? inbox.audit(AuditEvent(at: Int64(Date().timeIntervalSince1970 * 1000), moderator: moderator, role: role.rawValue,
+                                            action: action, detail: "\(terminal), \(policies)"))
+        }
+        session("session_open")
+        defer { session("session_close") }
         do {
             try ConsoleApp.run(store: store, policy: policy, moderator: moderator, role: role, keyMap: keys, timeZone: zone,
-                               exporter: { _, _ in exportToday(inbox: inbox, zone: zone, moderator: moderator) },
+                               idleLockMinutes: organization.idleLockMinutes,
+                               exporter: { _, _, folder in exportToday(inbox: inbox, zone: zone, moderator: moderator, folder: folder) },
                                afterFirstFrame: afterFirstFrame)
         } catch let e as PolicyError {
             throw UserError("cannot open the console: \(e.description)")
@@ -69,29 +85,58 @@ struct ConsoleCommand: ParsableCommand {
     }
 }
 
-/// `:export` in the console: today's actions as CSV in the current folder, owner-only, audited.
-func exportToday(inbox: InboxDatabase, zone: TimeZone, moderator: String) -> Result<String, Refusal> {
-    var cal = Calendar(identifier: .gregorian)
-    cal.timeZone = zone
-    let from = cal.startOfDay(for: Date())
-    let to = cal.date(byAdding: .day, value: 1, to: from) ?? from.addingTimeInterval(86_400)
-    let f = DateFormatter()
-    f.dateFormat = "yyyy-MM-dd"
-    f.timeZone = zone
-    let path = FileManager.default.currentDirectoryPath + "/rounds-export-\(f.string(from: from)).csv"
+/// `:export [FOLDER]` in the console: today's actions as CSV, owner-only, recorded before the
+/// file appears. The folder is named once (`:export FOLDER`, kept in the inbox and audited);
+/// it must be a real folder that not every user can write to.
+func exportToday(inbox: InboxDatabase, zone: TimeZone, moderator: String, folder: String?) -> Result<String, Refusal> {
+    func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
     do {
-        var sink = try ExportSink(file: path)
+        let dir: String
+        guard try inbox.role(of: moderator) == .lead else { return .failure(Refusal("Only a lead may export.")) }
+        if let folder {
+            dir = try ExportFolder.check(folder)
+            try inbox.setSetting("export_folder", dir)
+            try inbox.audit(AuditEvent(at: now(), moderator: moderator, role: "lead", action: "export_folder", detail: dir))
+        } else if let saved = try inbox.setting("export_folder") {
+            dir = try ExportFolder.check(saved)
+        } else {
+            return .failure(Refusal("Name the export folder once: :export /path/to/folder"))
+        }
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = zone
+        let from = cal.startOfDay(for: Date())
+        let to = cal.date(byAdding: .day, value: 1, to: from) ?? from.addingTimeInterval(86_400)
+        let f = DateFormatter()
+        f.dateFormat = "yyyy-MM-dd-HHmmss"
+        f.timeZone = zone
+        let path = dir + "/rounds-export-\(f.string(from: Date())).csv"
         var writer = ExportWriter(format: .csv, includeText: false)
-        sink.write(writer.header())
-        try inbox.exportActions(from: from, to: to, includeText: false) { sink.write($0, with: &writer) }
-        let digest = try sink.finish() ?? ""
-        try Data("\(digest)  \((path as NSString).lastPathComponent)\n".utf8).write(to: URL(fileURLWithPath: path + ".sha256"))
-        chmod(path + ".sha256", 0o600)
-        try inbox.audit(AuditEvent(at: Int64(Date().timeIntervalSince1970 * 1000), moderator: moderator, role: "lead",
-                                   action: "export", detail: "\(writer.count) actions csv -> \(path)"))
+        try RecordedOutput.write(to: path, produce: { sink in
+            sink.write(writer.header())
+            try inbox.exportActions(from: from, to: to, includeText: false) { sink.write($0, with: &writer) }
+        }, record: { sha in
+            try inbox.moderatorWrite { db in
+                try InboxDatabase.requireLead(moderator, "export", in: db)
+                try InboxDatabase.appendAudit(AuditEvent(at: now(), moderator: moderator, role: "lead", action: "export",
+                                                         detail: "\(writer.count) actions csv -> \(path) sha256 \(sha ?? "")"), in: db)
+            }
+        }, recordFailure: { reason in
+            _ = try? inbox.audit(AuditEvent(at: now(), moderator: moderator, role: "lead", action: "export_failed", detail: "\(path): \(reason)"))
+        })
         return .success(path)
     } catch {
         return .failure(Refusal("Export failed: \(error)"))
+    }
+}
+
+/// Where `:export` may write.
+enum ExportFolder {
+    static func check(_ folder: String) throws -> String {
+        var st = stat()
+        guard lstat(folder, &st) == 0 else { throw UserError("\(folder): no such folder") }
+        guard st.st_mode & S_IFMT == S_IFDIR else { throw UserError("\(folder) is not a folder (a link is not accepted); name the folder itself") }
+        guard st.st_mode & 0o002 == 0 else { throw UserError("\(folder) can be written by every user; name a folder only your team can write to") }
+        return folder.hasSuffix("/") && folder.count > 1 ? String(folder.dropLast()) : folder
     }
 }
 

@@ -4,6 +4,7 @@ import Foundation
 import Ingest
 import IngestPipeline
 import Policy
+import SafeFiles
 import Store
 
 struct DemoCommand: ParsableCommand {
@@ -36,9 +37,8 @@ struct DemoCommand: ParsableCommand {
             try StatsCommand.print(inbox)
             return
         }
-        // The demo makes whoever runs it a lead, so every action can be tried.
         try ConsoleCommand.open(inbox: inbox, policy: PolicyConsoleAdapter(policies), organization: policies.organization,
-                                moderator: Moderator.login, role: .lead)
+                                moderator: Moderator.login, role: try inbox.role(of: Moderator.login))
     }
 
     /// Builds a fresh demo inbox at `path`, refusing to replace a file that is not a demo.
@@ -53,8 +53,10 @@ struct DemoCommand: ParsableCommand {
         }
         let inbox = try InboxDatabase(path: path)
         try inbox.setSetting("demo", "1")
-        let dir = fm.temporaryDirectory.appendingPathComponent("rounds-demo-\(getpid())")
-        try fm.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        // The demo makes whoever runs it its lead, so every action can be tried.
+        try inbox.makeFirstLead(Moderator.login)
+        // A new folder of an unpredictable name: nobody else can have prepared it.
+        let dir = URL(fileURLWithPath: try SafeFiles.makePrivateDirectory(prefix: "rounds-demo"))
         defer { try? fm.removeItem(at: dir) }
         let file = dir.appendingPathComponent("demo-inbox.jsonl")
         try Data(demoInboxJSONL.utf8).write(to: file)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import InboxModel
 import Policy
 import Reports
 import Store
@@ -36,49 +37,49 @@ struct ExportCommand: ParsableCommand {
         let zone = TimeZone(identifier: policies.organization.timezone) ?? .current
         let (from, to) = try range(zone: zone)
         let inbox = try store.open()
-        var sink: ExportSink
-        if let output {
-            sink = try ExportSink(file: output)
-        } else {
-            sink = ExportSink.standardOutput()
+        try TeamFile.adoptOnce(inbox, policies: policies.directory)
+        let login = Moderator.login
+        if includeText, try inbox.role(of: login) != .lead {
+            try TeamFile.recordRefusal(inbox, login: login, what: "export --include-text")
+            throw UserError("only a lead may export message text; \(login) is not a lead of this inbox (rounds team lists the team)")
         }
-        var writer = ExportWriter(format: format, includeText: includeText)
-        sink.write(writer.header())
-        try inbox.exportActions(from: from, to: to, includeText: includeText) { row in
-            sink.write(row, with: &writer)
-        }
-        sink.write(writer.footer())
-        let digest = try sink.finish()
         let iso = ISO8601DateFormatter()
-        try inbox.audit(AuditEvent(at: Int64(Date().timeIntervalSince1970 * 1000), moderator: Moderator.login, role: "export",
-                                   action: includeText ? "export_with_text" : "export",
-                                   detail: "\(writer.count) actions \(iso.string(from: from))..\(iso.string(from: to)) \(format.rawValue) -> \(output ?? "stdout")"))
+        let action = includeText ? "export_with_text" : "export"
+        let span = "\(iso.string(from: from))..\(iso.string(from: to)) \(format.rawValue) -> \(output ?? "stdout")"
+        var writer = ExportWriter(format: format, includeText: includeText)
+        let digest = try RecordedOutput.write(to: output, produce: { sink in
+            sink.write(writer.header())
+            try inbox.exportActions(from: from, to: to, includeText: includeText) { row in sink.write(row, with: &writer) }
+            sink.write(writer.footer())
+        }, record: { sha in
+            let what = sha.map { "\(writer.count) actions \(span) sha256 \($0)" } ?? span
+            // The role is checked again in the transaction that records the export.
+            try inbox.moderatorWrite { db in
+                if includeText { try InboxDatabase.requireLead(login, "export message text", in: db) }
+                let role = try InboxDatabase.role(of: login, in: db)
+                try InboxDatabase.appendAudit(AuditEvent(at: Self.now(), moderator: login, role: role.rawValue, action: action, detail: what), in: db)
+            }
+        }, recordFailure: { reason in
+            _ = try? inbox.audit(AuditEvent(at: Self.now(), moderator: login, role: "export", action: action + "_failed",
+                                            detail: "\(span): \(reason)"))
+        })
         if let output, let digest {
-            try Data("\(digest)  \((output as NSString).lastPathComponent)\n".utf8).write(to: URL(fileURLWithPath: output + ".sha256"))
-            chmod(output + ".sha256", 0o600)
-            FileHandle.standardError.write(Data("exported \(writer.count) actions to \(output) (sha256 \(digest.prefix(16))...)\n".utf8))
+            FileHandle.standardError.write(Data("exported \(writer.count) actions to \(UntrustedText.line(output)) (sha256 \(digest.prefix(16))...)\n".utf8))
         }
     }
 
+    static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
     func range(zone: TimeZone) throws -> (Date, Date) {
         if let since {
-            guard let from = parseTime(since) else { throw ValidationError("--since '\(since)' is not a time") }
-            guard let to = until.map(parseTime) ?? Date() else { throw ValidationError("--until '\(until ?? "")' is not a time") }
+            let from = try CommandTimes.time(since, option: "--since", zone: zone)
+            let to = try until.map { try CommandTimes.time($0, option: "--until", zone: zone) } ?? Date()
             return (from, to)
         }
         var cal = Calendar(identifier: .gregorian)
         cal.timeZone = zone
-        let day: Date
-        if let date {
-            let parts = date.split(separator: "-").compactMap { Int($0) }
-            guard parts.count == 3, let d = cal.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2])) else {
-                throw ValidationError("--date '\(date)' is not a day; use YYYY-MM-DD")
-            }
-            day = d
-        } else {
-            day = cal.startOfDay(for: Date())
-        }
-        return (day, cal.date(byAdding: .day, value: 1, to: day) ?? day.addingTimeInterval(86_400))
+        let day = try date.map { try CommandTimes.day($0, option: "--date", zone: zone) } ?? cal.startOfDay(for: Date())
+        return (day, CommandTimes.nextDay(after: day, zone: zone))
     }
 }
 

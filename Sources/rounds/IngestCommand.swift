@@ -38,8 +38,12 @@ struct IngestCommand: ParsableCommand {
     }
 
     func run() throws {
-        let policies = try policy.load()
         let inbox = try store.open()
+        let published = try PublishedPolicies.folder(inbox, option: policy.policies)
+        defer { PublishedPolicies.cleanUp(published) }
+        let policies = try published.map { try PolicyCLI.loadPolicies($0.path) } ?? policy.load()
+        try TeamFile.adoptOnce(inbox, policies: policies.directory)
+        try TeamFile.checkChosenPolicies(inbox, option: policy.policies, directory: policies.directory, command: "ingest")
         var ingester = Ingester(inbox: inbox, batchSize: batch, classify: IngestClassifier.make(policies))
         var unreadable = 0
         for file in files {

@@ -33,29 +33,23 @@ struct ReportCommand: ParsableCommand {
         let zone = TimeZone(identifier: policies.organization.timezone) ?? .current
         var cal = Calendar(identifier: .gregorian)
         cal.timeZone = zone
-        var from = cal.startOfDay(for: Date())
-        if let date {
-            let p = date.split(separator: "-").compactMap { Int($0) }
-            guard p.count == 3, let d = cal.date(from: DateComponents(year: p[0], month: p[1], day: p[2])) else {
-                throw ValidationError("--date '\(date)' is not a day; use YYYY-MM-DD")
-            }
-            from = d
-        }
-        let to = cal.date(byAdding: .day, value: 1, to: from) ?? from.addingTimeInterval(86_400)
-        let report = try store.open().dayReport(from: from, to: to, timeZone: zone,
+        let from = try date.map { try CommandTimes.day($0, option: "--date", zone: zone) } ?? cal.startOfDay(for: Date())
+        let to = CommandTimes.nextDay(after: from, zone: zone)
+        let inbox = try store.open()
+        let report = try inbox.dayReport(from: from, to: to, timeZone: zone,
                                                 targets: policies.organization.response_targets_minutes, stopWords: Self.stopWords)
         let f = DateFormatter()
         f.dateFormat = "yyyy-MM-dd"
         f.timeZone = zone
         let title = "\(policies.organization.name): social media, \(f.string(from: from))"
         let text = format == .html ? DayReportHTML.render(report, title: title, zone: zone) : DayReportText.render(report, title: title, zone: zone)
-        if let output {
-            let fd = open(output, O_CREAT | O_TRUNC | O_WRONLY, 0o600)
-            guard fd >= 0 else { throw UserError("cannot write \(output): \(String(cString: strerror(errno)))") }
-            let h = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
-            h.write(Data(text.utf8))
-        } else {
-            print(text, terminator: "")
+        // The report quotes the words people used (topic surges): on the record, like an export.
+        let what = "\(f.string(from: from)) \(format.rawValue) -> \(output ?? "stdout")"
+        func event(_ action: String, _ detail: String) -> AuditEvent {
+            AuditEvent(at: Int64(Date().timeIntervalSince1970 * 1000), moderator: Moderator.login, role: "report", action: action, detail: detail)
         }
+        try RecordedOutput.write(to: output, produce: { sink in sink.write(text) },
+                                 record: { sha in try inbox.audit(event("report", what + (sha.map { " sha256 \($0)" } ?? ""))) },
+                                 recordFailure: { reason in _ = try? inbox.audit(event("report_failed", "\(what): \(reason)")) })
     }
 }

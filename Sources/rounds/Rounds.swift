@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import InboxModel
+import SafeFiles
 
 @main
 struct Rounds: ParsableCommand {
@@ -8,6 +10,8 @@ struct Rounds: ParsableCommand {
         abstract: "Keyboard-driven moderation console for a healthcare organisation's social media.",
         subcommands: [
             ConsoleCommand.self,
+            InitCommand.self,
+            TeamCommand.self,
             IngestCommand.self,
             StatsCommand.self,
             ClassifyCommand.self,
@@ -33,8 +37,12 @@ struct Rounds: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch let e as UserError {
-            FileHandle.standardError.write(Data("rounds: \(e.description)\n".utf8))
+            let lines = e.description.split(separator: "\n", omittingEmptySubsequences: false).map { UntrustedText.line(String($0)) }
+            FileHandle.standardError.write(Data("rounds: \(lines.joined(separator: "\n"))\n".utf8))
             Foundation.exit(e.exitCode)
+        } catch let e as FileError {
+            FileHandle.standardError.write(Data("rounds: \(UntrustedText.line(e.description))\n".utf8))
+            Foundation.exit(1)
         } catch let e as ExitCode {
             Foundation.exit(e.rawValue)
         } catch {

@@ -11,6 +11,7 @@ final class AccountabilityCLITests: XCTestCase {
     /// The organisation's day (Policies/organization.yml: America/New_York) the seeded inbox
     /// lies in, as `--date` takes it.
     static let zone = TimeZone(identifier: "America/New_York")!
+    static var login: String { getpwuid(geteuid()).map { String(cString: $0.pointee.pw_name) } ?? "root" }
     static func day(of date: Date) -> String {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
@@ -35,6 +36,9 @@ final class AccountabilityCLITests: XCTestCase {
                                               authorName: "+Ana, \"the\" Patient", text: hostile, receivedAt: arrived(600))),
             ClassifiedMessage(IncomingMessage(platform: .x, kind: .mention, externalID: "t2", text: "hello", receivedAt: arrived(300))),
         ])
+        // The test's own login leads the inbox (the CLI runs as it); "al" is a lead who acted.
+        try inbox.makeFirstLead(Self.login)
+        try inbox.setMember("al", role: .lead, by: Self.login)
         let store = SQLiteConsoleStore(inbox: inbox, role: "lead")
         let ids = try store.page(queue: .all, query: .all, moderator: "al", anchor: .start, limit: 5).map(\.id)
         _ = try store.perform(.hide(message: ids[1], reasonCode: "spam"), moderator: "al").get()
@@ -57,7 +61,7 @@ final class AccountabilityCLITests: XCTestCase {
         let db = try seededInbox(tmp)
         let ok = try CLI.run(["audit", "verify", "--db", db])
         XCTAssertEqual(ok.status, 0, ok.stderr)
-        XCTAssertEqual(ok.stdout, "3 events, chain intact\n")
+        XCTAssertEqual(ok.stdout, "5 events, chain intact\n", "two team changes and three actions")
 
         // The triggers refuse a direct edit.
         let refused = Process()
@@ -93,7 +97,7 @@ final class AccountabilityCLITests: XCTestCase {
         XCTAssertEqual(out.status, 0, out.stderr)
         let text = try String(contentsOfFile: csv, encoding: .utf8)
         let lines = text.components(separatedBy: "\r\n").filter { !$0.isEmpty }
-        XCTAssertEqual(lines.count, 4, text) // header + 3 actions
+        XCTAssertEqual(lines.count, 6, text) // header, 2 team changes, 3 actions
         XCTAssertTrue(lines[0].hasPrefix("event_id,time,moderator,role,action,reason_code,platform,external_id"))
         XCTAssertFalse(text.contains("Ana"), "no author names by default")
         XCTAssertFalse(text.contains("HYPERLINK"), "no message bodies by default")
@@ -117,7 +121,7 @@ final class AccountabilityCLITests: XCTestCase {
 
         let json = try CLI.run(["export", "--db", db, "--since", "\(today)", "--include-text", "--format", "json"])
         let parsed = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
-        XCTAssertEqual(parsed?.count, 5, "3 actions and the two exports before it, each audited")
+        XCTAssertEqual(parsed?.count, 7, "2 team changes, 3 actions and the two exports before it, each audited")
         XCTAssertFalse(json.stdout.contains("\u{1B}"))
         XCTAssertTrue(json.stdout.contains("\\u001b]52"))
 

@@ -56,6 +56,18 @@ struct CLI {
         return Output(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// Runs another program quietly; its exit status.
+    static func runTool(_ path: String, _ args: [String]) throws -> Int32 {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = args
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        return p.terminationStatus
+    }
+
     /// The rows of a query run by the `sqlite3` CLI (an independent reader), one string each.
     static func sqliteRows(_ db: String, _ sql: String) throws -> [String] {
         let p = Process()

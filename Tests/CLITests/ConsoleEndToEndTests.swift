@@ -214,8 +214,12 @@ final class ConsoleEndToEndTests: XCTestCase {
         XCTAssertFalse((reply["text"] as? String ?? "").isEmpty, "\(reply)")
 
         // State changes in order (opening a PHI-flagged message is audited too, but where the
-        // cursor passes depends on the demo's order, so those read events are counted apart).
-        let log = try run(sqlite3, [db, "select action || ' ' || coalesce(message_id, '') || ' ' || coalesce(reason_code, '') from action where action != 'open_phi' order by id"])
+        // cursor passes depends on the demo's order, so those read events are counted apart;
+        // the demo's making its runner the lead is checked in TeamCLITests).
+        let log = try run(sqlite3, [db, "select action || ' ' || coalesce(message_id, '') || ' ' || coalesce(reason_code, '') from action where action NOT IN ('open_phi', 'team_add', 'session_open', 'session_close', 'policies_override') order by id"])
+        let sessions = try run(sqlite3, [db, "select action from action where action like 'session_%' or action = 'team_add' order by id"])
+        XCTAssertEqual(sessions.split(separator: "\n").map(String.init), ["team_add", "session_open", "session_close"],
+                       "the demo makes its runner the lead; the console's session is on the record")
         XCTAssertEqual(log.split(separator: "\n").map(String.init), [
             "reply_queued \(repliedID) ",
             "reply_released \(repliedID) ",

@@ -20,7 +20,9 @@ final class CrashSafetyTests: XCTestCase {
             let stdin = Pipe()
             p.standardInput = stdin
             p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
+            let err = tmp.path("err\(round).txt")
+            FileManager.default.createFile(atPath: err, contents: nil)
+            p.standardError = FileHandle(forWritingAtPath: err)
             try p.run()
             let feeder = Feeder(fd: stdin.fileHandleForWriting.fileDescriptor, body: body)
             Thread.detachNewThread { feeder.run() }
@@ -31,8 +33,8 @@ final class CrashSafetyTests: XCTestCase {
             p.waitUntilExit()
             feeder.finished.wait()
             try stdin.fileHandleForWriting.close()
-            XCTAssertEqual(p.terminationReason, .uncaughtSignal)
-            XCTAssertGreaterThanOrEqual(committedCount(db), 1000 * (round + 1))
+            XCTAssertEqual(p.terminationReason, .uncaughtSignal, "round \(round): status \(p.terminationStatus) \((try? String(contentsOfFile: err, encoding: .utf8)) ?? "")")
+            XCTAssertGreaterThanOrEqual(committedCount(db), 1000 * (round + 1), "round \(round): fed \(feeder.written) bytes; \((try? String(contentsOfFile: err, encoding: .utf8)) ?? "")")
             XCTAssertEqual(sqlite(db, "PRAGMA integrity_check"), "ok")
         }
         let before = Int(sqlite(db, "SELECT count(*) FROM message")) ?? -1
@@ -72,14 +74,15 @@ private final class Feeder: @unchecked Sendable {
     let finished = DispatchSemaphore(value: 0)
     init(fd: Int32, body: Data) { self.fd = fd; self.body = body }
 
+    private(set) var written = 0
+
     func run() {
         defer { finished.signal() }
         body.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = write(fd, raw.baseAddress! + offset, min(1 << 16, raw.count - offset))
+            while written < raw.count {
+                let n = write(fd, raw.baseAddress! + written, min(1 << 16, raw.count - written))
                 if n <= 0 { return }  // EPIPE: ingest was killed
-                offset += n
+                written += n
             }
         }
     }

@@ -45,6 +45,10 @@ final class PolicyCLITests: XCTestCase {
             {"platform": "facebook", "kind": "comment", "id": "2", "text": "what time does the lab open"}
             """)
         XCTAssertEqual(try CLI.run(["ingest", "--db", db, "--policies", policies.path, file]).status, 0)
+        let notLead = try CLI.run(["reclassify", "--db", db, "--policies", policies.path])
+        XCTAssertEqual(notLead.status, 1, "reclassifying is for leads, and the inbox has no team yet")
+        XCTAssertTrue(notLead.stderr.contains("only a lead"), notLead.stderr)
+        XCTAssertEqual(try CLI.run(["init", "--db", db]).status, 0)
         let unchanged = try CLI.run(["reclassify", "--db", db, "--policies", policies.path])
         XCTAssertEqual(unchanged.status, 0, unchanged.stderr)
         XCTAssertTrue(unchanged.stdout.contains("reclassified 2 messages") && unchanged.stdout.contains(": 0 changed"), unchanged.stdout)

@@ -102,6 +102,7 @@ final class UntrustedTextAgreementTests: XCTestCase {
         let moderator = "eve\u{1B}[2J\u{202E}\u{61C}"
         let shift = try CLI.run(["bench", "shift", "--db", db, "--as", moderator, "--actions", "2", "--queue", "all"])
         XCTAssertEqual(shift.status, 0, shift.stderr)
+        XCTAssertEqual(try CLI.run(["init", "--db", db]).status, 0, "the test's login leads the inbox: it exports text")
 
         var outputs: [(String, String)] = [("ingest stderr", ingest.stderr), ("shift stderr", shift.stderr)]
         for args in [["stats", "--rejected"], ["audit"], ["outbox"],

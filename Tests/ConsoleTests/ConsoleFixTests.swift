@@ -194,6 +194,6 @@ final class ReadOnlyStatusTests: XCTestCase {
     func testSomeoneNotOnTheTeamIsToldTheConsoleIsReadOnly() {
         let state = ConsoleState(moderator: "eve", role: .readonly, width: 100, height: 30, now: Date())
         let screen = Renderer.render(state)
-        XCTAssertTrue((0..<30).contains { screen.line($0).contains("eve (READ-ONLY: not in team.yml)") })
+        XCTAssertTrue((0..<30).contains { screen.line($0).contains("eve (READ-ONLY: not on the team)") })
     }
 }

@@ -157,12 +157,17 @@ final class DriverTests: XCTestCase {
 
     func testExportGoesThroughTheHookForLeads() {
         let (d, _) = Fixtures.driver(role: .lead)
-        var asked: (QueueID, InboxQuery)?
-        d.exporter = { q, query in asked = (q, query); return .success("/tmp/x.csv") }
+        var asked: (QueueID, InboxQuery, String?)?
+        d.exporter = { q, query, folder in asked = (q, query, folder); return .success("/tmp/x.csv") }
         d.send(.keyPressed(.char(":")))
         for c in "export" { d.send(.keyPressed(.char(c))) }
         d.send(.keyPressed(.enter))
         XCTAssertEqual(asked?.0, .urgent)
+        XCTAssertNil(asked?.2, "no folder named: the one named before")
         XCTAssertEqual(d.state.flash?.text, "Exported to /tmp/x.csv")
+        d.send(.keyPressed(.char(":")))
+        for c in "export /srv/exports" { d.send(.keyPressed(.char(c))) }
+        d.send(.keyPressed(.enter))
+        XCTAssertEqual(asked?.2, "/srv/exports")
     }
 }

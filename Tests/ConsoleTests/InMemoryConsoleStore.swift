@@ -153,6 +153,9 @@ final class InMemoryConsoleStore: ConsoleStore {
     }
 
     func dataVersion() throws -> Int64 { version }
+
+    private(set) var sessionEvents: [SessionEvent] = []
+    func recordSession(_ event: SessionEvent, moderator: String) { sessionEvents.append(event) }
 }
 
 /// A `ConsolePolicy` with fixed answers, for tests.

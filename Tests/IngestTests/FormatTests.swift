@@ -149,12 +149,71 @@ final class FormatTests: XCTestCase {
         XCTAssertEqual(TimeParser.parse("2026-11-29T08:30:00Z"), utc("2026-11-29T08:30:00Z"))
         XCTAssertEqual(TimeParser.parse("2016-03-23T17:49:37+0000"), utc("2016-03-23T17:49:37Z"))
         XCTAssertEqual(TimeParser.parse("2026-11-29T08:30:00-05:00"), utc("2026-11-29T13:30:00Z"))
-        XCTAssertEqual(TimeParser.parse("2026-02-28 23:59:59"), utc("2026-02-28T23:59:59Z"))
-        XCTAssertEqual(TimeParser.parse("2024-02-29"), utc("2024-02-29T00:00:00Z"))
+        XCTAssertEqual(TimeParser.parse("2026-02-28 23:59:59Z"), utc("2026-02-28T23:59:59Z"))
+        XCTAssertEqual(TimeParser.parse("2024-02-29T00:00:00Z"), utc("2024-02-29T00:00:00Z"), "a leap day")
+        XCTAssertEqual(TimeParser.parse("2026-11-29T08:30-05"), utc("2026-11-29T13:30:00Z"))
         XCTAssertEqual(TimeParser.parse("1457764197627"), Date(timeIntervalSince1970: 1457764197.627))
         XCTAssertEqual(TimeParser.parse("2026-11-29T08:30:00.250Z")!.timeIntervalSince1970, utc("2026-11-29T08:30:00Z").timeIntervalSince1970 + 0.25, accuracy: 0.0001)
         XCTAssertNil(TimeParser.parse("yesterday"))
         XCTAssertNil(TimeParser.parse("2026-13-01"))
         XCTAssertNil(TimeParser.parse("2026-11-29T25:00:00Z"))
+    }
+
+    /// Impossible dates and malformed offsets were read as other instants (31 February became
+    /// 3 March; "+05:" an offset of five hours); a time without a zone was silently UTC.
+    func testImpossibleDatesAndMalformedOffsetsAreRejected() {
+        for bad in ["2026-02-29T10:00:00Z", "2026-02-31T10:00:00Z", "2026-04-31T10:00:00Z", "2100-02-29T00:00:00Z",
+                    "2026-00-10T10:00:00Z", "2026-11-00T10:00:00Z", "2026-11-29T24:00:00Z", "2026-11-29T08:60:00Z",
+                    "2026-11-29T08:30:60Z", "2026-11-29T08:30:00+05:", "2026-11-29T08:30:00+5", "2026-11-29T08:30:00+24:00",
+                    "2026-11-29T08:30:00+05:60", "2026-11-29T08:30:00+05:0", "2026-11-29T08:30:00.Z", "2026-11-29T08:30:00",
+                    "2026-11-29 08:30", "2026-11-29", "2026-11-29T08:30:00Zjunk", "2026-11-29T08:30:00+05:00:00"] {
+            XCTAssertNil(TimeParser.parse(bad), bad)
+        }
+        guard case .failure(let why) = TimeParser.read("2026-02-31T10:00:00Z") else { return XCTFail("accepted") }
+        XCTAssertEqual(why.description, "there is no day 31 in 2026-02")
+        guard case .failure(let zone) = TimeParser.read("2026-11-29T08:30:00") else { return XCTFail("accepted") }
+        XCTAssertTrue(zone.description.contains("without a zone"), zone.description)
+    }
+
+    /// The parser against Foundation's `ISO8601DateFormatter` on RFC 3339 texts generated from
+    /// valid and invalid parts. Where every part is valid (known by construction), both read the
+    /// same instant. Where one is not, the parser rejects the text; Foundation on Linux is
+    /// lenient there (hour 24, day 31 of February, "+5", "+05:" and "+25:00" become instants),
+    /// which is what this parser must not copy.
+    func testAgreesWithFoundationOnValidTimesAndIsStricterOnInvalidOnes() {
+        let foundation = ISO8601DateFormatter()
+        foundation.formatOptions = [.withInternetDateTime]
+        var rng = SystemRandomNumberGenerator()
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        func monthLength(_ m: Int, _ y: Int) -> Int {
+            [31, (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
+        }
+        let goodZones = ["Z", "+00:00", "-05:00", "+05:30", "+14:00", "-23:59"]
+        let badZones = ["+25:00", "+05:61", "+05:", "+5", "", "+0530:", "05:00"]
+        var valid = 0, invalid = 0, foundationLenient = 0
+        for _ in 0..<20_000 {
+            let year = [1999, 2000, 2024, 2026, 2100][Int.random(in: 0..<5, using: &rng)]
+            let month = Int.random(in: 0...13, using: &rng), day = Int.random(in: 0...32, using: &rng)
+            let hour = Int.random(in: 0...25, using: &rng), minute = Int.random(in: 0...61, using: &rng)
+            let second = Int.random(in: 0...61, using: &rng)
+            let goodZone = Bool.random(using: &rng)
+            let zone = goodZone ? goodZones.randomElement(using: &rng)! : badZones.randomElement(using: &rng)!
+            let text = "\(year)-\(two(month))-\(two(day))T\(two(hour)):\(two(minute)):\(two(second))\(zone)"
+            let partsValid = (1...12).contains(month) && (1...monthLength(month, year)).contains(day)
+                && hour < 24 && minute < 60 && second < 60 && goodZone
+            let ours = TimeParser.parse(text), theirs = foundation.date(from: text)
+            if partsValid {
+                valid += 1
+                XCTAssertNotNil(ours, text)
+                XCTAssertEqual(ours, theirs, text)
+            } else {
+                invalid += 1
+                XCTAssertNil(ours, text)
+                if theirs != nil { foundationLenient += 1 }
+            }
+        }
+        XCTAssertGreaterThan(valid, 500, "the corpus holds valid times")
+        XCTAssertGreaterThan(invalid, 5000, "and invalid ones")
+        XCTAssertGreaterThan(foundationLenient, 0, "Foundation accepts some of them: the reason this parser is ours")
     }
 }
