@@ -65,7 +65,7 @@ extension SQLiteConsoleStore {
 
     private func event(_ action: String, _ t: Target?, moderator: String, after: String? = nil) -> AuditEvent {
         AuditEvent(at: Self.ms(now()), moderator: moderator, role: actingRole, action: action, messageID: t?.id,
-                   ruleIDs: t?.flags, stateBefore: t?.state, stateAfter: after ?? t?.state)
+                   ruleIDs: t?.flags, stateBefore: t?.state, stateAfter: after ?? t?.state, policyVersion: policyVersion())
     }
 
     private func requireRole(_ allowed: Set<String>, _ what: String) throws {

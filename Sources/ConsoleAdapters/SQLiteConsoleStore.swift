@@ -31,6 +31,9 @@ public final class SQLiteConsoleStore: ConsoleStore, @unchecked Sendable {
     public private(set) var lastPageCutOff = false
     /// The role of the action in progress, read inside its transaction (`ModeratorActions`).
     var actingRole = ""
+    /// The policy version the console's reply guard and templates come from, recorded with
+    /// every action (asked at each action: the console loads its policies after its first frame).
+    public var policyVersion: () -> String? = { nil }
     private var auditedPHIOpens = Set<Int64>()
 
     public init(inbox: InboxDatabase, role: String, reader: String? = nil) {

@@ -8,14 +8,15 @@
 /// outputs that have structure for them (console paragraphs, quoted CSV cells, JSON escapes)
 /// keep them as that structure.
 public enum UntrustedText {
-    /// Whether `s` may not be written raw.
-    @inline(__always)
+    /// Whether `s` may not be written raw. Inlinable: the console asks for every scalar it draws.
+    @inlinable
     public static func isUnsafe(_ s: Unicode.Scalar) -> Bool {
         let v = s.value
         if v < 0x7F { return v < 0x20 }
         return isUnsafeBeyondASCII(v, s)
     }
 
+    @usableFromInline
     static func isUnsafeBeyondASCII(_ v: UInt32, _ s: Unicode.Scalar) -> Bool {
         if v < 0xA0 || v == 0xAD { return true }  // DEL, C1, soft hyphen
         if (0xFE00...0xFE0F).contains(v) || (0xE0100...0xE01EF).contains(v) { return true }  // variation selectors
@@ -28,8 +29,14 @@ public enum UntrustedText {
 
     /// The visible stand-in for an unsafe scalar, or nil for a safe one: C0 controls and DEL as
     /// Unicode control pictures (`␛`, `␇`, `␡`), everything else as `<U+202E>`.
+    @inlinable
     public static func placeholder(for s: Unicode.Scalar) -> String? {
         guard isUnsafe(s) else { return nil }
+        return visiblePlaceholder(s)
+    }
+
+    @usableFromInline
+    static func visiblePlaceholder(_ s: Unicode.Scalar) -> String {
         let v = s.value
         if v < 0x20 { return String(Character(Unicode.Scalar(0x2400 + v)!)) }
         if v == 0x7F { return "\u{2421}" }

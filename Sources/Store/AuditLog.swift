@@ -17,12 +17,15 @@ public struct AuditEvent: Sendable, Equatable {
     public var stateAfter: String?
     public var outboxID: Int64?
     public var undoes: Int64?
+    /// The policy version in force for the act (the reply guard that checked a reply).
+    public var policyVersion: String?
     public var prevHash: String = ""
     public var hash: String = ""
 
     public init(at: Int64, moderator: String, role: String, action: String, messageID: Int64? = nil,
                 reasonCode: String? = nil, templateID: String? = nil, ruleIDs: String? = nil, detail: String? = nil,
-                stateBefore: String? = nil, stateAfter: String? = nil, outboxID: Int64? = nil, undoes: Int64? = nil) {
+                stateBefore: String? = nil, stateAfter: String? = nil, outboxID: Int64? = nil, undoes: Int64? = nil,
+                policyVersion: String? = nil) {
         self.at = at
         self.moderator = moderator
         self.role = role
@@ -36,6 +39,7 @@ public struct AuditEvent: Sendable, Equatable {
         self.stateAfter = stateAfter
         self.outboxID = outboxID
         self.undoes = undoes
+        self.policyVersion = policyVersion
     }
 
     /// The event's content in a fixed, unambiguous form: what the hash covers. The row id is
@@ -50,6 +54,8 @@ public struct AuditEvent: Sendable, Equatable {
         }
         return [f(id), f(at), f(moderator), f(role), f(action), f(messageID), f(reasonCode), f(templateID),
                 f(ruleIDs), f(detail), f(stateBefore), f(stateAfter), f(outboxID), f(undoes)].joined(separator: "\u{1F}")
+            // Only rows that have one: rows recorded before the column existed hash as they did.
+            + (policyVersion.map { "\u{1F}" + f($0) } ?? "")
     }
 
     static func chainHash(prev: String, canonical: String) -> String {
@@ -63,7 +69,7 @@ public struct AuditEvent: Sendable, Equatable {
         ("message_id", ["integer", "null"]), ("reason_code", ["text", "null"]), ("template_id", ["text", "null"]),
         ("rule_ids", ["text", "null"]), ("detail", ["text", "null"]), ("state_before", ["text", "null"]),
         ("state_after", ["text", "null"]), ("outbox_id", ["integer", "null"]), ("undoes", ["integer", "null"]),
-        ("prev_hash", ["text"]), ("hash", ["text"]),
+        ("prev_hash", ["text"]), ("hash", ["text"]), ("policy_version", ["text", "null"]),
     ]
 
     /// The first column of `row` whose value has a type Rounds never writes there, if any.
@@ -97,6 +103,7 @@ public struct AuditEvent: Sendable, Equatable {
         ruleIDs = text("rule_ids"); detail = text("detail"); stateBefore = text("state_before")
         stateAfter = text("state_after"); outboxID = int("outbox_id"); undoes = int("undoes")
         prevHash = text("prev_hash") ?? ""; hash = text("hash") ?? ""
+        policyVersion = text("policy_version")
     }
 }
 
@@ -111,10 +118,11 @@ extension InboxDatabase {
         e.hash = AuditEvent.chainHash(prev: e.prevHash, canonical: e.canonical)
         try db.execute(sql: """
             INSERT INTO action (id, at, moderator, role, action, message_id, reason_code, template_id,
-                rule_ids, detail, state_before, state_after, outbox_id, undoes, prev_hash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                rule_ids, detail, state_before, state_after, outbox_id, undoes, prev_hash, hash, policy_version)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [e.id, e.at, e.moderator, e.role, e.action, e.messageID, e.reasonCode, e.templateID,
-                             e.ruleIDs, e.detail, e.stateBefore, e.stateAfter, e.outboxID, e.undoes, e.prevHash, e.hash])
+                             e.ruleIDs, e.detail, e.stateBefore, e.stateAfter, e.outboxID, e.undoes, e.prevHash, e.hash,
+                             e.policyVersion])
         return e.id
     }
 

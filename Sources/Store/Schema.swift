@@ -18,6 +18,7 @@ public enum Schema {
         m.registerMigration("v9-lighter-full-text-upkeep", migrate: v9)
         m.registerMigration("v10-team-in-the-inbox", migrate: v10)
         m.registerMigration("v11-published-policies", migrate: v11)
+        m.registerMigration("v12-policy-version-of-each-act", migrate: v12)
         return m
     }
 
@@ -348,6 +349,12 @@ public enum Schema {
                 PRIMARY KEY (version, path)
             );
             """)
+    }
+
+    /// Each audit row can name the policy version in force for the act (the reply guard that
+    /// checked a reply). Rows without one hash as before (`AuditEvent.canonical`).
+    static func v12(_ db: Database) throws {
+        try db.execute(sql: "ALTER TABLE action ADD COLUMN policy_version TEXT")
     }
 
     /// The SQL expression of an author's key in `author_index`, from two SQL expressions (column

@@ -133,13 +133,14 @@ extension InboxDatabase {
                                    detail: note.map { "\(login) (\($0))" } ?? login, stateBefore: before?.rawValue, stateAfter: role.rawValue), in: db)
     }
 
-    /// Unix logins: letters, digits, `_`, `-` and `.`, starting with a letter, digit or `_`
-    /// (so a login never carries a terminal escape into a screen or an export).
+    /// Unix logins: letters, digits, `_ - . @ $` (directory logins such as `ana@clinic.example`),
+    /// not starting with `-` or `.`: a login never carries a terminal escape or a formula into a
+    /// screen or an export.
     static func checkLogin(_ login: String) throws {
         let ok = !login.isEmpty && login.utf8.count <= 64 && login.utf8.allSatisfy { b in
-            (b >= 97 && b <= 122) || (b >= 65 && b <= 90) || (b >= 48 && b <= 57) || b == 95 || b == 45 || b == 46
-        } && login.utf8.first != 45 && login.utf8.first != 46
-        guard ok else { throw TeamRefusal("'\(UntrustedText.line(login))' is not a Unix login (letters, digits, _ - .)") }
+            (b >= 97 && b <= 122) || (b >= 65 && b <= 90) || (b >= 48 && b <= 57) || b == 95 || b == 45 || b == 46 || b == 64 || b == 36
+        } && ![45, 46, 64].contains(login.utf8.first)
+        guard ok else { throw TeamRefusal("'\(UntrustedText.line(login))' is not a Unix login (letters, digits, _ - . @ $)") }
     }
 
     static func nowMs() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }

@@ -40,7 +40,7 @@ struct ConsoleCommand: ParsableCommand {
         // screen is drawn; the console waits for them before it takes the first key.
         let deferred = DeferredConsolePolicy(directory: directory, organization: organization)
         try Self.open(inbox: inbox, policy: deferred, organization: organization, moderator: login, role: role,
-                      afterFirstFrame: { try deferred.wait() })
+                      policyVersion: { (try? deferred.wait())?.policies.version }, afterFirstFrame: { try deferred.wait() })
     }
 
     /// The moderator's key bindings: `$ROUNDS_KEYS`, else `~/.config/rounds/keys.conf`.
@@ -57,9 +57,10 @@ struct ConsoleCommand: ParsableCommand {
     }
 
     static func open(inbox: InboxDatabase, policy: ConsolePolicy, organization: Organization, moderator: String, role: Role,
-                     afterFirstFrame: (() throws -> Void)? = nil) throws {
+                     policyVersion: @escaping () -> String?, afterFirstFrame: (() throws -> Void)? = nil) throws {
         let keys = try keyMap()
         let store = SQLiteConsoleStore(inbox: inbox, role: role.rawValue, reader: moderator)
+        store.policyVersion = policyVersion
         store.undoWindow = TimeInterval(organization.replyUndoSeconds)
         let zone = TimeZone(identifier: organization.timezone) ?? .current
         // The session is on the record: who, with which role, on which terminal. A console

@@ -38,7 +38,7 @@ struct DemoCommand: ParsableCommand {
             return
         }
         try ConsoleCommand.open(inbox: inbox, policy: PolicyConsoleAdapter(policies), organization: policies.organization,
-                                moderator: Moderator.login, role: try inbox.role(of: Moderator.login))
+                                moderator: Moderator.login, role: try inbox.role(of: Moderator.login), policyVersion: { policies.version })
     }
 
     /// Builds a fresh demo inbox at `path`, refusing to replace a file that is not a demo.

@@ -35,3 +35,25 @@ final class TeamRosterTests: InboxFolderTestCase {
         XCTAssertEqual(try inbox.verifyAuditChain(), .intact(events: 5), "two adds, the hide, two role changes; refusals leave nothing")
     }
 }
+
+/// Each moderator action names the policy version in force; rows written before the column
+/// existed still verify (their hash leaves it out), and changing it afterwards is detected.
+final class PolicyVersionInAuditTests: InboxFolderTestCase {
+    func testActionsCarryThePolicyVersionUnderTheChain() throws {
+        let inbox = try InboxDatabase(path: path)
+        try inbox.store([ClassifiedMessage(IncomingMessage(platform: .x, kind: .mention, externalID: "m1", text: "hello", receivedAt: Date()))])
+        try inbox.audit(AuditEvent(at: 1, moderator: "sys", role: "system", action: "note"))  // no version, as before
+        let store = SQLiteConsoleStore(inbox: inbox, role: "moderator")
+        store.policyVersion = { "a7baec26" }
+        let id = try XCTUnwrap(store.page(queue: .all, query: .all, moderator: "mo", anchor: .start, limit: 5).first?.id)
+        _ = try store.perform(.markDone(message: id), moderator: "mo").get()
+        XCTAssertEqual(try inbox.auditEvents().map(\.policyVersion), [nil, "a7baec26"])
+        XCTAssertEqual(try inbox.verifyAuditChain(), .intact(events: 2))
+        try inbox.pool.writeWithoutTransaction { db in
+            try db.execute(sql: "DROP TRIGGER action_is_append_only_update")
+            try db.execute(sql: "UPDATE action SET policy_version = 'forged' WHERE id = 2")
+        }
+        guard case .broken(_, let bad, _) = try inbox.verifyAuditChain() else { return XCTFail("a changed policy version went unnoticed") }
+        XCTAssertEqual(bad, 2)
+    }
+}
