@@ -25,8 +25,7 @@ extension SQLiteConsoleStore {
     /// the inbox decides, whatever role this store was opened with. An inbox without a team
     /// (a synthetic one, or one in a test) takes the role the store was opened with.
     private func roleInside(_ db: Database, moderator: String) throws -> String {
-        guard try InboxDatabase.hasTeam(in: db) else { return role }
-        return try InboxDatabase.role(of: moderator, in: db).rawValue
+        try InboxDatabase.teamRole(of: moderator, in: db)?.rawValue ?? role
     }
 
     private struct Target {

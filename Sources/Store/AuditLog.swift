@@ -42,6 +42,9 @@ public struct AuditEvent: Sendable, Equatable {
         self.policyVersion = policyVersion
     }
 
+    /// Now, as audit rows record time: Unix milliseconds.
+    public static func nowMs() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+
     /// The event's content in a fixed, unambiguous form: what the hash covers. The row id is
     /// part of it, so reordering rows breaks the chain as surely as editing them.
     var canonical: String {

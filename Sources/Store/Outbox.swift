@@ -27,7 +27,7 @@ extension InboxDatabase {
     public func outbox(state: String?) throws -> [OutboxEntry] {
         let iso = ISO8601DateFormatter()
         func date(_ ms: Int64) -> String { iso.string(from: Date(timeIntervalSince1970: Double(ms) / 1000)) }
-        let now = Int64((Date().timeIntervalSince1970 * 1000).rounded())
+        let now = AuditEvent.nowMs()
         return try pool.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT o.*, m.external_id FROM outbox o JOIN message m ON m.id = o.message_id ORDER BY o.id

@@ -28,7 +28,7 @@ extension InboxDatabase {
         try moderatorWrite { db in
             try Self.requireLead(login, "publish policies", in: db)
             if try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = 'policy_in_force'") == version { return false }
-            let now = Self.nowMs()
+            let now = AuditEvent.nowMs()
             try db.execute(sql: """
                 INSERT INTO policy_set (version, published_at, published_by, files, summary) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (version) DO UPDATE SET published_at = excluded.published_at, published_by = excluded.published_by

@@ -40,6 +40,15 @@ extension InboxDatabase {
 
     public func hasTeam() throws -> Bool { try pool.read { try Self.hasTeam(in: $0) } }
 
+    /// `login`'s role when the inbox has a team (read-only if they are not on it), nil when it
+    /// has none: one query, for the check that goes with every moderator action.
+    public static func teamRole(of login: String, in db: Database) throws -> Role? {
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT (SELECT role FROM team_member WHERE login = ?) AS role, EXISTS (SELECT 1 FROM team_member) AS team
+            """, arguments: [login]), row["team"] as Bool else { return nil }
+        return (row["role"] as String?).flatMap(Role.init(rawValue:)) ?? .readonly
+    }
+
     /// Throws unless `login` is a lead, read in the same transaction as what follows.
     public static func requireLead(_ login: String, _ what: String, in db: Database) throws {
         let role = try role(of: login, in: db)
@@ -76,7 +85,7 @@ extension InboxDatabase {
             guard let before = try Self.memberRole(login, in: db) else { throw TeamRefusal("\(login) is not on the team") }
             if before == .lead { try Self.keepALead(besides: login, in: db) }
             try db.execute(sql: "DELETE FROM team_member WHERE login = ?", arguments: [login])
-            try Self.appendAudit(AuditEvent(at: Self.nowMs(), moderator: actor, role: "lead", action: "team_remove",
+            try Self.appendAudit(AuditEvent(at: AuditEvent.nowMs(), moderator: actor, role: "lead", action: "team_remove",
                                             detail: login, stateBefore: before.rawValue, stateAfter: nil), in: db)
         }
     }
@@ -103,13 +112,14 @@ extension InboxDatabase {
     /// The one-time upgrade: an inbox used before teams lived in it takes `members` (its
     /// `team.yml`) once, recorded in the audit log, so nobody is locked out. Returns whether
     /// it happened now.
-    public func adoptTeamFromFileOnce(_ members: [(login: String, role: Role)], source: String) throws -> Bool {
+    /// `members` is read only then: most opens need no team file at all.
+    public func adoptTeamFromFileOnce(_ members: () throws -> [(login: String, role: Role)], source: String) throws -> Bool {
         let pending = try pool.read { db in
             try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = 'team_from_file_pending'") == "1"
                 && !Self.hasTeam(in: db)
         }
         guard pending else { return false }
-        _ = try importMembers(members, source: source, by: nil)
+        _ = try importMembers(try members(), source: source, by: nil)
         try pool.write { db in try db.execute(sql: "DELETE FROM setting WHERE key = 'team_from_file_pending'") }
         return true
     }
@@ -128,8 +138,8 @@ extension InboxDatabase {
         try db.execute(sql: """
             INSERT INTO team_member (login, role, since) VALUES (?, ?, ?)
             ON CONFLICT (login) DO UPDATE SET role = excluded.role, since = excluded.since
-            """, arguments: [login, role.rawValue, nowMs()])
-        try appendAudit(AuditEvent(at: nowMs(), moderator: actor, role: actorRole, action: before == nil ? "team_add" : "team_role",
+            """, arguments: [login, role.rawValue, AuditEvent.nowMs()])
+        try appendAudit(AuditEvent(at: AuditEvent.nowMs(), moderator: actor, role: actorRole, action: before == nil ? "team_add" : "team_role",
                                    detail: note.map { "\(login) (\($0))" } ?? login, stateBefore: before?.rawValue, stateAfter: role.rawValue), in: db)
     }
 
@@ -142,6 +152,4 @@ extension InboxDatabase {
         } && ![45, 46, 64].contains(login.utf8.first)
         guard ok else { throw TeamRefusal("'\(UntrustedText.line(login))' is not a Unix login (letters, digits, _ - . @ $)") }
     }
-
-    static func nowMs() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 }

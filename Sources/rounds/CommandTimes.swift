@@ -33,6 +33,13 @@ enum CommandTimes {
         }
     }
 
+    /// The start of today in `zone`.
+    static func today(zone: TimeZone) -> Date {
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = zone
+        return cal.startOfDay(for: Date())
+    }
+
     /// The day after `start` in `zone` (23 or 25 hours across a daylight-saving change).
     static func nextDay(after start: Date, zone: TimeZone) -> Date {
         var cal = Calendar(identifier: .gregorian)

@@ -68,7 +68,7 @@ struct ConsoleCommand: ParsableCommand {
         let terminal = ttyname(0).map { String(cString: $0) } ?? "no terminal"
         let policies = (try? inbox.policyVersionInForce()).flatMap { $0 }.map { "published policies \($0)" } ?? "policies from a folder"
         func session(_ action: String) {
-            _ = try? inbox.audit(AuditEvent(at: Int64(Date().timeIntervalSince1970 * 1000), moderator: moderator, role: role.rawValue,
+            _ = try? inbox.audit(AuditEvent(at: AuditEvent.nowMs(), moderator: moderator, role: role.rawValue,
                                             action: action, detail: "\(terminal), \(policies)"))
         }
         session("session_open")
@@ -90,23 +90,20 @@ struct ConsoleCommand: ParsableCommand {
 /// file appears. The folder is named once (`:export FOLDER`, kept in the inbox and audited);
 /// it must be a real folder that not every user can write to.
 func exportToday(inbox: InboxDatabase, zone: TimeZone, moderator: String, folder: String?) -> Result<String, Refusal> {
-    func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
     do {
         let dir: String
         guard try inbox.role(of: moderator) == .lead else { return .failure(Refusal("Only a lead may export.")) }
         if let folder {
             dir = try ExportFolder.check(folder)
             try inbox.setSetting("export_folder", dir)
-            try inbox.audit(AuditEvent(at: now(), moderator: moderator, role: "lead", action: "export_folder", detail: dir))
+            try inbox.audit(AuditEvent(at: AuditEvent.nowMs(), moderator: moderator, role: "lead", action: "export_folder", detail: dir))
         } else if let saved = try inbox.setting("export_folder") {
             dir = try ExportFolder.check(saved)
         } else {
             return .failure(Refusal("Name the export folder once: :export /path/to/folder"))
         }
-        var cal = Calendar(identifier: .gregorian)
-        cal.timeZone = zone
-        let from = cal.startOfDay(for: Date())
-        let to = cal.date(byAdding: .day, value: 1, to: from) ?? from.addingTimeInterval(86_400)
+        let from = CommandTimes.today(zone: zone)
+        let to = CommandTimes.nextDay(after: from, zone: zone)
         let f = DateFormatter()
         f.dateFormat = "yyyy-MM-dd-HHmmss"
         f.timeZone = zone
@@ -118,11 +115,11 @@ func exportToday(inbox: InboxDatabase, zone: TimeZone, moderator: String, folder
         }, record: { sha in
             try inbox.moderatorWrite { db in
                 try InboxDatabase.requireLead(moderator, "export", in: db)
-                try InboxDatabase.appendAudit(AuditEvent(at: now(), moderator: moderator, role: "lead", action: "export",
+                try InboxDatabase.appendAudit(AuditEvent(at: AuditEvent.nowMs(), moderator: moderator, role: "lead", action: "export",
                                                          detail: "\(writer.count) actions csv -> \(path) sha256 \(sha ?? "")"), in: db)
             }
         }, recordFailure: { reason in
-            _ = try? inbox.audit(AuditEvent(at: now(), moderator: moderator, role: "lead", action: "export_failed", detail: "\(path): \(reason)"))
+            _ = try? inbox.audit(AuditEvent(at: AuditEvent.nowMs(), moderator: moderator, role: "lead", action: "export_failed", detail: "\(path): \(reason)"))
         })
         return .success(path)
     } catch {

@@ -57,10 +57,10 @@ struct ExportCommand: ParsableCommand {
             try inbox.moderatorWrite { db in
                 if includeText { try InboxDatabase.requireLead(login, "export message text", in: db) }
                 let role = try InboxDatabase.role(of: login, in: db)
-                try InboxDatabase.appendAudit(AuditEvent(at: Self.now(), moderator: login, role: role.rawValue, action: action, detail: what), in: db)
+                try InboxDatabase.appendAudit(AuditEvent(at: AuditEvent.nowMs(), moderator: login, role: role.rawValue, action: action, detail: what), in: db)
             }
         }, recordFailure: { reason in
-            _ = try? inbox.audit(AuditEvent(at: Self.now(), moderator: login, role: "export", action: action + "_failed",
+            _ = try? inbox.audit(AuditEvent(at: AuditEvent.nowMs(), moderator: login, role: "export", action: action + "_failed",
                                             detail: "\(span): \(reason)"))
         })
         if let output, let digest {
@@ -68,17 +68,13 @@ struct ExportCommand: ParsableCommand {
         }
     }
 
-    static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
-
     func range(zone: TimeZone) throws -> (Date, Date) {
         if let since {
             let from = try CommandTimes.time(since, option: "--since", zone: zone)
             let to = try until.map { try CommandTimes.time($0, option: "--until", zone: zone) } ?? Date()
             return (from, to)
         }
-        var cal = Calendar(identifier: .gregorian)
-        cal.timeZone = zone
-        let day = try date.map { try CommandTimes.day($0, option: "--date", zone: zone) } ?? cal.startOfDay(for: Date())
+        let day = try date.map { try CommandTimes.day($0, option: "--date", zone: zone) } ?? CommandTimes.today(zone: zone)
         return (day, CommandTimes.nextDay(after: day, zone: zone))
     }
 }

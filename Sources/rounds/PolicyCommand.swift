@@ -122,7 +122,7 @@ struct PolicyDiffCommand: ParsableCommand {
         guard let old = try inbox.policyFiles(version: from) else { throw UserError("no published version '\(from)'") }
         guard let new = try inbox.policyFiles(version: to) else { throw UserError("no published version '\(to)'") }
         print(PublishedPolicies.summary(from: old.files, to: new.files))
-        let before = Dictionary(old.files.map { ($0.path, $0.bytes) }, uniquingKeysWith: { a, _ in a })
+        let before = PublishedPolicies.byPath(old.files)
         for f in new.files where before[f.path] != f.bytes {
             let a = before[f.path].map { String(decoding: $0, as: UTF8.self).components(separatedBy: "\n") } ?? []
             let b = String(decoding: f.bytes, as: UTF8.self).components(separatedBy: "\n")

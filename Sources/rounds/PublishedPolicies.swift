@@ -57,10 +57,14 @@ enum PublishedPolicies {
         return files.sorted { $0.path < $1.path }
     }
 
+    /// Each file's bytes by its path.
+    static func byPath(_ files: [PolicyFile]) -> [String: [UInt8]] {
+        Dictionary(files.map { ($0.path, $0.bytes) }, uniquingKeysWith: { a, _ in a })
+    }
+
     /// "2 added, 1 removed, 3 changed: +a, -b, ~c" between two sets of files.
     static func summary(from old: [PolicyFile], to new: [PolicyFile]) -> String {
-        let before = Dictionary(old.map { ($0.path, $0.bytes) }, uniquingKeysWith: { a, _ in a })
-        let after = Dictionary(new.map { ($0.path, $0.bytes) }, uniquingKeysWith: { a, _ in a })
+        let before = byPath(old), after = byPath(new)
         let added = after.keys.filter { before[$0] == nil }.sorted()
         let removed = before.keys.filter { after[$0] == nil }.sorted()
         let changed = after.keys.filter { before[$0] != nil && before[$0] != after[$0] }.sorted()

@@ -31,9 +31,7 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         let policies = try policy.load()
         let zone = TimeZone(identifier: policies.organization.timezone) ?? .current
-        var cal = Calendar(identifier: .gregorian)
-        cal.timeZone = zone
-        let from = try date.map { try CommandTimes.day($0, option: "--date", zone: zone) } ?? cal.startOfDay(for: Date())
+        let from = try date.map { try CommandTimes.day($0, option: "--date", zone: zone) } ?? CommandTimes.today(zone: zone)
         let to = CommandTimes.nextDay(after: from, zone: zone)
         let inbox = try store.open()
         let report = try inbox.dayReport(from: from, to: to, timeZone: zone,
@@ -46,7 +44,7 @@ struct ReportCommand: ParsableCommand {
         // The report quotes the words people used (topic surges): on the record, like an export.
         let what = "\(f.string(from: from)) \(format.rawValue) -> \(output ?? "stdout")"
         func event(_ action: String, _ detail: String) -> AuditEvent {
-            AuditEvent(at: Int64(Date().timeIntervalSince1970 * 1000), moderator: Moderator.login, role: "report", action: action, detail: detail)
+            AuditEvent(at: AuditEvent.nowMs(), moderator: Moderator.login, role: "report", action: action, detail: detail)
         }
         try RecordedOutput.write(to: output, produce: { sink in sink.write(text) },
                                  record: { sha in try inbox.audit(event("report", what + (sha.map { " sha256 \($0)" } ?? ""))) },

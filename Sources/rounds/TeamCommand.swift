@@ -107,24 +107,24 @@ enum TeamFile {
             try recordRefusal(inbox, login: login, what: "\(command) with policies from \(directory.path)")
             throw UserError("only a lead may run \(command) with policies of their choice (--policies or ROUNDS_POLICIES); without them the installed policies are used")
         }
-        try inbox.audit(AuditEvent(at: Int64(Date().timeIntervalSince1970 * 1000), moderator: login, role: role.rawValue,
+        try inbox.audit(AuditEvent(at: AuditEvent.nowMs(), moderator: login, role: role.rawValue,
                                    action: "policies_override", detail: "\(command): \(directory.path)"))
     }
 
     /// An attempt beyond the caller's role, on the record (a forged policies folder shows up here).
     static func recordRefusal(_ inbox: InboxDatabase, login: String, what: String) throws {
         let role = try inbox.role(of: login)
-        try inbox.audit(AuditEvent(at: Int64(Date().timeIntervalSince1970 * 1000), moderator: login, role: role.rawValue,
+        try inbox.audit(AuditEvent(at: AuditEvent.nowMs(), moderator: login, role: role.rawValue,
                                    action: "refused", detail: "\(what): leads only"))
     }
 
     /// The upgrade of an inbox used before teams lived in it: its team comes from the policies'
     /// `team.yml`, once, audited; said on standard error so the lead can check it.
     static func adoptOnce(_ inbox: InboxDatabase, policies directory: URL) throws {
-        guard try !inbox.hasTeam() else { return }
-        let team = try PolicyCLI.reportingPolicyErrors { try Team.load(from: directory) }
         let source = directory.appendingPathComponent("team.yml").path
-        if try inbox.adoptTeamFromFileOnce(members(team), source: source) {
+        let adopted = try inbox.adoptTeamFromFileOnce({ members(try PolicyCLI.reportingPolicyErrors { try Team.load(from: directory) }) },
+                                                      source: source)
+        if adopted {
             FileHandle.standardError.write(Data("rounds: this inbox's team was taken once from \(UntrustedText.line(source)) (audited); from now on leads change it with rounds team\n".utf8))
         }
     }

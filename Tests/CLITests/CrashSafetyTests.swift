@@ -21,7 +21,7 @@ final class CrashSafetyTests: XCTestCase {
             p.standardInput = stdin
             p.standardOutput = FileHandle.nullDevice
             let err = tmp.path("err\(round).txt")
-            FileManager.default.createFile(atPath: err, contents: nil)
+            _ = FileManager.default.createFile(atPath: err, contents: nil)
             p.standardError = FileHandle(forWritingAtPath: err)
             try p.run()
             let feeder = Feeder(fd: stdin.fileHandleForWriting.fileDescriptor, body: body)

@@ -82,7 +82,7 @@ final class FileSafetyCLITests: XCTestCase {
     func testNoFileWithoutItsRecord() throws {
         let tmp = try TempDir()
         let db = try inboxWithActions(tmp)
-        try XCTUnwrap(CLI.sqliteRows(db, """
+        _ = try XCTUnwrap(CLI.sqliteRows(db, """
             CREATE TRIGGER refuse_exports BEFORE INSERT ON action WHEN NEW.action LIKE 'export%'
             BEGIN SELECT RAISE(ABORT, 'refused for the test'); END; SELECT 'ok';
             """).first)
