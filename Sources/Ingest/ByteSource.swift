@@ -5,8 +5,9 @@ import Foundation
 /// open (`tail -f ... | rounds ingest -`) the lines that have arrived are read at once, not
 /// after a whole chunk has filled.
 class ByteSource {
-    let handle: FileHandle
+    let handle: FileHandle?
     private let chunkSize: Int
+    private var inMemory: Data?
     private(set) var reachedEnd = false
 
     init(handle: FileHandle, chunkSize: Int = 1 << 20) {
@@ -14,9 +15,21 @@ class ByteSource {
         self.chunkSize = chunkSize
     }
 
+    /// Bytes already in memory (a webhook body), as one chunk.
+    init(data: Data) {
+        handle = nil
+        chunkSize = data.count
+        inMemory = data
+    }
+
     /// The next chunk, or nil at the end of the input.
     func next() throws -> Data? {
         if reachedEnd { return nil }
+        guard let handle else {
+            reachedEnd = true
+            defer { inMemory = nil }
+            return inMemory.flatMap { $0.isEmpty ? nil : $0 }
+        }
         var data = Data(count: chunkSize)
         var n = 0
         repeat {

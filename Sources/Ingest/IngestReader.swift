@@ -21,7 +21,7 @@ public struct IngestReader {
     public static let maxRecordBytes = 8 << 20
 
     let name: String
-    let handle: FileHandle
+    let makeSource: () -> ByteSource
     let format: InputFormat
     let now: Date
 
@@ -29,14 +29,22 @@ public struct IngestReader {
     ///   - name: the file name used in messages and kept as each message's source.
     public init(name: String, handle: FileHandle, format: InputFormat, now: Date = Date()) {
         self.name = name
-        self.handle = handle
+        makeSource = { ByteSource(handle: handle) }
+        self.format = format
+        self.now = now
+    }
+
+    /// Reads bytes already in memory (a webhook body or a polled page) named `name`.
+    public init(name: String, data: Data, format: InputFormat, now: Date = Date()) {
+        self.name = name
+        makeSource = { ByteSource(data: data) }
         self.format = format
         self.now = now
     }
 
     /// Calls `body` for every item in input order. Throws only for an unreadable input.
     public func read(_ body: (IngestItem) throws -> Void) throws {
-        let source = ByteSource(handle: handle)
+        let source = makeSource()
         guard let firstChunk = try source.next() else {
             return // empty input: nothing to do, the caller reports it
         }

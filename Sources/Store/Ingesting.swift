@@ -83,13 +83,35 @@ extension InboxDatabase {
                 outcomes.append(try Self.store(batch[i], now: now, settledUpTo: &settled, inserts, in: db))
             }
             try Self.settleNewMessages(after: settled, counted: inserts.newInLane, in: db)
-            for r in rejections {
-                try db.cachedStatement(sql: """
-                    INSERT INTO rejected_record (source_file, line, location, reason, raw, rejected_at)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    """).execute(arguments: [r.sourceFile, r.line, r.location, r.reason, r.raw, now])
-            }
+            try Self.storeRejections(rejections, now: now, in: db)
             return outcomes
+        }
+    }
+
+    /// Stores a whole batch and rejections, then runs `alsoCommit` in the same transaction: a
+    /// webhook body is marked ingested, or a poller's cursor moves, only with what it carried.
+    func store(_ batch: [ClassifiedMessage], rejections: [Rejection], alsoCommit: (Database) throws -> Void) throws -> [StoreOutcome] {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        return try ingestWrite { db in
+            var settled = try Self.lastMessageID(db)
+            let inserts = try Inserts(db)
+            var outcomes: [StoreOutcome] = []
+            for i in batch.indices {
+                outcomes.append(try Self.store(batch[i], now: now, settledUpTo: &settled, inserts, in: db))
+            }
+            try Self.settleNewMessages(after: settled, counted: inserts.newInLane, in: db)
+            try Self.storeRejections(rejections, now: now, in: db)
+            try alsoCommit(db)
+            return outcomes
+        }
+    }
+
+    static func storeRejections(_ rejections: [Rejection], now: Int64, in db: Database) throws {
+        for r in rejections {
+            try db.cachedStatement(sql: """
+                INSERT INTO rejected_record (source_file, line, location, reason, raw, rejected_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [r.sourceFile, r.line, r.location, r.reason, r.raw, now])
         }
     }
 

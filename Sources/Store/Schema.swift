@@ -19,6 +19,7 @@ public enum Schema {
         m.registerMigration("v10-team-in-the-inbox", migrate: v10)
         m.registerMigration("v11-published-policies", migrate: v11)
         m.registerMigration("v12-policy-version-of-each-act", migrate: v12)
+        m.registerMigration("v13-live-connections", migrate: v13)
         return m
     }
 
@@ -355,6 +356,40 @@ public enum Schema {
     /// checked a reply). Rows without one hash as before (`AuditEvent.canonical`).
     static func v12(_ db: Database) throws {
         try db.execute(sql: "ALTER TABLE action ADD COLUMN policy_version TEXT")
+    }
+
+    /// `rounds serve`: webhook bodies kept before they are acknowledged (`spool`), where each
+    /// poller has got to (`poll_cursor`), and each connection's last success and error
+    /// (`connection_status`, read by the console's status line and `/readyz`). No secrets.
+    static func v13(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE spool (
+                id INTEGER PRIMARY KEY,
+                source TEXT NOT NULL,            -- meta | x | gbp-push
+                received_at INTEGER NOT NULL,    -- ms
+                body BLOB NOT NULL,              -- the raw bytes the platform signed
+                dedupe_key TEXT UNIQUE,          -- Pub/Sub messageId; NULL where the inbox's keys dedupe
+                done_at INTEGER,                 -- ms; NULL while waiting for ingest
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at INTEGER NOT NULL DEFAULT 0,
+                last_error TEXT
+            );
+            CREATE INDEX spool_waiting ON spool (next_attempt_at) WHERE done_at IS NULL;
+            CREATE TABLE poll_cursor (
+                stream TEXT PRIMARY KEY,         -- x.mentions, x.dm, gbp:accounts/1/locations/2
+                cursor TEXT NOT NULL,            -- JSON, the poller's own
+                updated_at INTEGER NOT NULL
+            );
+            CREATE TABLE connection_status (
+                name TEXT PRIMARY KEY,           -- Meta | X | GBP
+                state TEXT NOT NULL,             -- ok | error | rate_limited | reconnect
+                detail TEXT NOT NULL DEFAULT '',
+                until INTEGER,                   -- ms: rate limited or backing off until
+                last_success_at INTEGER,
+                last_error_at INTEGER,
+                updated_at INTEGER NOT NULL
+            );
+            """)
     }
 
     /// The SQL expression of an author's key in `author_index`, from two SQL expressions (column

@@ -1,5 +1,6 @@
 import Foundation
 import InboxModel
+import IngestPipeline
 import Policy
 import SafeFiles
 import Store
@@ -23,20 +24,9 @@ enum PublishedPolicies {
 
     /// `files` in a new private folder.
     static func write(_ files: [PolicyFile]) throws -> URL {
-        let dir = try SafeFiles.makePrivateDirectory(prefix: "rounds-policies")
-        for f in files {
-            // Paths were collected from a folder by publish; still, none may climb out.
-            guard !f.path.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }), !f.path.hasPrefix("/") else {
-                throw UserError("published policy file '\(UntrustedText.line(f.path))' has a path outside its folder")
-            }
-            let url = URL(fileURLWithPath: dir).appendingPathComponent(f.path)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-            let out = try PendingFile(url.path, mode: 0o600)
-            try out.write(f.bytes)
-            try out.commit()
+        do { return try PublishedPolicySet.materialise(files) } catch let e as PublishedPolicySet.UnsafePath {
+            throw UserError(e.description)
         }
-        return URL(fileURLWithPath: dir, isDirectory: true)
     }
 
     static func cleanUp(_ folder: URL?) {

@@ -1,0 +1,141 @@
+import ArgumentParser
+import Connections
+import Foundation
+import Hummingbird
+import InboxModel
+import Logging
+import ServiceLifecycle
+import Store
+
+/// The `rounds-serve` executable: `rounds serve` and `rounds bench serve` run it, so that the
+/// console's binary never loads the server's libraries.
+@main
+struct RoundsServe: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rounds serve",
+        abstract: "Receive messages live from Meta, X and Google into the inbox.",
+        subcommands: [Serve.self, ServeBench.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Receive messages live from Meta, X and Google into the inbox.",
+        discussion: """
+            Webhooks: /webhooks/meta, /webhooks/gbp, /webhooks/x. Operations: /healthz, /readyz, \
+            /metrics. Logs are JSON lines on standard error. SIGTERM or SIGINT stops it gracefully: \
+            no new requests, what was acknowledged is ingested, exit 0. See docs/operations.md.
+            """
+    )
+
+    @Option(help: ArgumentHelp("The inbox database file (else $ROUNDS_DB, else ./rounds.sqlite).", valueName: "PATH"))
+    var db: String?
+
+    @Option(help: ArgumentHelp("The connections file (else $ROUNDS_CONNECTIONS).", valueName: "FILE"))
+    var connections: String?
+
+    @Option(help: ArgumentHelp("Address to listen on; a reverse proxy terminates TLS in front.", valueName: "HOST:PORT"))
+    var listen: String = "127.0.0.1:8080"
+
+    func run() async throws {
+        let (host, port) = try Self.address(listen)
+        let path = try Self.connectionsPath(connections)
+        let conns: Connections
+        do { conns = try Connections.load(path: path) } catch let e as ConnectionsError {
+            throw ServeError(UntrustedText.line(e.description))
+        }
+        let secrets = conns.allSecrets.map { $0.reveal() }
+        LoggingSystem.bootstrap { JSONLogHandler(label: $0, secrets: secrets) }
+        let logger = Logger(label: "rounds.serve")
+
+        let dbPath = db ?? ProcessInfo.processInfo.environment["ROUNDS_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "rounds.sqlite"
+        let inbox: InboxDatabase
+        do { inbox = try InboxDatabase(path: dbPath, upgradeNotice: { logger.notice("\($0)") }) } catch {
+            throw ServeError("\(error)")
+        }
+        let metrics = ServerMetrics()
+        let health = Health(inbox: inbox, logger: logger)
+        let policies = try PoliciesInForce(inbox: inbox, logger: logger)
+        let http = PlatformHTTP()
+        let ctx = PollContext(inbox: inbox, policies: policies, health: health, metrics: metrics, http: http, logger: logger)
+
+        let ingest = SpoolIngest(inbox: inbox, policies: policies, metrics: metrics, logger: logger)
+        let gbp = conns.gbp.map { GBPConnection($0, ctx: ctx) }
+        let spool = SpoolWriter(inbox: inbox) { [ingest, gbp] in
+            ingest.nudge()
+            gbp?.nudge()
+        }
+        var services: [any Service] = [ingest]
+        if let x = conns.x { services.append(XPoller(x, ctx: ctx, rotationFile: path + ".x-refresh-token")) }
+        if let gbp { services.append(gbp) }
+        if conns.meta != nil { health.succeeded("Meta") }
+
+        let router = Router()
+        router.middlewares.add(RequestCounter(metrics: metrics))
+        Webhooks(connections: conns, spool: spool, metrics: metrics, logger: logger).add(to: router)
+        let configured = [conns.meta != nil ? "Meta" : nil, conns.x != nil ? "X" : nil, conns.gbp != nil ? "GBP" : nil].compactMap { $0 }
+        Operations(inbox: inbox, policies: policies, health: health, metrics: metrics, configured: configured).add(to: router)
+
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: nil),
+            services: services,
+            onServerRunning: { channel in
+                logger.info("listening", metadata: ["address": .string(channel.localAddress?.description ?? listen),
+                                                    "port": .stringConvertible(channel.localAddress?.port ?? port),
+                                                    "connections": .string(configured.joined(separator: ",")),
+                                                    "policies": .string(policies.description)])
+            },
+            logger: logger
+        )
+        try await app.runService()
+        spool.stop()
+        await http.shutdown()
+        logger.info("stopped")
+    }
+
+    static func address(_ s: String) throws -> (String, Int) {
+        guard let colon = s.lastIndex(of: ":"), let port = Int(s[s.index(after: colon)...]), (0...65535).contains(port) else {
+            throw ValidationError("--listen '\(UntrustedText.line(s))' should be HOST:PORT, for example 127.0.0.1:8080")
+        }
+        var host = String(s[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host.isEmpty ? "127.0.0.1" : host, port)
+    }
+
+    static func connectionsPath(_ option: String?) throws -> String {
+        if let option, !option.isEmpty { return option }
+        if let env = ProcessInfo.processInfo.environment["ROUNDS_CONNECTIONS"], !env.isEmpty { return env }
+        throw ValidationError("name the connections file: --connections FILE or ROUNDS_CONNECTIONS (docs/operations.md)")
+    }
+}
+
+struct ServeError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
+
+/// Counts every request by endpoint (one of ours, else "other": paths from the internet are
+/// not labels) and status.
+struct RequestCounter: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let metrics: ServerMetrics
+    static let known: Set<String> = ["/webhooks/meta", "/webhooks/gbp", "/webhooks/x", "/healthz", "/readyz", "/metrics"]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let endpoint = Self.known.contains(request.uri.path) ? request.uri.path : "other"
+        do {
+            let response = try await next(request, context)
+            metrics.request(endpoint: endpoint, status: Int(response.status.code))
+            return response
+        } catch let e as HTTPResponseError {
+            metrics.request(endpoint: endpoint, status: Int(e.status.code))
+            throw e
+        } catch {
+            metrics.request(endpoint: endpoint, status: 500)
+            throw error
+        }
+    }
+}
