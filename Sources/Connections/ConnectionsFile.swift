@@ -211,7 +211,7 @@ private struct Fields {
 
     func seconds(_ key: String, default d: Int) throws -> Int {
         guard let s = try optionalText(key) else { return d }
-        guard let n = Int(s), (5...86_400).contains(n) else { throw error(key, "should be a number of seconds from 5 to 86400") }
+        guard let n = Int(s), (1...86_400).contains(n) else { throw error(key, "should be a number of seconds from 1 to 86400") }
         return n
     }
 

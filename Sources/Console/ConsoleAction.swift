@@ -33,6 +33,7 @@ public enum ConsoleAction: Equatable, Sendable {
     case terminalResized(width: Int, height: Int)
     case clockTicked(Date)
     case countsLoaded(QueueCounts)
+    case connectionsLoaded([ConnectionStatus])
     case pageLoaded(PageRequest, [MessageRow])
     /// The store stopped looking at its time limit; `found` rows were shown.
     case pageCutOff(found: Int)

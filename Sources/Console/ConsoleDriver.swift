@@ -46,7 +46,9 @@ public final class ConsoleDriver {
         do {
             switch effect {
             case .loadCounts:
-                return [.countsLoaded(try store.queueCounts(moderator: me))]
+                let counts = try store.queueCounts(moderator: me)
+                // A server that cannot be read about never stops the queue from loading.
+                return [.countsLoaded(counts), .connectionsLoaded((try? store.connectionStatuses()) ?? [])]
             case .loadPage(let r):
                 let rows = try store.page(queue: r.queue, query: r.query, moderator: me, anchor: r.anchor, limit: r.limit)
                 return [.pageLoaded(r, rows)] + (store.lastPageCutOff ? [.pageCutOff(found: rows.count)] : [])

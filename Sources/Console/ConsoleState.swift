@@ -135,6 +135,8 @@ public struct ConsoleState: Equatable, Sendable {
     public var bulkTargets: [Int64]?
     public var flash: Flash?
     public var dataVersion: Int64?
+    /// The live connections' states (`rounds serve`), for the status line; empty without a server.
+    public var connections: [ConnectionStatus] = []
     public var lastPoll: Date?
     public var quitRequested = false
     /// A blocked reply waiting for a lead's override reason.

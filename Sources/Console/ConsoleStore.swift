@@ -219,10 +219,14 @@ public protocol ConsoleStore: AnyObject {
     /// A cheap token that changes whenever any process wrote to the inbox
     /// (`PRAGMA data_version` + own writes). Polled about once a second.
     func dataVersion() throws -> Int64
+
+    /// How each platform connection of `rounds serve` is doing, as the server recorded it.
+    func connectionStatuses() throws -> [ConnectionStatus]
 }
 
 extension ConsoleStore {
     public var lastPageCutOff: Bool { false }
+    public func connectionStatuses() throws -> [ConnectionStatus] { [] }
     public func recordSession(_ event: SessionEvent, moderator: String) {}
 }
 

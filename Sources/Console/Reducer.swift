@@ -34,6 +34,10 @@ public enum Reducer {
             s.counts = c
             return []
 
+        case .connectionsLoaded(let c):
+            s.connections = c
+            return []
+
         case .pageCutOff(let found):
             say(&s, "Stopped looking after a quarter of a second with \(found) shown: refine the filter or search to find the rest", error: true)
             return []

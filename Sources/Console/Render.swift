@@ -410,7 +410,32 @@ public enum Renderer {
         if !s.tagged.isEmpty { parts.append("\(s.tagged.count) tagged") }
         if let b = s.bulkTargets { parts.append("; next action → \(b.count) tagged") }
         if !s.query.isEmpty { parts.append("filter: \(s.query.source)") }
+        if !s.connections.isEmpty { parts.append(connections(s.connections, now: s.now)) }
         screen.write(" " + parts.joined(separator: " │ "), row: y, column: 0, style: .status)
+    }
+
+    /// `Meta ✓  X rate-limited until 14:05  GBP token refresh failing`: what a moderator needs
+    /// to know about where messages come from (a dead connection means an inbox that looks quiet).
+    static func connections(_ list: [ConnectionStatus], now: Date) -> String {
+        list.map { c in
+            let until = c.until.map { Date(timeIntervalSince1970: Double($0) / 1000) }.flatMap { $0 > now ? $0 : nil }
+            switch c.state {
+            case .ok: return "\(c.name) ✓"
+            case .rateLimited: return "\(c.name) rate-limited" + (until.map { " until \(clock($0))" } ?? "")
+            case .reconnect: return "\(c.name) needs reconnecting"
+            case .error:
+                let detail = c.detail.hasPrefix("token refresh failing") ? "token refresh failing" : "failing"
+                return "\(c.name) \(detail)" + (until.map { ", retry \(clock($0))" } ?? "")
+            }
+        }.joined(separator: "  ")
+    }
+
+    /// Local `HH:MM`.
+    static func clock(_ d: Date) -> String {
+        var t = time_t(d.timeIntervalSince1970)
+        var tm = tm()
+        localtime_r(&t, &tm)
+        return String(format: "%02d:%02d", tm.tm_hour, tm.tm_min)
     }
 
     /// Where the selection is in the current queue. The counts are per queue, not per filter, so

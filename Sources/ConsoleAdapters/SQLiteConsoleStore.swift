@@ -50,6 +50,8 @@ public final class SQLiteConsoleStore: ConsoleStore, @unchecked Sendable {
         _ = try? inbox.audit(AuditEvent(at: Self.ms(now()), moderator: moderator, role: role, action: event.rawValue))
     }
 
+    public func connectionStatuses() throws -> [ConnectionStatus] { try inbox.connectionStatuses() }
+
     public func queueCounts(moderator: String) throws -> QueueCounts {
         try wakeSnoozed()
         return try inbox.pool.read { db in

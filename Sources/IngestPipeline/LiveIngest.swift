@@ -68,7 +68,7 @@ public struct LiveIngest: Sendable {
         return Self.count(outcomes, p)
     }
 
-    static func count(_ outcomes: [StoreOutcome], _ p: Parsed) -> Ingester.Counts {
+    public static func count(_ outcomes: [StoreOutcome], _ p: Parsed) -> Ingester.Counts {
         var c = Ingester.Counts()
         for o in outcomes {
             switch o {

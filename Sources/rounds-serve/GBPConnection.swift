@@ -1,5 +1,6 @@
 import Connections
 import Foundation
+import IngestPipeline
 import Ingest
 import Logging
 import NIOHTTP1
@@ -27,7 +28,7 @@ final class GBPConnection: Service, Sendable {
     init(_ gbp: Connections.GBP, ctx: PollContext) {
         self.gbp = gbp
         self.ctx = ctx
-        token = OAuthToken(http: ctx.http, tokenURL: gbp.tokenURL, clientID: gbp.clientID, clientSecret: gbp.clientSecret,
+        token = OAuthToken(http: ctx.http, metrics: ctx.metrics, platform: "gbp", tokenURL: gbp.tokenURL, clientID: gbp.clientID, clientSecret: gbp.clientSecret,
                            refreshToken: gbp.refreshToken, rotationFile: nil)
     }
 
@@ -92,8 +93,9 @@ final class GBPConnection: Service, Sendable {
             let live = ctx.live, metrics = ctx.metrics
             try await blocking {
                 let parsed = live.parse(response.body, name: name, format: .gbp)
-                try inbox.storeSpooled(parsed.messages, rejections: parsed.rejections, done: [push.id])
-                metrics.ingested(new: parsed.messages.count, updated: 0, duplicates: 0, rejected: parsed.rejections.count, skipped: 0)
+                let outcomes = try inbox.storeSpooled(parsed.messages, rejections: parsed.rejections, done: [push.id])
+                let c = LiveIngest.count(outcomes, parsed)
+                metrics.ingested(new: c.new, updated: c.updated, duplicates: c.duplicates, rejected: c.rejected, skipped: c.skipped)
             }
             ctx.health.succeeded(Self.name)
         case 404:
@@ -143,7 +145,6 @@ final class GBPConnection: Service, Sendable {
             } catch is CancellationError {
                 return
             } catch let e as OAuthToken.Failure {
-                ctx.metrics.tokenRefresh("gbp", result: "failed")
                 if case .revoked = e { ctx.health.failed(Self.name, .reconnect, detail: e.description); wait = 300 } else {
                     wait = backoff.next()
                     ctx.health.failed(Self.name, .error, detail: e.description, until: Date().addingTimeInterval(wait))
@@ -210,8 +211,7 @@ final class GBPConnection: Service, Sendable {
     /// A call with the current access token (refreshed first when it expires soon).
     private func authorized(_ method: HTTPMethod, _ url: String) async throws -> PlatformResponse {
         let access = try await token.token()
-        ctx.metrics.tokenRefresh("gbp", result: "ok")
-        return try await ctx.http.send(method, url, headers: [("Authorization", "Bearer " + access.reveal())], timeout: .seconds(30))
+        return try await ctx.http.send(method, url, headers: [("Authorization", "Bearer " + access.reveal())])
     }
 }
 

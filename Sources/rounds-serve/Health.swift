@@ -11,6 +11,8 @@ final class Health: @unchecked Sendable {
     private let lock = NSLock()
     private var current: [String: ConnectionStatus] = [:]
     private var persistedAt: [String: Int64] = [:]
+    /// Writes happen here, in order, never on a request's path.
+    private let writer = DispatchQueue(label: "rounds.serve.health")
 
     init(inbox: InboxDatabase, logger: Logger) {
         self.inbox = inbox
@@ -49,8 +51,10 @@ final class Health: @unchecked Sendable {
         } else {
             logger.info("connection \(name): ok", metadata: ["connection": .string(name)])
         }
-        do { try inbox.recordConnectionStatus(status) } catch {
-            logger.error("cannot record connection status", metadata: ["error": .string("\(error)")])
+        writer.async { [inbox, logger] in
+            do { try inbox.recordConnectionStatus(status) } catch {
+                logger.error("cannot record connection status", metadata: ["error": .string("\(error)")])
+            }
         }
     }
 }

@@ -22,6 +22,8 @@ actor OAuthToken {
     }
 
     private let http: PlatformHTTP
+    private let metrics: ServerMetrics
+    private let platform: String
     private let tokenURL: String
     private let clientID: String
     private let clientSecret: Secret?
@@ -29,8 +31,11 @@ actor OAuthToken {
     private let rotationFile: String?
     private var access: (token: Secret, expires: Date)?
 
-    init(http: PlatformHTTP, tokenURL: String, clientID: String, clientSecret: Secret?, refreshToken: Secret, rotationFile: String?) {
+    init(http: PlatformHTTP, metrics: ServerMetrics, platform: String, tokenURL: String, clientID: String, clientSecret: Secret?,
+         refreshToken: Secret, rotationFile: String?) {
         self.http = http
+        self.metrics = metrics
+        self.platform = platform
         self.tokenURL = tokenURL
         self.clientID = clientID
         self.clientSecret = clientSecret
@@ -46,7 +51,14 @@ actor OAuthToken {
     /// A valid access token, refreshing it first when it expires within a minute.
     func token() async throws -> Secret {
         if let a = access, a.expires.timeIntervalSinceNow > 60 { return a.token }
-        return try await refresh()
+        do {
+            let token = try await refresh()
+            metrics.tokenRefresh(platform, result: "ok")
+            return token
+        } catch let e as Failure {
+            if case .revoked = e { metrics.tokenRefresh(platform, result: "revoked") } else { metrics.tokenRefresh(platform, result: "failed") }
+            throw e
+        }
     }
 
     /// Drops the access token (the platform answered 401 with it).
@@ -58,7 +70,7 @@ actor OAuthToken {
         let response: PlatformResponse
         do {
             response = try await http.send(.POST, tokenURL, headers: [("Content-Type", "application/x-www-form-urlencoded")],
-                                           body: PlatformHTTP.form(fields), timeout: .seconds(20))
+                                           body: PlatformHTTP.form(fields))
         } catch let e as TransientFailure {
             throw Failure.transient(e.description)
         }

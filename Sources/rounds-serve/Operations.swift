@@ -33,6 +33,7 @@ struct Operations: Sendable {
                 return nil
             } catch { return "\(error)" }
         }()
+        _ = policies.current()  // notices a set published since the last look
         let published = policies.published
         var out = "{\"ready\":\(writable == nil && published),\"inbox\":"
         out.appendJSONString(writable.map { "not writable: \($0)" } ?? "writable")

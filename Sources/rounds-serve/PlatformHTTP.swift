@@ -22,19 +22,21 @@ struct TransientFailure: Error, CustomStringConvertible {
 /// Outbound calls, each with a deadline: connect 5 s, the whole exchange `timeout`.
 final class PlatformHTTP: Sendable {
     let client: HTTPClient
+    /// The longest any one exchange may take.
+    let timeout: TimeAmount
     static let maxBody = 16 << 20
 
-    init() {
+    init(timeoutSeconds: Int = 30) {
+        timeout = .seconds(Int64(timeoutSeconds))
         var config = HTTPClient.Configuration()
-        config.timeout = .init(connect: .seconds(5), read: .seconds(20))
+        config.timeout = .init(connect: .seconds(5), read: timeout)
         config.redirectConfiguration = .disallow  // a redirect could carry a token elsewhere
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
     }
 
     func shutdown() async { try? await client.shutdown() }
 
-    func send(_ method: HTTPMethod, _ url: String, headers: [(String, String)] = [], body: Data? = nil,
-              timeout: TimeAmount = .seconds(30)) async throws -> PlatformResponse {
+    func send(_ method: HTTPMethod, _ url: String, headers: [(String, String)] = [], body: Data? = nil) async throws -> PlatformResponse {
         var request = HTTPClientRequest(url: url)
         request.method = method
         for (k, v) in headers { request.headers.add(name: k, value: v) }

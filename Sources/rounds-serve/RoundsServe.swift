@@ -39,6 +39,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Address to listen on; a reverse proxy terminates TLS in front.", valueName: "HOST:PORT"))
     var listen: String = "127.0.0.1:8080"
 
+    @Option(help: ArgumentHelp("Seconds any one call to a platform may take.", visibility: .hidden))
+    var httpTimeout: Int = 30
+
     func run() async throws {
         let (host, port) = try Self.address(listen)
         let path = try Self.connectionsPath(connections)
@@ -55,10 +58,12 @@ struct Serve: AsyncParsableCommand {
         do { inbox = try InboxDatabase(path: dbPath, upgradeNotice: { logger.notice("\($0)") }) } catch {
             throw ServeError("\(error)")
         }
+        let lock = try Self.lockInbox(dbPath)
+        defer { close(lock) }
         let metrics = ServerMetrics()
         let health = Health(inbox: inbox, logger: logger)
         let policies = try PoliciesInForce(inbox: inbox, logger: logger)
-        let http = PlatformHTTP()
+        let http = PlatformHTTP(timeoutSeconds: httpTimeout)
         let ctx = PollContext(inbox: inbox, policies: policies, health: health, metrics: metrics, http: http, logger: logger)
 
         let ingest = SpoolIngest(inbox: inbox, policies: policies, metrics: metrics, logger: logger)
@@ -70,11 +75,10 @@ struct Serve: AsyncParsableCommand {
         var services: [any Service] = [ingest]
         if let x = conns.x { services.append(XPoller(x, ctx: ctx, rotationFile: path + ".x-refresh-token")) }
         if let gbp { services.append(gbp) }
-        if conns.meta != nil { health.succeeded("Meta") }
 
         let router = Router()
         router.middlewares.add(RequestCounter(metrics: metrics))
-        Webhooks(connections: conns, spool: spool, metrics: metrics, logger: logger).add(to: router)
+        Webhooks(connections: conns, spool: spool, metrics: metrics, health: health, logger: logger).add(to: router)
         let configured = [conns.meta != nil ? "Meta" : nil, conns.x != nil ? "X" : nil, conns.gbp != nil ? "GBP" : nil].compactMap { $0 }
         Operations(inbox: inbox, policies: policies, health: health, metrics: metrics, configured: configured).add(to: router)
 
@@ -103,6 +107,18 @@ struct Serve: AsyncParsableCommand {
         var host = String(s[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         return (host.isEmpty ? "127.0.0.1" : host, port)
+    }
+
+    /// One server per inbox: two would poll twice and race for the cursors.
+    static func lockInbox(_ dbPath: String) throws -> Int32 {
+        let path = dbPath + "-serve.lock"
+        let fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o660)
+        guard fd >= 0 else { throw ServeError("cannot open \(path): \(String(cString: strerror(errno)))") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw ServeError("another rounds serve is already running on \(dbPath); stop it first (one server per inbox)")
+        }
+        return fd
     }
 
     static func connectionsPath(_ option: String?) throws -> String {

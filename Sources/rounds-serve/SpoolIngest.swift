@@ -94,7 +94,15 @@ final class SpoolIngest: Service, @unchecked Sendable {
 
     private func loop(_ stop: StopFlag) {
         var backoff = Backoff(cap: 30)
+        var purgedAt = Date.distantPast
         while true {
+            if Date().timeIntervalSince(purgedAt) > 3600 {
+                // Pub/Sub redelivers for up to 7 days; a day more and its keys can go.
+                purgedAt = Date()
+                do { try inbox.purgeSpoolKeys(before: AuditEvent.nowMs() - 8 * 86_400_000) } catch {
+                    logger.error("cannot purge old delivery keys", metadata: ["error": .string("\(error)")])
+                }
+            }
             condition.lock()
             if !wake { _ = condition.wait(until: Date().addingTimeInterval(0.5)) }
             wake = false

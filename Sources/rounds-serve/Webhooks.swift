@@ -12,16 +12,29 @@ struct Webhooks: Sendable {
     let connections: Connections
     let spool: SpoolWriter
     let metrics: ServerMetrics
+    let health: Health
     let logger: Logger
     /// The largest body taken: Meta batches up to 1,000 updates a request.
     static let maxBody = 8 << 20
+    static let connectionName = ["meta": "Meta", "gbp": "GBP", "x": "X"]
 
     func add(to router: Router<BasicRequestContext>) {
         router.get("/webhooks/meta") { request, _ in metaHandshake(request) }
-        router.post("/webhooks/meta") { request, _ in try await metaEvent(request) }
-        router.post("/webhooks/gbp") { request, _ in try await gbpPush(request) }
         router.get("/webhooks/x") { request, _ in xCRC(request) }
-        router.post("/webhooks/x") { request, _ in try await xEvent(request) }
+        post("/webhooks/meta", to: router, metaEvent)
+        post("/webhooks/gbp", to: router, gbpPush)
+        post("/webhooks/x", to: router, xEvent)
+    }
+
+    /// Every POST body is read whole (up to `maxBody`) before any answer: a response sent while
+    /// the client is still sending can leave its connection hanging.
+    private func post(_ path: RouterPath, to router: Router<BasicRequestContext>,
+                      _ handler: @escaping @Sendable (Request, Data) async throws -> Response) {
+        router.post(path) { request, _ in
+            var request = request
+            let body = Data(buffer: try await request.collectBody(upTo: Self.maxBody))
+            return try await handler(request, body)
+        }
     }
 
     // MARK: - Meta
@@ -44,10 +57,8 @@ struct Webhooks: Sendable {
         return .plain(.ok, challenge)
     }
 
-    func metaEvent(_ request: Request) async throws -> Response {
+    func metaEvent(_ request: Request, body: Data) async throws -> Response {
         guard let meta = connections.meta else { return .plain(.notFound, "Meta is not configured\n") }
-        var request = request
-        let body = Data(buffer: try await request.collectBody(upTo: Self.maxBody))
         guard Signatures.validHexHMAC(request.headers[HTTPField.Name("X-Hub-Signature-256")!], body: body,
                                       secret: meta.appSecret.reveal()) else {
             metrics.signatureFailure("meta")
@@ -59,15 +70,13 @@ struct Webhooks: Sendable {
 
     // MARK: - Google Business Profile (Pub/Sub push)
 
-    func gbpPush(_ request: Request) async throws -> Response {
+    func gbpPush(_ request: Request, body: Data) async throws -> Response {
         guard let gbp = connections.gbp, let token = gbp.pushToken else { return .plain(.notFound, "GBP push is not configured\n") }
         guard let given = request.uri.queryParameters.get("token"), Signatures.sameSecret(given, token.reveal()) else {
             metrics.signatureFailure("gbp")
             logger.warning("GBP push refused: missing or wrong token")
             return .plain(.unauthorized, "token missing or wrong\n")
         }
-        var request = request
-        let body = Data(buffer: try await request.collectBody(upTo: 1 << 20))
         guard let envelope = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any],
               let message = envelope["message"] as? [String: Any],
               let id = (message["messageId"] ?? message["message_id"]) as? String, !id.isEmpty, id.count <= 200 else {
@@ -91,10 +100,8 @@ struct Webhooks: Sendable {
                         body: .init(byteBuffer: ByteBuffer(string: "{\"response_token\":\"\(token)\"}")))
     }
 
-    func xEvent(_ request: Request) async throws -> Response {
+    func xEvent(_ request: Request, body: Data) async throws -> Response {
         guard let secret = connections.x?.webhookSecret else { return .plain(.notFound, "X webhook is not configured\n") }
-        var request = request
-        let body = Data(buffer: try await request.collectBody(upTo: Self.maxBody))
         guard Signatures.validBase64HMAC(request.headers[HTTPField.Name("x-twitter-webhooks-signature")!], body: body,
                                          secret: secret.reveal()) else {
             metrics.signatureFailure("x")
@@ -112,6 +119,7 @@ struct Webhooks: Sendable {
         do {
             let new = try await spool.keep(entry)
             metrics.acknowledged(platform, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            health.succeeded(Self.connectionName[platform] ?? platform)
             return .plain(.ok, new ? "EVENT_RECEIVED\n" : "EVENT_RECEIVED (repeat)\n")
         } catch {
             logger.error("cannot spool a webhook body; answered 503 so the platform retries",

@@ -27,7 +27,7 @@ final class XPoller: Service, Sendable {
         self.x = x
         self.ctx = ctx
         oauth = x.oauth2.map {
-            OAuthToken(http: ctx.http, tokenURL: $0.tokenURL, clientID: $0.clientID, clientSecret: $0.clientSecret,
+            OAuthToken(http: ctx.http, metrics: ctx.metrics, platform: "x", tokenURL: $0.tokenURL, clientID: $0.clientID, clientSecret: $0.clientSecret,
                        refreshToken: $0.refreshToken, rotationFile: rotationFile)
         }
     }
@@ -56,7 +56,6 @@ final class XPoller: Service, Sendable {
                     wait = backoff.next()
                     ctx.health.failed(Self.name, .error, detail: e.description, until: Date().addingTimeInterval(wait))
                 }
-                ctx.metrics.tokenRefresh("x", result: "failed")
             } catch {
                 wait = backoff.next()
                 ctx.metrics.poll(stream: stream, result: "error")
@@ -148,7 +147,7 @@ final class XPoller: Service, Sendable {
     private func get(_ url: String) async throws -> PlatformResponse {
         let token: String
         if let oauth { token = try await oauth.token().reveal() } else { token = x.bearerToken?.reveal() ?? "" }
-        return try await ctx.http.send(.GET, url, headers: [("Authorization", "Bearer " + token)], timeout: .seconds(30))
+        return try await ctx.http.send(.GET, url, headers: [("Authorization", "Bearer " + token)])
     }
 
     /// When the window's calls are used up (`x-rate-limit-remaining: 0`), its reset time.

@@ -23,6 +23,8 @@ struct Rounds: ParsableCommand {
             ReportCommand.self,
             DemoCommand.self,
             BenchCommand.self,
+            ServeCommand.self,
+            ConnectionsCommand.self,
         ],
         defaultSubcommand: ConsoleCommand.self
     )

@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""A fake X API v2 and Google Business Profile API on loopback, for `rounds serve`'s tests.
+
+It speaks the documented contract (../shared/notes/platforms.md): bearer tokens, X's
+`since_id` / `pagination_token` / `meta.next_token` and `x-rate-limit-*` headers (429 with no
+Retry-After once a window is spent), Google's `pageSize` / `pageToken` / `nextPageToken` and
+single-review GET, and an OAuth token endpoint. Its content comes from a scenario file that it
+reads again on every request, so a test can add tweets or reviews while the server polls:
+
+  {"bearer": "...", "x_user": "42", "page_size": 3,
+   "tweets": [...newest first...], "users": [...], "dm_events": [...newest first...],
+   "reviews": {"accounts/1/locations/2": [...newest update first...]},
+   "rate_limit": {"limit": 5, "window_s": 2},
+   "token": {"refresh": "...", "access": "...", "expires_in": 3600, "revoked": false},
+   "failures": {"GET /2/users/42/mentions": ["503", "429", "reset", "slow"], "POST /token": ["503"]},
+   "slow_s": 3, "delay_ms": 0}
+
+`failures` are consumed one per matching request, in order, before normal answers. Every
+request, and every reply's status, is appended to the log file as one JSON line. Usage: fake_platform.py SCENARIO LOG;
+prints the port it listens on, then serves until killed.
+"""
+import json
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+SCENARIO, LOG = sys.argv[1], sys.argv[2]
+lock = threading.Lock()
+consumed = {}
+window = {"start": time.time(), "used": 0}
+tokens_issued = [0]
+
+
+def scenario():
+    with open(SCENARIO) as f:
+        return json.load(f)
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        self.handle_any("GET")
+
+    def do_POST(self):
+        self.handle_any("POST")
+
+    def handle_any(self, method):
+        s = scenario()
+        url = urllib.parse.urlsplit(self.path)
+        query = dict(urllib.parse.parse_qsl(url.query))
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        with lock:
+            with open(LOG, "a") as f:
+                f.write(json.dumps({"t": time.time(), "method": method, "path": url.path, "query": query,
+                                    "auth": self.headers.get("Authorization", ""),
+                                    "form": dict(urllib.parse.parse_qsl(body.decode())) if method == "POST" else {}}) + "\n")
+            key = f"{method} {url.path}"
+            failure = None
+            for prefix, queue in (s.get("failures") or {}).items():
+                if key.startswith(prefix):
+                    n = consumed.get(prefix, 0)
+                    if n < len(queue):
+                        consumed[prefix] = n + 1
+                        failure = queue[n]
+                    break
+        if s.get("delay_ms"):
+            time.sleep(s["delay_ms"] / 1000)
+        if failure == "reset":
+            # Headers promise more than is sent, then the connection closes mid-body.
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "5000")
+            self.end_headers()
+            self.wfile.write(b'{"data": [{"id": "1')
+            self.wfile.flush()
+            self.connection.close()
+            return
+        if failure == "slow":
+            time.sleep(s.get("slow_s", 3))
+        elif failure is not None:
+            status = int(failure)
+            headers = {}
+            if status == 429 and url.path.startswith("/2/"):
+                headers["x-rate-limit-remaining"] = "0"
+                headers["x-rate-limit-reset"] = str(int(time.time()) + 1)
+            return self.reply(status, {"title": "scripted failure", "status": status}, headers)
+
+        if url.path == "/token" and method == "POST":
+            return self.token(s, dict(urllib.parse.parse_qsl(body.decode())))
+        if url.path.startswith("/2/"):
+            return self.x(s, url.path, query)
+        if url.path.startswith("/v4/"):
+            return self.gbp(s, url.path[4:], query)
+        self.reply(404, {"error": "no such route"})
+
+    def reply(self, status, obj, headers=None):
+        with lock:
+            with open(LOG, "a") as f:
+                f.write(json.dumps({"t": time.time(), "reply": status, "path": urllib.parse.urlsplit(self.path).path}) + "\n")
+        data = json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def token(self, s, form):
+        t = s.get("token", {})
+        if form.get("grant_type") != "refresh_token":
+            return self.reply(400, {"error": "unsupported_grant_type"})
+        if t.get("revoked") or form.get("refresh_token") != t.get("refresh"):
+            return self.reply(400, {"error": "invalid_grant"})
+        tokens_issued[0] += 1
+        self.reply(200, {"access_token": t.get("access", "access-token"), "expires_in": t.get("expires_in", 3600),
+                         "token_type": "Bearer"})
+
+    def authorised(self, expected):
+        return self.headers.get("Authorization", "") == "Bearer " + expected
+
+    def page(self, items, query, token_param, s):
+        size = int(s.get("page_size") or 100)
+        start = int(query.get(token_param, "p0")[1:] or 0) if query.get(token_param) else 0
+        chunk = items[start:start + size]
+        nxt = f"p{start + size}" if start + size < len(items) else None
+        return chunk, nxt
+
+    def x(self, s, path, query):
+        if not self.authorised(s.get("bearer", "")):
+            return self.reply(401, {"title": "Unauthorized", "status": 401})
+        rl = s.get("rate_limit") or {"limit": 1000, "window_s": 900}
+        with lock:
+            if time.time() - window["start"] >= rl["window_s"]:
+                window["start"], window["used"] = time.time(), 0
+            reset = int(window["start"] + rl["window_s"]) + 1
+            if window["used"] >= rl["limit"]:
+                return self.reply(429, {"title": "Too Many Requests", "status": 429},
+                                  {"x-rate-limit-limit": str(rl["limit"]), "x-rate-limit-remaining": "0",
+                                   "x-rate-limit-reset": str(reset)})
+            window["used"] += 1
+            remaining = rl["limit"] - window["used"]
+        headers = {"x-rate-limit-limit": str(rl["limit"]), "x-rate-limit-remaining": str(remaining),
+                   "x-rate-limit-reset": str(reset)}
+        if path == f"/2/users/{s.get('x_user')}/mentions":
+            items = s.get("tweets", [])
+            if "since_id" in query:
+                since = query["since_id"]
+                items = [t for t in items if (len(t["id"]), t["id"]) > (len(since), since)]
+            chunk, nxt = self.page(items, query, "pagination_token", s)
+            users = s.get("users", [])
+        elif path == "/2/dm_events":
+            chunk, nxt = self.page(s.get("dm_events", []), query, "pagination_token", s)
+            users = s.get("users", [])
+        else:
+            return self.reply(404, {"title": "Not Found"})
+        meta = {"result_count": len(chunk)}
+        if chunk:
+            meta["newest_id"], meta["oldest_id"] = chunk[0]["id"], chunk[-1]["id"]
+        if nxt:
+            meta["next_token"] = nxt
+        body = {"meta": meta}
+        if chunk:
+            body["data"] = chunk
+            ids = {t.get("author_id") or t.get("sender_id") for t in chunk}
+            body["includes"] = {"users": [u for u in users if u["id"] in ids]}
+        self.reply(200, body, headers)
+
+    def gbp(self, s, name, query):
+        if not self.authorised(s.get("token", {}).get("access", "access-token")):
+            return self.reply(401, {"error": {"code": 401, "status": "UNAUTHENTICATED"}})
+        reviews = s.get("reviews", {})
+        if name.endswith("/reviews"):
+            location = name[: -len("/reviews")]
+            if location not in reviews:
+                return self.reply(404, {"error": {"code": 404, "status": "NOT_FOUND"}})
+            if query.get("orderBy") != "updateTime desc":
+                return self.reply(400, {"error": {"code": 400, "message": "expected orderBy=updateTime desc"}})
+            chunk, nxt = self.page(reviews[location], query, "pageToken", s)
+            body = {"reviews": chunk, "totalReviewCount": len(reviews[location])}
+            if nxt:
+                body["nextPageToken"] = nxt
+            return self.reply(200, body)
+        for location, items in reviews.items():
+            for r in items:
+                if r.get("name") == name:
+                    return self.reply(200, r)
+        self.reply(404, {"error": {"code": 404, "status": "NOT_FOUND"}})
+
+
+server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+print(server.server_address[1], flush=True)
+server.serve_forever()
