@@ -219,21 +219,23 @@ enum HTTP {
         var body: String
     }
 
-    static func send(_ method: HTTPMethod, _ url: String, body: Data? = nil, headers: [(String, String)] = []) async throws -> Answer {
+    static func send(_ method: HTTPMethod, _ url: String, body: Data? = nil, headers: [(String, String)] = [],
+                     timeout: Int64 = 30) async throws -> Answer {
         var request = HTTPClientRequest(url: url)
         request.method = method
         for (k, v) in headers { request.headers.add(name: k, value: v) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(timeout))
         let bytes = try await response.body.collect(upTo: 16 << 20)
         return Answer(status: Int(response.status.code), body: String(buffer: bytes))
     }
 
     static func get(_ url: String) async throws -> Answer { try await send(.GET, url) }
 
-    static func postMeta(_ base: String, _ body: Data, signature: String? = nil) async throws -> Answer {
+    static func postMeta(_ base: String, _ body: Data, signature: String? = nil, timeout: Int64 = 30) async throws -> Answer {
         try await send(.POST, base + "/webhooks/meta", body: body,
-                       headers: [("Content-Type", "application/json"), ("X-Hub-Signature-256", signature ?? metaSignature(body))])
+                       headers: [("Content-Type", "application/json"), ("X-Hub-Signature-256", signature ?? metaSignature(body))],
+                       timeout: timeout)
     }
 }
 
