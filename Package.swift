@@ -65,6 +65,7 @@ let package = Package(
             name: "rounds-serve",
             dependencies: [
                 "InboxModel", "Ingest", "Policy", "Store", "IngestPipeline", "Connections", "SafeFiles",
+                "Bench", "Console", "ConsoleAdapters",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -156,3 +156,21 @@ extension InboxDatabase {
         }
     }
 }
+
+extension InboxDatabase {
+    /// True when the message is in the inbox (the benchmarks' and tests' check).
+    public func hasMessage(platform: String, externalID: String) throws -> Bool {
+        try pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM message WHERE platform = ? AND external_id = ?)",
+                              arguments: [platform, externalID]) ?? false
+        }
+    }
+
+    /// How many messages have an external id starting with `prefix`.
+    public func countMessages(externalIDPrefix prefix: String) throws -> Int {
+        try pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM message WHERE substr(external_id, 1, ?) = ?",
+                             arguments: [prefix.utf8.count, prefix]) ?? 0
+        }
+    }
+}
