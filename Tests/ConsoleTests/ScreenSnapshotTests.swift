@@ -224,3 +224,24 @@ final class ScreenGridTests: XCTestCase {
         XCTAssertEqual(s.rowWidth(0), 6)
     }
 }
+
+/// The status line names each live connection's state (what `rounds serve` recorded).
+final class ConnectionStatusLineTests: XCTestCase {
+    func testStatesOfTheConnectionsInTheStatusLine() {
+        let (d, _) = Fixtures.driver(width: 160, height: 24, queue: .all)
+        XCTAssertFalse(Renderer.render(d.state).line(22).contains("Meta"), "no server, nothing said")
+        let until = Fixtures.now.addingTimeInterval(600)
+        let ms = { (d: Date) in Int64(d.timeIntervalSince1970 * 1000) }
+        d.send(.connectionsLoaded([
+            ConnectionStatus(name: "GBP", state: .error, detail: "token refresh failing: HTTP 503", updatedAt: 0),
+            ConnectionStatus(name: "Meta", state: .ok, updatedAt: 0),
+            ConnectionStatus(name: "X", state: .rateLimited, detail: "rate limited", until: ms(until), updatedAt: 0),
+        ]))
+        let f = DateFormatter()
+        f.dateFormat = "HH:mm"
+        let line = Renderer.render(d.state).line(22)
+        XCTAssertTrue(line.contains("GBP token refresh failing  Meta ✓  X rate-limited until \(f.string(from: until))"), line)
+        d.send(.connectionsLoaded([ConnectionStatus(name: "X", state: .reconnect, detail: "needs reconnecting: X answered 401", updatedAt: 0)]))
+        XCTAssertTrue(Renderer.render(d.state).line(22).contains("X needs reconnecting"))
+    }
+}

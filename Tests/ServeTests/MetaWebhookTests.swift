@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import NIOHTTP1
 import XCTest
@@ -136,5 +137,30 @@ enum MetaPayloads {
             entryList.append(["id": "1234567890", "time": 1_764_800_000, "changes": changes])
         }
         return try! JSONSerialization.data(withJSONObject: ["object": "page", "entry": entryList])
+    }
+}
+
+/// X's optional V2 webhook: the CRC answer and the body signature (base64 HMAC-SHA256).
+final class XWebhookTests: XCTestCase {
+    func testCRCAndSignedEvents() async throws {
+        let s = try Scratch()
+        let conn = try s.write("connections.yml", TestSecrets.connections(meta: false, xURL: "http://127.0.0.1:9", xWebhook: true))
+        let db = s.path("inbox.sqlite")
+        let server = try RunningServer(db: db, connections: conn, scratch: s)
+        // HMAC-SHA256 of "challenge123" keyed with the test consumer secret, by Python's hmac module:
+        // base64.b64encode(hmac.new(b"x-consumer-secret-TEST-9f8e", b"challenge123", sha256).digest())
+        let crc = try await HTTP.get(server.base + "/webhooks/x?crc_token=challenge123")
+        XCTAssertEqual(crc.status, 200)
+        XCTAssertEqual(crc.body, "{\"response_token\":\"sha256=YLdPdVdQapHHx4HLhin2I6ox36GFT2/HQysQriX92a8=\"}")
+
+        let body = try Data(contentsOf: fixtures.appendingPathComponent("x_api_v2/get_tweet_0.json"))
+        let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(TestSecrets.xConsumerSecret.utf8)))
+        let good = try await HTTP.send(.POST, server.base + "/webhooks/x", body: body,
+                                       headers: [("x-twitter-webhooks-signature", "sha256=" + Data(mac).base64EncodedString())])
+        XCTAssertEqual(good.status, 200)
+        let bad = try await HTTP.send(.POST, server.base + "/webhooks/x", body: body, headers: [("x-twitter-webhooks-signature", "sha256=AAAA")])
+        XCTAssertEqual(bad.status, 401)
+        try eventually(20, "the tweet") { try sqliteInt(db, "SELECT count(*) FROM message WHERE platform = 'x'") == 1 }
+        XCTAssertEqual(server.terminate(), 0)
     }
 }

@@ -52,9 +52,11 @@ enum TestSecrets {
     static let gbpRefresh = "gbp-refresh-TEST-1//0abcd"
     static let gbpAccess = "ya29.gbp-access-TEST-77"
     static let pushToken = "push-token-TEST-c3a1"
-    static var all: [String] { [appSecret, verifyToken, pageToken, xBearer, gbpClientSecret, gbpRefresh, gbpAccess, pushToken] }
+    static let xConsumerSecret = "x-consumer-secret-TEST-9f8e"
+    static var all: [String] { [appSecret, verifyToken, pageToken, xBearer, gbpClientSecret, gbpRefresh, gbpAccess, pushToken, xConsumerSecret] }
 
-    static func connections(meta: Bool = true, xURL: String? = nil, gbpURL: String? = nil, pollSeconds: Int = 1) -> String {
+    static func connections(meta: Bool = true, xURL: String? = nil, gbpURL: String? = nil, pollSeconds: Int = 1,
+                            xWebhook: Bool = false) -> String {
         var y = ""
         if meta {
             y += """
@@ -69,14 +71,9 @@ enum TestSecrets {
                 """
         }
         if let xURL {
-            y += """
-                x:
-                  user_id: "42"
-                  bearer_token: \(xBearer)
-                  api_url: \(xURL)
-                  poll_seconds: \(pollSeconds)
-
-                """
+            var lines = ["x:", "  user_id: \"42\"", "  bearer_token: \(xBearer)", "  api_url: \(xURL)", "  poll_seconds: \(pollSeconds)"]
+            if xWebhook { lines += ["  webhook_consumer_secret: \(xConsumerSecret)", "  mentions: false", "  direct_messages: false"] }
+            y += lines.joined(separator: "\n") + "\n"
         }
         if let gbpURL {
             y += """
