@@ -42,6 +42,7 @@ final class GBPConnection: Service, Sendable {
                 for location in gbp.locations { group.addTask { await self.pollLoop(location) } }
                 try await group.waitForAll()
             }
+            if !Task.isShuttingDownGracefully { try? await gracefulShutdown() }
         } onGracefulShutdown: {}
     }
 

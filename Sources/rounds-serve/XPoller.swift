@@ -39,6 +39,9 @@ final class XPoller: Service, Sendable {
                 if x.pollDirectMessages { group.addTask { await self.loop(stream: "x.dm") } }
                 try await group.waitForAll()
             }
+            // A service that returns stops the whole server: with nothing to poll (webhook
+            // only), stay until shutdown.
+            if !Task.isShuttingDownGracefully { try? await gracefulShutdown() }
         } onGracefulShutdown: {}
     }
 
