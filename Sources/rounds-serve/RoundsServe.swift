@@ -12,7 +12,7 @@ import Store
 @main
 struct RoundsServe: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "rounds serve",
+        commandName: "rounds",
         abstract: "Receive messages live from Meta, X and Google into the inbox.",
         subcommands: [Serve.self, ServeBench.self],
         defaultSubcommand: Serve.self
@@ -75,10 +75,11 @@ struct Serve: AsyncParsableCommand {
         var services: [any Service] = [ingest]
         if let x = conns.x { services.append(XPoller(x, ctx: ctx, rotationFile: path + ".x-refresh-token")) }
         if let gbp { services.append(gbp) }
+        if let meta = conns.meta { services.append(MetaSubscriptions(meta, ctx: ctx)) }
 
         let router = Router()
         router.middlewares.add(RequestCounter(metrics: metrics))
-        Webhooks(connections: conns, spool: spool, metrics: metrics, health: health, logger: logger).add(to: router)
+        Webhooks(connections: conns, spool: spool, metrics: metrics, logger: logger).add(to: router)
         let configured = [conns.meta != nil ? "Meta" : nil, conns.x != nil ? "X" : nil, conns.gbp != nil ? "GBP" : nil].compactMap { $0 }
         Operations(inbox: inbox, policies: policies, health: health, metrics: metrics, configured: configured).add(to: router)
 

@@ -20,6 +20,7 @@ struct ServeBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Webhook POSTs on loopback: requests/s, time to the 200, and from the 200 to the console.",
+        usage: "rounds bench serve [--rate <n>] [--seconds <n>] [--runs <n>] [--messages <n>] [--moderators <n>]",
         discussion: "Each run uses a new inbox in a private temporary folder, removed afterwards. Figures: docs/performance.md."
     )
 

@@ -12,11 +12,9 @@ struct Webhooks: Sendable {
     let connections: Connections
     let spool: SpoolWriter
     let metrics: ServerMetrics
-    let health: Health
     let logger: Logger
     /// The largest body taken: Meta batches up to 1,000 updates a request.
     static let maxBody = 8 << 20
-    static let connectionName = ["meta": "Meta", "gbp": "GBP", "x": "X"]
 
     func add(to router: Router<BasicRequestContext>) {
         router.get("/webhooks/meta") { request, _ in metaHandshake(request) }
@@ -119,7 +117,6 @@ struct Webhooks: Sendable {
         do {
             let new = try await spool.keep(entry)
             metrics.acknowledged(platform, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-            health.succeeded(Self.connectionName[platform] ?? platform)
             return .plain(.ok, new ? "EVENT_RECEIVED\n" : "EVENT_RECEIVED (repeat)\n")
         } catch {
             logger.error("cannot spool a webhook body; answered 503 so the platform retries",

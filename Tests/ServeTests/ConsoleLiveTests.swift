@@ -17,7 +17,8 @@ final class ConsoleLiveTests: XCTestCase {
         }
         tmuxPath = tmux
         let s = try Scratch()
-        let conn = try s.write("connections.yml", TestSecrets.connections())
+        let graph = try FakePlatform(scenario: ["page_token": TestSecrets.pageToken, "subscribed": ["1234567890": ["feed"]]], scratch: s)
+        let conn = try s.write("connections.yml", TestSecrets.connections(graphURL: graph.base))
         let db = s.path("inbox.sqlite")
         let server = try RunningServer(db: db, connections: conn, scratch: s)
         let first = try await HTTP.postMeta(server.base, MetaPayloads.comments(entries: 1, perEntry: 1, prefix: "warm"))

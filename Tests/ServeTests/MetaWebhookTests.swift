@@ -164,3 +164,41 @@ final class XWebhookTests: XCTestCase {
         XCTAssertEqual(server.terminate(), 0)
     }
 }
+
+/// Meta only calls in: the server asks each Page's `subscribed_apps` edge whether it is still
+/// subscribed, and says so in the connection's state.
+final class MetaSubscriptionTests: XCTestCase {
+    func state(graph scenario: [String: Any]) async throws -> (state: String, detail: String, asked: [[String: Any]]) {
+        let s = try Scratch()
+        let graph = try FakePlatform(scenario: scenario, scratch: s)
+        let conn = try s.write("connections.yml", TestSecrets.connections(graphURL: graph.base))
+        let db = s.path("inbox.sqlite")
+        let server = try RunningServer(db: db, connections: conn, scratch: s)
+        try eventually(20, "Meta's state") { !(try sqlite(db, "SELECT state FROM connection_status WHERE name = 'Meta'")).isEmpty }
+        let row = try sqlite(db, "SELECT state || '|' || detail FROM connection_status WHERE name = 'Meta'").first ?? ""
+        XCTAssertEqual(server.terminate(), 0)
+        let parts = row.split(separator: "|", maxSplits: 1).map(String.init)
+        return (parts[0], parts.count > 1 ? parts[1] : "", graph.requests)
+    }
+
+    func testSubscribedPageIsOkAndAskedWithItsTokenAndProof() async throws {
+        let r = try await state(graph: ["page_token": TestSecrets.pageToken, "subscribed": ["1234567890": ["feed", "messages"]]])
+        XCTAssertEqual(r.state, "ok")
+        let asked = try XCTUnwrap(r.asked.first)
+        XCTAssertEqual(asked["path"] as? String, "/1234567890/subscribed_apps")
+        XCTAssertEqual(asked["auth"] as? String, "Bearer \(TestSecrets.pageToken)")
+        // appsecret_proof = hex HMAC-SHA256 of the Page token keyed with the app secret, by Python:
+        // hmac.new(b"meta-app-secret-TEST-4f1c9a", b"EAAG-page-token-TEST-91d0e3", sha256).hexdigest()
+        XCTAssertEqual((asked["query"] as? [String: String])?["appsecret_proof"],
+                       "2e6246fe0008aa49dabef36e800af2b3859ca61ce8a816b1cf343cac424e327e")
+    }
+
+    func testUnsubscribedPageAndRefusedTokenAreSaid() async throws {
+        let unsubscribed = try await state(graph: ["page_token": TestSecrets.pageToken, "subscribed": [:]])
+        XCTAssertEqual(unsubscribed.state, "error")
+        XCTAssertTrue(unsubscribed.detail.contains("Page 1234567890 is not subscribed"), unsubscribed.detail)
+        let refused = try await state(graph: ["page_token": "another-token", "subscribed": ["1234567890": ["feed"]]])
+        XCTAssertEqual(refused.state, "reconnect")
+        XCTAssertTrue(refused.detail.contains("token refused (190)"), refused.detail)
+    }
+}

@@ -55,14 +55,16 @@ enum TestSecrets {
     static let xConsumerSecret = "x-consumer-secret-TEST-9f8e"
     static var all: [String] { [appSecret, verifyToken, pageToken, xBearer, gbpClientSecret, gbpRefresh, gbpAccess, pushToken, xConsumerSecret] }
 
-    static func connections(meta: Bool = true, xURL: String? = nil, gbpURL: String? = nil, pollSeconds: Int = 1,
-                            xWebhook: Bool = false) -> String {
+    /// Without `graphURL`, Meta's Graph API is a closed port on loopback: never the internet.
+    static func connections(meta: Bool = true, graphURL: String = "http://127.0.0.1:9", xURL: String? = nil, gbpURL: String? = nil,
+                            pollSeconds: Int = 1, xWebhook: Bool = false) -> String {
         var y = ""
         if meta {
             y += """
                 meta:
                   app_secret: \(appSecret)
                   verify_token: \(verifyToken)
+                  graph_url: \(graphURL)
                   pages:
                     - id: "1234567890"
                       access_token: \(pageToken)

@@ -13,6 +13,7 @@ reads again on every request, so a test can add tweets or reviews while the serv
    "rate_limit": {"limit": 5, "window_s": 2},
    "token": {"refresh": "...", "access": "...", "expires_in": 3600, "revoked": false},
    "failures": {"GET /2/users/42/mentions": ["503", "429", "reset", "slow"], "POST /token": ["503"]},
+   "page_token": "...", "subscribed": {"PAGE_ID": ["feed", "messages"]},
    "slow_s": 3, "delay_ms": 0}
 
 `failures` are consumed one per matching request, in order, before normal answers. Every
@@ -98,6 +99,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.x(s, url.path, query)
         if url.path.startswith("/v4/"):
             return self.gbp(s, url.path[4:], query)
+        if url.path.endswith("/subscribed_apps"):
+            return self.meta_subscriptions(s, url.path.split("/")[-2])
         self.reply(404, {"error": "no such route"})
 
     def reply(self, status, obj, headers=None):
@@ -172,6 +175,16 @@ class Handler(BaseHTTPRequestHandler):
             ids = {t.get("author_id") or t.get("sender_id") for t in chunk}
             body["includes"] = {"users": [u for u in users if u["id"] in ids]}
         self.reply(200, body, headers)
+
+    def meta_subscriptions(self, s, page):
+        # Graph API: GET /{page-id}/subscribed_apps with the Page token.
+        if not self.authorised(s.get("page_token", "")):
+            return self.reply(400, {"error": {"message": "Error validating access token", "type": "OAuthException",
+                                              "code": 190, "error_subcode": 460, "fbtrace_id": "AbCdEf"}})
+        fields = (s.get("subscribed") or {}).get(page)
+        data = [{"category": "Business", "link": "https://rounds.example", "name": "Rounds", "id": "999",
+                 "subscribed_fields": fields}] if fields else []
+        self.reply(200, {"data": data})
 
     def gbp(self, s, name, query):
         if not self.authorised(s.get("token", {}).get("access", "access-token")):
