@@ -171,3 +171,53 @@ final class PollerTests: XCTestCase {
         XCTAssertEqual(server.terminate(), 0)
     }
 }
+
+/// X with a user's OAuth 2 token: refreshed from the refresh token, which X rotates; the new
+/// refresh token is kept (owner-only) before the new access token is used.
+final class XOAuthTests: XCTestCase {
+    func testRotatedRefreshTokenIsKeptAndUsedNextTime() async throws {
+        let s = try Scratch()
+        let access = "x-user-access-TEST-1a", first = "x-refresh-TEST-first", rotated = "x-refresh-TEST-rotated"
+        var scenario: [String: Any] = ["bearer": access, "x_user": "42", "page_size": 100, "tweets": try PollerTests.recordedMentions(),
+                                       "users": [], "dm_events": [], "token": ["refresh": first, "access": access, "rotate_to": rotated]]
+        let fake = try FakePlatform(scenario: scenario, scratch: s)
+        let conn = try s.write("connections.yml", """
+            x:
+              user_id: "42"
+              api_url: \(fake.base)
+              poll_seconds: 1
+              direct_messages: false
+              oauth2:
+                client_id: rounds-x-client
+                refresh_token: \(first)
+                token_url: \(fake.base)/token
+
+            """)
+        let db = s.path("inbox.sqlite")
+        let server = try RunningServer(db: db, connections: conn, scratch: s)
+        try eventually(20, "the mentions, read with the refreshed access token") {
+            try sqliteInt(db, "SELECT count(*) FROM message WHERE platform = 'x'") == 10
+        }
+        let kept = conn + ".x-refresh-token"
+        XCTAssertEqual(try String(contentsOfFile: kept, encoding: .utf8), rotated + "\n")
+        var st = stat()
+        XCTAssertEqual(stat(kept, &st), 0)
+        XCTAssertEqual(st.st_mode & 0o777, 0o600)
+        XCTAssertEqual(fake.requests.first { $0["path"] as? String == "/token" }?["form"] as? [String: String],
+                       ["grant_type": "refresh_token", "refresh_token": first, "client_id": "rounds-x-client"])
+        XCTAssertEqual(server.terminate(), 0)
+
+        // After a restart the spent refresh token is not used again: the kept one is.
+        scenario["token"] = ["refresh": rotated, "access": access]
+        try fake.update(scenario)
+        let restarted = try RunningServer(db: db, connections: conn, scratch: s, logName: "serve2.log")
+        try eventually(20, "a refresh with the rotated token") {
+            fake.requests.contains { ($0["form"] as? [String: String])?["refresh_token"] == rotated }
+        }
+        try eventually(10, "X is ok") { try sqlite(db, "SELECT state FROM connection_status WHERE name = 'X'") == ["ok"] }
+        XCTAssertEqual(restarted.terminate(), 0)
+        for secret in [first, rotated, access] {
+            XCTAssertFalse(restarted.log.contains(secret) || server.log.contains(secret), "a token in the log")
+        }
+    }
+}

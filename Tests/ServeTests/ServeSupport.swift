@@ -39,7 +39,11 @@ final class Scratch {
         chmod(p, mode_t(mode))
         return p
     }
-    deinit { try? FileManager.default.removeItem(at: url) }
+    /// `ROUNDS_KEEP_TEST_FILES=1` keeps the folder (server log, fake's requests) to look into.
+    deinit {
+        if ProcessInfo.processInfo.environment["ROUNDS_KEEP_TEST_FILES"] == "1" { return }
+        try? FileManager.default.removeItem(at: url)
+    }
 }
 
 /// The test secrets: every output is searched for them.

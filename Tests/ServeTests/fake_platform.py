@@ -10,8 +10,8 @@ reads again on every request, so a test can add tweets or reviews while the serv
   {"bearer": "...", "x_user": "42", "page_size": 3,
    "tweets": [...newest first...], "users": [...], "dm_events": [...newest first...],
    "reviews": {"accounts/1/locations/2": [...newest update first...]},
-   "rate_limit": {"limit": 5, "window_s": 2},
-   "token": {"refresh": "...", "access": "...", "expires_in": 3600, "revoked": false},
+   "rate_limit": {"limit": 5, "window_s": 2},            (per endpoint, as X counts them)
+   "token": {"refresh": "...", "access": "...", "expires_in": 3600, "revoked": false, "rotate_to": "..."},
    "failures": {"GET /2/users/42/mentions": ["503", "429", "reset", "slow"], "POST /token": ["503"]},
    "page_token": "...", "subscribed": {"PAGE_ID": ["feed", "messages"]},
    "slow_s": 3, "delay_ms": 0}
@@ -28,9 +28,9 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 SCENARIO, LOG = sys.argv[1], sys.argv[2]
-lock = threading.Lock()
+lock = threading.RLock()  # reply() logs under it, also while x() holds it
 consumed = {}
-window = {"start": time.time(), "used": 0}
+windows = {}  # X limits each endpoint on its own window
 tokens_issued = [0]
 
 
@@ -123,8 +123,11 @@ class Handler(BaseHTTPRequestHandler):
         if t.get("revoked") or form.get("refresh_token") != t.get("refresh"):
             return self.reply(400, {"error": "invalid_grant"})
         tokens_issued[0] += 1
-        self.reply(200, {"access_token": t.get("access", "access-token"), "expires_in": t.get("expires_in", 3600),
-                         "token_type": "Bearer"})
+        answer = {"access_token": t.get("access", "access-token"), "expires_in": t.get("expires_in", 3600), "token_type": "Bearer"}
+        if t.get("rotate_to"):
+            # X's refresh tokens are single use: the next refresh must present the new one.
+            answer["refresh_token"] = t["rotate_to"]
+        self.reply(200, answer)
 
     def authorised(self, expected):
         return self.headers.get("Authorization", "") == "Bearer " + expected
@@ -141,6 +144,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(401, {"title": "Unauthorized", "status": 401})
         rl = s.get("rate_limit") or {"limit": 1000, "window_s": 900}
         with lock:
+            window = windows.setdefault(path, {"start": time.time(), "used": 0})
             if time.time() - window["start"] >= rl["window_s"]:
                 window["start"], window["used"] = time.time(), 0
             reset = int(window["start"] + rl["window_s"]) + 1
