@@ -3,8 +3,8 @@ import IngestPipeline
 import Logging
 import Store
 
-/// What the pollers share: the inbox, the classifier in force, the connection's health and
-/// the metrics, and the rules for a platform's answer.
+/// What the pollers share: the inbox, the classifier in force, the connections' health, the
+/// metrics and the HTTP client.
 struct PollContext: Sendable {
     let inbox: InboxDatabase
     let policies: PoliciesInForce
