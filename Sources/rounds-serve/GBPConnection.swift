@@ -137,26 +137,7 @@ final class GBPConnection: Service, Sendable {
     // MARK: - Polling
 
     private func pollLoop(_ location: String) async {
-        var backoff = Backoff()
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            let wait: Double
-            do {
-                wait = try await pollOnce(location)
-                backoff.reset()
-            } catch is CancellationError {
-                return
-            } catch let e as OAuthToken.Failure {
-                if case .revoked = e { ctx.health.failed(Self.name, .reconnect, detail: e.description); wait = 300 } else {
-                    wait = backoff.next()
-                    ctx.health.failed(Self.name, .error, detail: e.description, until: Date().addingTimeInterval(wait))
-                }
-            } catch {
-                wait = backoff.next()
-                ctx.metrics.poll(stream: "gbp", result: "error")
-                ctx.health.failed(Self.name, .error, detail: String("\(error)".prefix(120)), until: Date().addingTimeInterval(wait))
-            }
-            do { try await cancellableSleep(wait) } catch { return }
-        }
+        await ctx.keepPolling(connection: Self.name, stream: "gbp") { try await self.pollOnce(location) }
     }
 
     /// Pages through `location`'s reviews, newest update first, until it reaches those a

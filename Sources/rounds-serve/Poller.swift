@@ -1,6 +1,7 @@
 import Foundation
 import IngestPipeline
 import Logging
+import ServiceLifecycle
 import Store
 
 /// What the pollers share: the inbox, the classifier in force, the connections' health, the
@@ -30,6 +31,34 @@ struct PollContext: Sendable {
             let c = try live.storePage(parsed, stream: stream, cursor: cursorText)
             metrics.ingested(new: c.new, updated: c.updated, duplicates: c.duplicates, rejected: c.rejected, skipped: c.skipped)
             for r in parsed.rejectionReasons.prefix(20) { logger.warning("rejected record kept in the inbox", metadata: ["reason": .string(r)]) }
+        }
+    }
+}
+
+extension PollContext {
+    /// Runs `once` (a run of pages; it returns the seconds until the next) until shutdown. A
+    /// failure waits with backoff and sets the connection's state; a refused refresh token
+    /// means reconnecting, looked at again every 5 minutes.
+    func keepPolling(connection: String, stream: String, _ once: () async throws -> Double) async {
+        var backoff = Backoff()
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let wait: Double
+            do {
+                wait = try await once()
+                backoff.reset()
+            } catch is CancellationError {
+                return
+            } catch let e as OAuthToken.Failure {
+                if case .revoked = e { health.failed(connection, .reconnect, detail: e.description); wait = 300 } else {
+                    wait = backoff.next()
+                    health.failed(connection, .error, detail: e.description, until: Date().addingTimeInterval(wait))
+                }
+            } catch {
+                wait = backoff.next()
+                metrics.poll(stream: stream, result: "error")
+                health.failed(connection, .error, detail: String("\(error)".prefix(120)), until: Date().addingTimeInterval(wait))
+            }
+            do { try await cancellableSleep(wait) } catch { return }
         }
     }
 }

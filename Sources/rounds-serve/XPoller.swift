@@ -46,26 +46,7 @@ final class XPoller: Service, Sendable {
     }
 
     private func loop(stream: String) async {
-        var backoff = Backoff()
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            let wait: Double
-            do {
-                wait = try await pollOnce(stream: stream)
-                backoff.reset()
-            } catch is CancellationError {
-                return
-            } catch let e as OAuthToken.Failure {
-                if case .revoked = e { ctx.health.failed(Self.name, .reconnect, detail: e.description); wait = 300 } else {
-                    wait = backoff.next()
-                    ctx.health.failed(Self.name, .error, detail: e.description, until: Date().addingTimeInterval(wait))
-                }
-            } catch {
-                wait = backoff.next()
-                ctx.metrics.poll(stream: stream, result: "error")
-                ctx.health.failed(Self.name, .error, detail: String("\(error)".prefix(120)), until: Date().addingTimeInterval(wait))
-            }
-            do { try await cancellableSleep(wait) } catch { return }
-        }
+        await ctx.keepPolling(connection: Self.name, stream: stream) { try await self.pollOnce(stream: stream) }
     }
 
     /// Follows one run of pages to its end; the seconds to wait before the next.
