@@ -20,6 +20,7 @@ public enum Schema {
         m.registerMigration("v11-published-policies", migrate: v11)
         m.registerMigration("v12-policy-version-of-each-act", migrate: v12)
         m.registerMigration("v13-live-connections", migrate: v13)
+        m.registerMigration("v14-delivery-and-paging", migrate: v14)
         return m
     }
 
@@ -388,6 +389,55 @@ public enum Schema {
                 last_success_at INTEGER,
                 last_error_at INTEGER,
                 updated_at INTEGER NOT NULL
+            );
+            """)
+    }
+
+    /// Delivery and paging (`Delivery.swift`, `Paging.swift`):
+    /// - The outbox carries every action bound for a platform, not only replies: `action` is
+    ///   reply | hide | unhide | delete. Its states grow from pending | ready | cancelled to
+    ///   pending -> ready -> sending (leased) -> sent | retrying | failed, or cancelled.
+    ///   Still one live reply per message; hides and deletes are not limited.
+    /// - `reconcile` marks an entry whose last send may have reached the platform (a crash or a
+    ///   lost answer): the worker looks for it on the platform before sending again.
+    /// - `delivery_account`: the pages and accounts `rounds serve` delivers through (ids only,
+    ///   published by the server at start), read by the console to refuse what can never leave.
+    /// - `page`: one row per emergency the on-call targets were told about, so a restart never
+    ///   pages twice; `resolved_at` once the resolve was sent.
+    static func v14(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE outbox ADD COLUMN action TEXT NOT NULL DEFAULT 'reply';
+            ALTER TABLE outbox ADD COLUMN account TEXT;            -- page / account id it leaves through
+            ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE outbox ADD COLUMN next_attempt_at INTEGER; -- ms; retrying
+            ALTER TABLE outbox ADD COLUMN lease_owner TEXT;        -- sending: which worker
+            ALTER TABLE outbox ADD COLUMN lease_until INTEGER;     -- ms
+            ALTER TABLE outbox ADD COLUMN reconcile INTEGER NOT NULL DEFAULT 0;
+            ALTER TABLE outbox ADD COLUMN platform_ref TEXT;       -- the platform's id of what was sent
+            ALTER TABLE outbox ADD COLUMN sent_at INTEGER;         -- ms
+            ALTER TABLE outbox ADD COLUMN last_error TEXT;         -- the platform's reason, sanitised
+            ALTER TABLE outbox ADD COLUMN error_code TEXT;
+            DROP INDEX outbox_one_live_reply;
+            CREATE UNIQUE INDEX outbox_one_live_reply ON outbox (message_id)
+                WHERE state != 'cancelled' AND action = 'reply';
+            CREATE INDEX outbox_by_message ON outbox (message_id);
+            CREATE INDEX outbox_to_deliver ON outbox (state, id)
+                WHERE state IN ('pending', 'ready', 'retrying', 'sending');
+            CREATE TABLE delivery_account (
+                platform TEXT NOT NULL,          -- facebook | instagram | x | gbp (Messenger uses facebook's page)
+                account TEXT NOT NULL,           -- page id, Instagram account id, X user id, GBP location name
+                human_agent INTEGER NOT NULL DEFAULT 0,
+                paused_reason TEXT,              -- set on 190: needs reconnecting
+                updated_at INTEGER NOT NULL,
+                PRIMARY KEY (platform, account)
+            ) WITHOUT ROWID;
+            CREATE TABLE page (
+                message_id INTEGER PRIMARY KEY REFERENCES message(id),
+                reason TEXT NOT NULL,            -- unclaimed | escalated
+                paged_at INTEGER NOT NULL,
+                paged_by TEXT,
+                targets TEXT NOT NULL DEFAULT '',
+                resolved_at INTEGER
             );
             """)
     }
