@@ -18,6 +18,8 @@ public struct Connections: Sendable {
             public var id: String
             public var accessToken: Secret
             public var instagramAccountID: String?
+            /// Meta approved the Page's app for the `HUMAN_AGENT` tag: replies up to 7 days.
+            public var humanAgent: Bool = false
         }
         public var appSecret: Secret
         public var verifyToken: Secret
@@ -73,7 +75,9 @@ public struct Connections: Sendable {
     public var summary: [String] {
         var lines: [String] = []
         if let m = meta {
-            let pages = m.pages.map { p in p.id + (p.instagramAccountID.map { " (Instagram \($0))" } ?? "") }
+            let pages = m.pages.map { p in
+                p.id + (p.instagramAccountID.map { " (Instagram \($0))" } ?? "") + (p.humanAgent ? " human-agent 7-day replies" : "")
+            }
             lines.append("Meta: webhook /webhooks/meta, Graph API \(m.graphURL), \(m.pages.count) page(s): \(pages.joined(separator: ", "))")
         }
         if let x = self.x {

@@ -59,9 +59,10 @@ extension Connections {
         let top = try Fields(root, path: path, allowed: ["meta", "x", "gbp"])
         var c = Connections(meta: nil, x: nil, gbp: nil, path: path)
         if let m = try top.mapping("meta", allowed: ["app_secret", "verify_token", "graph_url", "pages"]) {
-            let pages = try m.list("pages", allowed: ["id", "access_token", "instagram_account_id"]).map { p in
+            let pages = try m.list("pages", allowed: ["id", "access_token", "instagram_account_id", "human_agent"]).map { p in
                 Meta.Page(id: try p.id("id"), accessToken: try p.secret("access_token"),
-                          instagramAccountID: try p.optionalID("instagram_account_id"))
+                          instagramAccountID: try p.optionalID("instagram_account_id"),
+                          humanAgent: try p.flag("human_agent", default: false))
             }
             if pages.isEmpty { throw m.error("pages", "list at least one page: - id: ..., access_token: ...") }
             c.meta = Meta(appSecret: try m.secret("app_secret"), verifyToken: try m.secret("verify_token"),

@@ -109,13 +109,24 @@ extension SQLiteConsoleStore {
         try requireRole(Self.actors, "reply")
         if override != nil { try requireRole(["lead"], "override the reply guard") }
         let t = try target(id, moderator: moderator, in: db)
-        if let existing = try Row.fetchOne(db, sql: "SELECT moderator, state FROM outbox WHERE message_id = ? AND state != 'cancelled'", arguments: [id]) {
+        guard t.state != "deleted" else { throw Refusal("This message was deleted; a reply cannot reach it.") }
+        if let existing = try Row.fetchOne(db, sql: """
+            SELECT moderator, state FROM outbox WHERE message_id = ? AND action = 'reply' AND state != 'cancelled'
+            """, arguments: [id]) {
             throw Refusal("Already answered by \(existing["moderator"] as String) (\(existing["state"] as String)); one reply per message.")
         }
+        let route = try self.route(id, in: db)
+        if let dt = route.target,
+           let why = DeliveryRules.refusal(reply: text, visibility: visibility, to: dt, account: route.account,
+                                           now: self.now(), windows: route.connected) {
+            throw Refusal(why)
+        }
         try db.execute(sql: """
-            INSERT INTO outbox (message_id, moderator, platform, visibility, text, template_id, override_reason, state, created_at, release_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)
-            """, arguments: [id, moderator, t.platform, visibility.rawValue, text, templateID, override, now, now + Int64(undoWindow * 1000)])
+            INSERT INTO outbox (message_id, moderator, platform, visibility, text, template_id, override_reason, state, created_at,
+                                release_at, account)
+            VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)
+            """, arguments: [id, moderator, t.platform, visibility.rawValue, text, templateID, override, now,
+                             now + Int64(undoWindow * 1000), route.account?.account])
         let outbox = db.lastInsertedRowID
         try setState(t, "done", moderator: moderator, in: db)
         if let override {
@@ -146,17 +157,84 @@ extension SQLiteConsoleStore {
         return CommandReceipt(summary: "Reply released to the outbox")
     }
 
-    /// Hide (moderators) or delete (leads), with the commenting policy's reason.
+    /// The connection message `id`'s actions leave through. With no connection configured at all
+    /// (a demo or a file-fed inbox) the outbox keeps what is queued; with connections but none
+    /// for this message, nothing can leave, so nothing is queued.
+    private func route(_ id: Int64, in db: Database) throws -> (target: DeliveryRules.Target?, account: DeliveryAccount?, connected: Bool) {
+        let accounts = try InboxDatabase.deliveryAccounts(db)
+        guard let dt = try InboxDatabase.deliveryTarget(messageID: id, in: db) else { return (nil, nil, false) }
+        guard !accounts.isEmpty else { return (dt, nil, false) }
+        guard let account = DeliveryRules.account(for: dt, among: accounts) else {
+            throw Refusal("No connection for this message's \(dt.platform.label) page or account: it cannot be answered from Rounds. Add it to the connections file.")
+        }
+        return (dt, account, true)
+    }
+
+    /// Hide (moderators) or delete (leads), with the commenting policy's reason. The rule when
+    /// actions overtake each other: a reply not yet on its way to a message that is now hidden or
+    /// deleted is cancelled (a deleted one also cancels its pending hide), audited with the reason
+    /// for the moderator who queued it; what already reached the platform stays.
     private func remove(_ id: Int64, reason: String, deleting: Bool, moderator: String, in db: Database) throws -> CommandReceipt {
         try requireRole(deleting ? ["lead"] : Self.actors, deleting ? "delete messages" : "hide messages")
         let t = try target(id, moderator: moderator, in: db)
         let after = deleting ? "deleted" : "hidden"
         guard t.state != after else { throw Refusal("Already \(after).") }
+        let now = Self.ms(self.now())
+        let verb = deleting ? "delete" : "hide"
+        let route = (try? self.route(id, in: db)) ?? (target: nil, account: nil, connected: false)
         try setState(t, after, moderator: moderator, in: db)
-        var e = event(deleting ? "delete" : "hide", t, moderator: moderator, after: after)
+        let cancelled = try InboxDatabase.cancelOvertaken(messageID: id, by: moderator, role: actingRole, because: after,
+                                                          actions: deleting ? ["reply", "hide", "unhide"] : ["reply"], now: now, in: db)
+        var e = event(verb, t, moderator: moderator, after: after)
         e.reasonCode = reason
+        var summary = "\(deleting ? "Deleted" : "Hidden") (\(reason))"
+        if let dt = route.target, DeliveryRules.platformCan(verb, dt) {
+            e.outboxID = try queueAction(verb, messageID: id, platform: t.platform, account: route.account?.account, moderator: moderator,
+                                         releaseAt: now + Int64(undoWindow * 1000), now: now, in: db)
+        } else if let dt = route.target {
+            summary += "; here only: \(dt.platform.label) does not let a page \(verb) this"
+        }
+        if cancelled > 0 { summary += "; its queued reply was cancelled" }
         let actionID = try InboxDatabase.appendAudit(e, in: db)
-        return CommandReceipt(summary: "\(deleting ? "Deleted" : "Hidden") (\(reason))", undoableAction: actionID)
+        return CommandReceipt(summary: summary, undoableAction: actionID)
+    }
+
+    /// A hide, unhide or delete for the delivery worker, after `releaseAt`.
+    private func queueAction(_ action: String, messageID: Int64, platform: String, account: String?, moderator: String,
+                             releaseAt: Int64, now: Int64, in db: Database) throws -> Int64 {
+        try db.execute(sql: """
+            INSERT INTO outbox (message_id, moderator, platform, visibility, text, state, created_at, release_at, action, account)
+            VALUES (?, ?, ?, 'public', '', 'pending', ?, ?, ?, ?)
+            """, arguments: [messageID, moderator, platform, now, releaseAt, action, account])
+        return db.lastInsertedRowID
+    }
+
+    /// Undoing a hide or delete takes back its platform action: cancelled if it has not left,
+    /// an unhide if the hide was done; a delete done on the platform cannot be taken back.
+    private func takeBack(outbox: Int64, undoing actionID: Int64, moderator: String, now: Int64, in db: Database) throws -> String? {
+        guard let o = try Row.fetchOne(db, sql: "SELECT message_id, action, state, platform, account FROM outbox WHERE id = ?",
+                                       arguments: [outbox]) else { return nil }
+        let action: String = o["action"]
+        switch o["state"] as String {
+        case "pending", "ready", "retrying", "failed":
+            try db.execute(sql: "UPDATE outbox SET state = 'cancelled', last_error = 'undone' WHERE id = ?", arguments: [outbox])
+            var e = AuditEvent(at: now, moderator: moderator, role: actingRole, action: "delivery_cancelled", messageID: o["message_id"],
+                               detail: "\(action) undone before it reached the platform")
+            e.outboxID = outbox
+            e.undoes = actionID
+            try InboxDatabase.appendAudit(e, in: db)
+            return nil
+        case "sending":
+            throw Refusal("The \(action) is reaching the platform right now; undo again in a moment.")
+        case "sent" where action == "hide":
+            _ = try queueAction("unhide", messageID: o["message_id"], platform: o["platform"], account: o["account"],
+                                moderator: moderator, releaseAt: now, now: now, in: db)
+            return "; unhiding it on the platform"
+        case "sent":
+            throw Refusal("Already deleted on the platform; it cannot be brought back.")
+        default:
+            return nil
+        }
     }
 
     private func escalate(_ id: Int64, contact: String, note: String?, moderator: String, in db: Database) throws -> CommandReceipt {
@@ -257,13 +335,17 @@ extension SQLiteConsoleStore {
         case "hide", "delete", "done", "snooze":
             let t = try target(messageID, moderator: moderator, in: db)
             guard t.state == a.stateAfter else { throw Refusal("The message changed since; nothing was undone.") }
+            var more = ""
+            if let outbox = a.outboxID, ["hide", "delete"].contains(a.action) {
+                more = try takeBack(outbox: outbox, undoing: actionID, moderator: moderator, now: Self.ms(now()), in: db) ?? ""
+            }
             let before = a.stateBefore ?? "open"
             try db.execute(sql: "UPDATE message SET state = ?, snoozed_until = NULL WHERE id = ?", arguments: [before, messageID])
             var e = event("undo", t, moderator: moderator, after: before)
             e.undoes = actionID
             e.detail = a.action
             try InboxDatabase.appendAudit(e, in: db)
-            return CommandReceipt(summary: "Undone: \(a.action)")
+            return CommandReceipt(summary: "Undone: \(a.action)\(more)")
         case "claim":
             let t = try target(messageID, moderator: moderator, in: db)
             try db.execute(sql: "UPDATE message SET claimed_by = NULL, claim_expires_at = NULL WHERE id = ? AND claimed_by = ?", arguments: [messageID, moderator])

@@ -83,9 +83,11 @@ public enum DeliveryRules {
         p == .messenger ? Platform.facebook.rawValue : p.rawValue
     }
 
-    /// Why `text` cannot be delivered as a reply to `t` now, or nil when it can.
+    /// Why `text` cannot be delivered as a reply to `t` now, or nil when it can. `windows`:
+    /// judge the messaging windows too (an inbox with no connection, a demo or a file-fed one,
+    /// keeps replies in its outbox and only the length limits apply).
     public static func refusal(reply text: String, visibility: Visibility, to t: Target, account: DeliveryAccount?,
-                               now: Date) -> String? {
+                               now: Date, windows: Bool = true) -> String? {
         let isDM = t.kind == .dm
         let privateReply = visibility == .private && !isDM
         switch (t.platform, isDM || privateReply) {
@@ -104,6 +106,7 @@ public enum DeliveryRules {
         case (.facebook, false), (.instagram, false):
             if text.count > 8000 { return "Comments are at most 8,000 characters; this one is \(text.count)." }
         }
+        guard windows else { return nil }
         if privateReply {
             guard [.facebook, .instagram].contains(t.platform) else { return nil }
             let age = now.timeIntervalSince(t.receivedAt)
@@ -118,6 +121,17 @@ public enum DeliveryRules {
             }
         }
         return nil
+    }
+
+    /// Whether the platform lets a page do `action` (hide, unhide, delete) to `t`. Direct
+    /// messages and Google reviews cannot be hidden or deleted by the business; X lets an
+    /// account hide replies in its conversations but delete only its own posts.
+    public static func platformCan(_ action: String, _ t: Target) -> Bool {
+        switch (t.platform, t.kind) {
+        case (_, .dm), (.gbp, _), (.messenger, _): return false
+        case (.x, _): return action != "delete"
+        case (.facebook, _), (.instagram, _): return true
+        }
     }
 
     /// Whether a DM reply to `t` needs the `HUMAN_AGENT` tag (past the standard window).

@@ -103,10 +103,13 @@ extension InboxDatabase {
                                    WHEN 'retrying' THEN o.next_attempt_at <= ?1
                                    WHEN 'sending' THEN o.lease_until <= ?1 ELSE 1 END
                   AND NOT EXISTS (SELECT 1 FROM delivery_account a WHERE a.account = o.account AND a.paused_reason IS NOT NULL)
+                  -- A message's actions reach the platform in the order they were taken.
+                  AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.message_id = o.message_id AND e.id < o.id
+                                  AND e.state IN ('pending', 'ready', 'retrying', 'sending'))
                 ORDER BY o.id LIMIT ?2
                 """, arguments: [now, limit])
             return try rows.compactMap { r -> Delivery? in
-                guard let platform = Platform(rawValue: r["platform"]), let kind = MessageKind(rawValue: r["kind"]) else { return nil }
+                guard let target = Self.deliveryTarget(r) else { return nil }
                 let id: Int64 = r["id"]
                 let reconcile = (r["reconcile"] as Bool) || (r["state"] as String) == "sending"
                 let attempt = (r["attempts"] as Int) + 1
@@ -116,19 +119,33 @@ extension InboxDatabase {
                 var e = Self.deliveryEvent("delivery_sending", outbox: id, message: r["message_id"], now: now)
                 e.detail = "attempt \(attempt)" + (reconcile ? ", checking the platform for an earlier one first" : "")
                 try Self.appendAudit(e, in: db)
-                let received: Int64 = r["received_at"]
-                let last: Int64? = r["last_from_person"]
                 return Delivery(
                     id: id, messageID: r["message_id"], action: r["action"],
                     visibility: Visibility(rawValue: r["visibility"]) ?? .public, text: r["text"], moderator: r["moderator"],
-                    attempt: attempt, reconcile: reconcile, account: r["account"],
-                    target: DeliveryRules.Target(platform: platform, kind: kind, externalID: r["external_id"], postID: r["post_id"],
-                                                 receivedAt: Date(timeIntervalSince1970: Double(received) / 1000),
-                                                 lastFromPerson: last.map { Date(timeIntervalSince1970: Double($0) / 1000) },
-                                                 rawPayload: r["raw_payload"]),
+                    attempt: attempt, reconcile: reconcile, account: r["account"], target: target,
                     authorID: r["author_id"], parentID: r["parent_id"])
             }
         }
+    }
+
+    /// The fields of message `id` that decide where and whether an action can go.
+    public static func deliveryTarget(messageID id: Int64, in db: Database) throws -> DeliveryRules.Target? {
+        try Row.fetchOne(db, sql: """
+            SELECT m.platform, m.kind, m.external_id, m.post_id, m.received_at, m.raw_payload,
+                   (SELECT max(p.received_at) FROM message p WHERE p.platform = m.platform AND p.post_id = m.post_id
+                        AND p.author_id = m.author_id) AS last_from_person
+            FROM message m WHERE m.id = ?
+            """, arguments: [id]).flatMap(deliveryTarget)
+    }
+
+    private static func deliveryTarget(_ r: Row) -> DeliveryRules.Target? {
+        guard let platform = Platform(rawValue: r["platform"]), let kind = MessageKind(rawValue: r["kind"]) else { return nil }
+        let received: Int64 = r["received_at"]
+        let last: Int64? = r["last_from_person"]
+        return DeliveryRules.Target(platform: platform, kind: kind, externalID: r["external_id"], postID: r["post_id"],
+                                    receivedAt: Date(timeIntervalSince1970: Double(received) / 1000),
+                                    lastFromPerson: last.map { Date(timeIntervalSince1970: Double($0) / 1000) },
+                                    rawPayload: r["raw_payload"])
     }
 
     /// Records how an attempt ended, if `owner` still holds the entry's lease (else another
@@ -192,6 +209,28 @@ extension InboxDatabase {
         }
     }
 
+    /// At start, with the inbox's delivery lock held: whatever a dead worker left `sending` is
+    /// due at once, to be looked for on the platform before it is sent again.
+    public func recoverInterruptedDeliveries() throws -> Int {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE outbox SET lease_until = 0, reconcile = 1 WHERE state = 'sending'")
+            return db.changesCount
+        }
+    }
+
+    /// Gives back leased entries this worker did not start (it is stopping): as they were.
+    public func releaseDeliveries(_ ids: [Int64], owner: String) throws {
+        guard !ids.isEmpty else { return }
+        try pool.write { db in
+            for id in ids {
+                try db.execute(sql: """
+                    UPDATE outbox SET state = CASE WHEN reconcile THEN 'sending' ELSE 'ready' END, lease_until = 0,
+                        attempts = attempts - 1 WHERE id = ? AND state = 'sending' AND lease_owner = ?
+                    """, arguments: [id, owner])
+            }
+        }
+    }
+
     /// Each action of a message bound for the platform, oldest first.
     public func deliveries(messageID: Int64) throws -> [DeliveryRecord] {
         try pool.read { db in try Self.deliveries(messageID: messageID, in: db) }
@@ -224,8 +263,9 @@ extension InboxDatabase {
     /// Cancels what a later action makes moot, in the transaction of that action: a reply not
     /// yet on its way when its message is hidden or deleted, a hide when the message is deleted.
     /// Audited under the moderator who acted, with the reason, for the one who queued it to see.
-    static func cancelOvertaken(messageID: Int64, by moderator: String, role: String, because action: String,
-                                actions: [String], now: Int64, in db: Database) throws {
+    @discardableResult
+    public static func cancelOvertaken(messageID: Int64, by moderator: String, role: String, because action: String,
+                                       actions: [String], now: Int64, in db: Database) throws -> Int {
         let list = actions.map { "'\($0)'" }.joined(separator: ",")
         let rows = try Row.fetchAll(db, sql: """
             SELECT id, action, moderator FROM outbox
@@ -240,6 +280,7 @@ extension InboxDatabase {
             e.outboxID = id
             try appendAudit(e, in: db)
         }
+        return rows.count
     }
 
     static func deliveryEvent(_ action: String, outbox: Int64, message: Int64, now: Int64) -> AuditEvent {

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 extension InboxDatabase {
-    /// One reply in the outbox, for `rounds outbox`.
+    /// One action in the outbox (a reply, hide, unhide or delete) and its delivery, for `rounds outbox`.
     public struct OutboxEntry: Sendable, Encodable {
         public var id: Int64
         public var messageID: Int64
@@ -15,16 +15,23 @@ extension InboxDatabase {
         public var state: String
         public var createdAt: String
         public var releaseAt: String
+        public var action: String
+        public var attempts: Int
+        public var sentAt: String?
+        public var platformRef: String?
+        public var lastError: String?
+        public var errorCode: String?
 
         enum CodingKeys: String, CodingKey {
-            case id, platform, visibility, moderator, text, state
+            case id, platform, visibility, moderator, text, state, action, attempts
             case messageID = "message_id", externalID = "external_id", templateID = "template_id"
-            case createdAt = "created_at", releaseAt = "release_at"
+            case createdAt = "created_at", releaseAt = "release_at", sentAt = "sent_at", platformRef = "platform_ref"
+            case lastError = "last_error", errorCode = "error_code"
         }
     }
 
-    /// Replies in the outbox, oldest first; a pending reply whose undo window is over counts as ready.
-    public func outbox(state: String?) throws -> [OutboxEntry] {
+    /// The outbox, oldest first; a pending action whose undo window is over counts as ready.
+    public func outbox(state: String?, action: String? = nil) throws -> [OutboxEntry] {
         let iso = ISO8601DateFormatter()
         func date(_ ms: Int64) -> String { iso.string(from: Date(timeIntervalSince1970: Double(ms) / 1000)) }
         let now = AuditEvent.nowMs()
@@ -35,9 +42,12 @@ extension InboxDatabase {
                 var s: String = r["state"]
                 if s == "pending", (r["release_at"] as Int64) <= now { s = "ready" }
                 if let state, state != s { return nil }
+                if let action, action != r["action"] { return nil }
                 return OutboxEntry(id: r["id"], messageID: r["message_id"], platform: r["platform"], externalID: r["external_id"],
                                    visibility: r["visibility"], moderator: r["moderator"], templateID: r["template_id"],
-                                   text: r["text"], state: s, createdAt: date(r["created_at"]), releaseAt: date(r["release_at"]))
+                                   text: r["text"], state: s, createdAt: date(r["created_at"]), releaseAt: date(r["release_at"]),
+                                   action: r["action"], attempts: r["attempts"], sentAt: (r["sent_at"] as Int64?).map(date),
+                                   platformRef: r["platform_ref"], lastError: r["last_error"], errorCode: r["error_code"])
             }
         }
     }

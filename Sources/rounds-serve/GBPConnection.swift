@@ -220,4 +220,5 @@ final class NudgeFlag: @unchecked Sendable {
     private var value = false
     func set() { lock.withLock { value = true } }
     func take() -> Bool { lock.withLock { defer { value = false }; return value } }
+    func peek() -> Bool { lock.withLock { value } }
 }

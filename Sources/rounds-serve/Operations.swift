@@ -19,6 +19,7 @@ struct Operations: Sendable {
             if let depth {
                 metrics.spool(depth: depth.count, oldestAgeSeconds: depth.oldestReceivedAt.map { Double(AuditEvent.nowMs() - $0) / 1000 } ?? 0)
             }
+            if let counts = try? await blocking({ [inbox] in try inbox.deliveryCounts() }) { metrics.outbox(counts) }
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                             body: .init(byteBuffer: ByteBuffer(string: metrics.text())))
         }

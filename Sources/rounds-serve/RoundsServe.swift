@@ -14,7 +14,7 @@ struct RoundsServe: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rounds",
         abstract: "Receive messages live from Meta, X and Google into the inbox.",
-        subcommands: [Serve.self, ServeBench.self],
+        subcommands: [Serve.self, Deliver.self, ServeBench.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -41,6 +41,8 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Seconds any one call to a platform may take.", visibility: .hidden))
     var httpTimeout: Int = 30
+
+    @OptionGroup var delivery: DeliveryOptions
 
     func run() async throws {
         let (host, port) = try Self.address(listen)
@@ -73,8 +75,14 @@ struct Serve: AsyncParsableCommand {
             gbp?.nudge()
         }
         var services: [any Service] = [ingest]
-        if let x = conns.x { services.append(XPoller(x, ctx: ctx, rotationFile: path + ".x-refresh-token")) }
+        let xPoller = conns.x.map { XPoller($0, ctx: ctx, rotationFile: path + ".x-refresh-token") }
+        if let xPoller { services.append(xPoller) }
         if let gbp { services.append(gbp) }
+        // The pollers' token holders are shared: X's refresh tokens are single use.
+        let worker = delivery.worker(inbox: inbox, routes: DeliveryRoutes(connections: conns, xToken: xPoller?.oauth, gbpToken: gbp?.token),
+                                     http: http, metrics: metrics, health: health, logger: logger)
+        try worker.prepare()
+        services.append(worker)
         if let meta = conns.meta { services.append(MetaSubscriptions(meta, ctx: ctx)) }
 
         let router = Router()

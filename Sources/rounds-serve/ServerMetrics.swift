@@ -56,6 +56,23 @@ final class ServerMetrics: Sendable {
         counter("token_refreshes", help: "OAuth access token requests by result", [("platform", platform), ("result", result)]).increment()
     }
 
+    func delivery(platform: String, action: String, result: String, seconds: Double) {
+        counter("deliveries", help: "Delivery attempts by platform, action and result (sent, retrying, failed, paused)",
+                [("platform", platform), ("action", action), ("result", result)]).increment()
+        registry.makeDurationHistogram(descriptor: name("delivery_attempt", "seconds", "Time one delivery attempt took"),
+                                       labels: [("platform", platform)],
+                                       buckets: [.milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+                                                 .seconds(1), .seconds(5), .seconds(30)])
+            .recordNanoseconds(Int64(seconds * 1e9))
+    }
+
+    func outbox(_ counts: [String: Int]) {
+        for state in ["pending", "ready", "sending", "retrying", "failed"] {
+            registry.makeGauge(descriptor: name("outbox", "", "Outbox entries by delivery state"), labels: [("state", state)])
+                .set(Double(counts[state] ?? 0))
+        }
+    }
+
     func text() -> String {
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)

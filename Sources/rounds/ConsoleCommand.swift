@@ -141,25 +141,37 @@ enum ExportFolder {
 struct OutboxCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "outbox",
-        abstract: "List queued replies as JSON Lines (pending, ready or cancelled).",
-        discussion: "A pending reply whose undo window is over is listed as ready. Delivery to the platforms is a later step."
+        abstract: "List queued actions (replies, hides, unhides, deletes) and their delivery as JSON Lines.",
+        discussion: """
+            A pending action whose undo window is over is listed as ready. rounds serve or rounds deliver \
+            takes ready actions to the platforms: sending, then sent, retrying or failed (docs/operations.md).
+            """
     )
 
     @OptionGroup var store: StoreOptions
 
-    @Option(help: "Only replies in this state: pending, ready or cancelled.")
+    static let states = ["pending", "ready", "sending", "sent", "retrying", "failed", "cancelled"]
+    static let actions = ["reply", "hide", "unhide", "delete"]
+
+    @Option(help: ArgumentHelp("Only actions in this state: \(states.joined(separator: ", ")).", valueName: "STATE"))
     var state: String?
 
+    @Option(help: ArgumentHelp("Only this action: \(actions.joined(separator: ", ")).", valueName: "ACTION"))
+    var action: String?
+
     func validate() throws {
-        if let state, !["pending", "ready", "cancelled"].contains(state) {
-            throw ValidationError("unknown --state '\(state)'; use pending, ready or cancelled")
+        if let state, !Self.states.contains(state) {
+            throw ValidationError("unknown --state '\(UntrustedText.line(state))'; use \(Self.states.joined(separator: ", "))")
+        }
+        if let action, !Self.actions.contains(action) {
+            throw ValidationError("unknown --action '\(UntrustedText.line(action))'; use \(Self.actions.joined(separator: ", "))")
         }
     }
 
     func run() throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        for entry in try store.open().outbox(state: state) {
+        for entry in try store.open().outbox(state: state, action: action) {
             print(UntrustedText.json(String(decoding: try encoder.encode(entry), as: UTF8.self)))
         }
     }

@@ -24,6 +24,7 @@ struct Rounds: ParsableCommand {
             DemoCommand.self,
             BenchCommand.self,
             ServeCommand.self,
+            DeliverCommand.self,
             ConnectionsCommand.self,
         ],
         defaultSubcommand: ConsoleCommand.self

@@ -33,6 +33,19 @@ struct ServeCommand: ParsableCommand {
     func run() throws { try ServerExecutable.exec(["serve"] + arguments) }
 }
 
+struct DeliverCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deliver",
+        abstract: "Deliver queued replies, hides and deletes to the platforms (rounds serve does it too).",
+        discussion: "rounds deliver [--db PATH] [--connections FILE] [--once]; rounds deliver --help for more."
+    )
+
+    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("Options of the delivery worker.", valueName: "OPTIONS"))
+    var arguments: [String] = []
+
+    func run() throws { try ServerExecutable.exec(["deliver"] + arguments) }
+}
+
 struct BenchServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",

@@ -205,6 +205,10 @@ final class ConsoleEndToEndTests: XCTestCase {
         XCTAssertFalse(byState.contains("hidden"), "the hide was undone:\n\(stats.stdout)")
 
         outbox = try outboxEntries()
+        let hides = outbox.filter { $0["action"] as? String == "hide" }
+        XCTAssertEqual(hides.map { $0["state"] as? String }, ["cancelled"], "the undone hide never leaves: \(outbox)")
+        XCTAssertEqual(hides.first?["message_id"] as? Int, hiddenID)
+        outbox = outbox.filter { $0["action"] as? String == "reply" }
         XCTAssertEqual(outbox.count, 1, "one reply, one per message: \(outbox)")
         let reply = try XCTUnwrap(outbox.first)
         XCTAssertEqual(reply["message_id"] as? Int, repliedID)
@@ -224,6 +228,7 @@ final class ConsoleEndToEndTests: XCTestCase {
             "reply_queued \(repliedID) ",
             "reply_released \(repliedID) ",
             "hide \(hiddenID) \(highlighted)",
+            "delivery_cancelled \(hiddenID) ",
             "undo \(hiddenID) ",
         ], log)
 

@@ -60,7 +60,7 @@ final class SharedShiftTests: XCTestCase {
 
         // The database agrees: one live reply per message, an audit row per acknowledged action.
         let sql = """
-            SELECT (SELECT count(*) FROM (SELECT message_id FROM outbox WHERE state != 'cancelled' GROUP BY message_id HAVING count(*) > 1)),
+            SELECT (SELECT count(*) FROM (SELECT message_id FROM outbox WHERE state != 'cancelled' AND action = 'reply' GROUP BY message_id HAVING count(*) > 1)),
                    (SELECT count(*) FROM action WHERE action IN ('reply_queued', 'hide', 'done')),
                    (SELECT count(*) FROM action WHERE action = 'claim'),
                    (SELECT count(*) FROM message)
