@@ -150,14 +150,22 @@ struct DeliveryRoutes: Sendable {
 
     // MARK: - Looking for an earlier attempt
 
-    /// After a crash or a lost answer: the call that lists what the account already posted in
-    /// reply to `d`'s message, where the platform offers one. Nil where it does not (Meta direct
-    /// and private messages) or where repeating is harmless (hide, unhide, delete, a review
-    /// reply, which is an upsert).
+    /// After a crash or a lost answer: the call that shows whether the earlier attempt got
+    /// through (the account's replies to the message, a comment's hidden state), where the
+    /// platform offers one. Nil where it does not (Meta direct and private messages: the
+    /// documented window) or where repeating is harmless (delete, X's hide, a review reply,
+    /// which is an upsert).
     func lookup(_ d: Delivery) async throws -> PlatformCall? {
-        guard d.action == "reply" else { return nil }
         let t = d.target
         guard let account = d.account ?? DeliveryRules.account(for: t, among: accounts)?.account else { return nil }
+        if d.action == "hide" || d.action == "unhide" {
+            guard [.facebook, .instagram].contains(t.platform), let meta = connections.meta,
+                  let page = meta.pages.first(where: { $0.id == account || $0.instagramAccountID == account }) else { return nil }
+            let field = t.platform == .instagram ? "hidden" : "is_hidden"
+            return PlatformCall(method: .GET, url: meta.graphURL + "/\(PlatformHTTP.query(t.externalID))?fields=\(field)&appsecret_proof="
+                                + Self.appSecretProof(meta, page), headers: [("Authorization", "Bearer " + page.accessToken.reveal())], body: nil)
+        }
+        guard d.action == "reply" else { return nil }
         switch t.platform {
         case .facebook, .instagram:
             guard t.kind != .dm, d.visibility == .public, let meta = connections.meta,
@@ -183,8 +191,12 @@ struct DeliveryRoutes: Sendable {
 
     /// The platform id of `d`'s earlier attempt in a lookup's answer, if it is there.
     func found(_ d: Delivery, in response: PlatformResponse) -> String? {
-        guard let items = response.json?["data"] as? [[String: Any]] else { return nil }
         let t = d.target
+        if d.action == "hide" || d.action == "unhide" {
+            let state = (response.json?[t.platform == .instagram ? "hidden" : "is_hidden"] as? Bool)
+            return state == (d.action == "hide") ? t.externalID : nil
+        }
+        guard let items = response.json?["data"] as? [[String: Any]] else { return nil }
         func str(_ v: Any?) -> String? { v.map { "\($0)" } }
         switch t.platform {
         case .facebook, .instagram:

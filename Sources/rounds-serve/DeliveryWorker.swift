@@ -121,9 +121,11 @@ final class DeliveryWorker: Service, Sendable {
         }
         let final = outcome
         let owner = self.owner
+        // Entries queued before the connection was configured name no account yet.
+        let account = d.account ?? DeliveryRules.account(for: d.target, among: routes.accounts)?.account
         for _ in 0..<5 {
             do {
-                try await blocking { [inbox] in _ = try inbox.finishDelivery(d.id, owner: owner, outcome: final) }
+                try await blocking { [inbox] in _ = try inbox.finishDelivery(d.id, owner: owner, outcome: final, account: account) }
                 break
             } catch {
                 // The entry stays leased; if this keeps failing, the lease runs out and the next
@@ -178,8 +180,14 @@ final class DeliveryWorker: Service, Sendable {
             if case .revoked = e { return .paused(reason: e.description, code: nil) }
             return retryLater(e.description, false)
         } catch {
-            // A timeout or a reset: the platform may have acted and the answer been lost.
-            return retryLater(DeliveryVerdict.clean("no answer: \(error)"), d.action == "reply")
+            // A timeout or a reset: the platform may have acted and the answer been lost. Look
+            // no sooner than twice the call's deadline, when the platform has finished with it.
+            let uncertain = d.action == "reply"
+            var later = retryLater(DeliveryVerdict.clean("no answer: \(error)"), uncertain)
+            if uncertain, case let .retry(at, reason, code, _) = later {
+                later = .retry(at: max(at, Int64((now.timeIntervalSince1970 + 2 * http.timeoutSeconds) * 1000)), reason: reason, code: code, uncertain: true)
+            }
+            return later
         }
     }
 

@@ -24,6 +24,7 @@ final class PlatformHTTP: Sendable {
     let client: HTTPClient
     /// The longest any one exchange may take.
     let timeout: TimeAmount
+    var timeoutSeconds: Double { Double(timeout.nanoseconds) / 1e9 }
     static let maxBody = 16 << 20
 
     init(timeoutSeconds: Int = 30) {

@@ -203,6 +203,14 @@ final class FakePlatform {
     /// Every request received, in order.
     var requests: [[String: Any]] { logLines.filter { $0["method"] != nil } }
 
+    /// What the fake platform did (a reply made, a comment hidden), in order; `dup` when the
+    /// same effect had already happened.
+    var effects: [(kind: String, target: String, dup: Bool)] {
+        logLines.compactMap { l in
+            (l["effect"] as? String).map { ($0, l["target"] as? String ?? "", l["dup"] as? Bool ?? false) }
+        }
+    }
+
     /// The status of every reply sent, in order (scripted failures included).
     var replies: [(status: Int, path: String)] {
         logLines.compactMap { l in (l["reply"] as? Int).map { ($0, l["path"] as? String ?? "") } }

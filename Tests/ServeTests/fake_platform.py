@@ -16,6 +16,14 @@ reads again on every request, so a test can add tweets or reviews while the serv
    "page_token": "...", "subscribed": {"PAGE_ID": ["feed", "messages"]},
    "slow_s": 3, "delay_ms": 0}
 
+Sending (issue 19): Meta's Graph API under `/graph` (`"graph_tokens": {"PAGE": "token"}`),
+X's `POST /2/tweets`, DMs and `PUT /2/tweets/:id/hidden`, Google's `PUT .../reply`. What they
+create is kept in memory and each effect is logged as `{"effect": kind, "target": id, "dup": bool}`
+(`dup`: the same reply, hide or review reply had already been made). Extra failure words:
+`429bare` (no rate-limit headers), `meta4` (code 4 with X-Business-Use-Case-Usage), `meta190`,
+`meta551`, `meta2018278`, `after_reset` (the action is done, then the connection drops before
+the answer).
+
 `failures` are consumed one per matching request, in order, before normal answers. Every
 request, and every reply's status, is appended to the log file as one JSON line. Usage: fake_platform.py SCENARIO LOG;
 prints the port it listens on, then serves until killed.
@@ -30,6 +38,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 SCENARIO, LOG = sys.argv[1], sys.argv[2]
 lock = threading.RLock()  # reply() logs under it, also while x() holds it
 consumed = {}
+created = {}    # target -> [(id, text, author)] replies made to it
+hidden = {}     # target -> bool
+deleted = set()
+next_id = [1000]
 windows = {}  # X limits each endpoint on its own window
 tokens_issued = [0]
 
@@ -51,6 +63,12 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         self.handle_any("POST")
 
+    def do_PUT(self):
+        self.handle_any("PUT")
+
+    def do_DELETE(self):
+        self.handle_any("DELETE")
+
     def handle_any(self, method):
         s = scenario()
         url = urllib.parse.urlsplit(self.path)
@@ -61,6 +79,7 @@ class Handler(BaseHTTPRequestHandler):
             with open(LOG, "a") as f:
                 f.write(json.dumps({"t": time.time(), "method": method, "path": url.path, "query": query,
                                     "auth": self.headers.get("Authorization", ""),
+                                    "content_type": self.headers.get("Content-Type", ""), "body": body.decode(),
                                     "form": dict(urllib.parse.parse_qsl(body.decode())) if method == "POST" else {}}) + "\n")
             key = f"{method} {url.path}"
             failure = None
@@ -83,9 +102,24 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.connection.close()
             return
+        self.after_reset = failure == "after_reset"
         if failure == "slow":
             time.sleep(s.get("slow_s", 3))
-        elif failure is not None:
+        elif failure == "429bare":
+            return self.reply(429, {"title": "Too Many Requests", "status": 429})
+        elif failure and failure.startswith("meta"):
+            code = int(failure[4:])
+            err = {"message": f"scripted Graph error {code}", "type": "OAuthException", "code": code, "fbtrace_id": "AbC"}
+            headers = {}
+            if code == 2018278:
+                err.update(code=10, error_subcode=2018278, message="This message is sent outside of allowed window.")
+            if code == 551:
+                err["message"] = "This person isn't available right now."
+            if code == 4:
+                headers["X-Business-Use-Case-Usage"] = json.dumps({"999": [{"type": "pages", "call_count": 100, "total_cputime": 10,
+                                                                          "total_time": 10, "estimated_time_to_regain_access": 2}]})
+            return self.reply(400 if code != 4 else 403, {"error": err}, headers)
+        elif failure is not None and failure != "after_reset":
             status = int(failure)
             headers = {}
             if status == 429 and url.path.startswith("/2/"):
@@ -95,13 +129,142 @@ class Handler(BaseHTTPRequestHandler):
 
         if url.path == "/token" and method == "POST":
             return self.token(s, dict(urllib.parse.parse_qsl(body.decode())))
+        if url.path.startswith("/graph/") and not url.path.endswith("/subscribed_apps"):
+            return self.graph(s, method, url.path[len("/graph/"):], query, body)
+        if url.path.startswith("/2/") and method != "GET" or url.path.endswith("/tweets") or "/dm_conversations/" in url.path:
+            return self.x_send(s, method, url.path, body)
         if url.path.startswith("/2/"):
             return self.x(s, url.path, query)
+        if url.path.startswith("/v4/") and url.path.endswith("/reply"):
+            return self.gbp_reply(s, method, url.path[4:], body)
         if url.path.startswith("/v4/"):
             return self.gbp(s, url.path[4:], query)
         if url.path.endswith("/subscribed_apps"):
             return self.meta_subscriptions(s, url.path.split("/")[-2])
         self.reply(404, {"error": "no such route"})
+
+    def effect(self, kind, target, dup):
+        with lock:
+            with open(LOG, "a") as f:
+                f.write(json.dumps({"t": time.time(), "effect": kind, "target": target, "dup": dup}) + "\n")
+
+    def new_id(self):
+        with lock:
+            next_id[0] += 1
+            return str(next_id[0])
+
+    def graph(self, s, method, path, query, body):
+        tokens = s.get("graph_tokens") or {}
+        auth = self.headers.get("Authorization", "")
+        if not any(auth == "Bearer " + t for t in tokens.values()):
+            return self.reply(400, {"error": {"message": "Error validating access token", "type": "OAuthException",
+                                              "code": 190, "error_subcode": 460, "fbtrace_id": "AbC"}})
+        page = next(p for p, t in tokens.items() if auth == "Bearer " + t)
+        parts = path.split("/")
+        form = dict(urllib.parse.parse_qsl(body.decode())) if body and not body.startswith(b"{") else {}
+        if method == "GET" and len(parts) == 2 and parts[1] in ("comments", "replies"):
+            with lock:
+                items = [{"id": i, ("message" if parts[1] == "comments" else "text"): t, "from": {"id": a}}
+                         for i, t, a in created.get(parts[0], [])]
+            return self.reply(200, {"data": items[::-1]})
+        if method == "GET" and len(parts) == 1:
+            with lock:
+                h = hidden.get(parts[0], False)
+            return self.reply(200, {"id": parts[0], "is_hidden": h, "hidden": h})
+        if method == "POST" and len(parts) == 2 and parts[1] in ("comments", "replies"):
+            text = form.get("message", "")
+            with lock:
+                dup = any(t == text for _, t, _ in created.get(parts[0], []))
+                rid = self.new_id()
+                created.setdefault(parts[0], []).append((rid, text, page))
+            self.effect("comment_reply", parts[0], dup)
+            return self.answer({"id": rid})
+        if method == "POST" and len(parts) == 2 and parts[1] == "messages":
+            o = json.loads(body or b"{}")
+            target = o.get("recipient", {}).get("comment_id") or o.get("recipient", {}).get("id")
+            with lock:
+                key = "dm:" + str(target)
+                dup = any(t == o.get("message", {}).get("text") for _, t, _ in created.get(key, []))
+                mid = "m_" + self.new_id()
+                created.setdefault(key, []).append((mid, o.get("message", {}).get("text"), page))
+            self.effect("private_reply" if "comment_id" in o.get("recipient", {}) else "dm", str(target), dup)
+            return self.answer({"recipient_id": str(target), "message_id": mid})
+        if method == "POST" and len(parts) == 1:
+            value = form.get("is_hidden", form.get("hide"))
+            with lock:
+                dup = hidden.get(parts[0], False) == (value == "true")
+                hidden[parts[0]] = value == "true"
+            self.effect("hide" if value == "true" else "unhide", parts[0], dup)
+            return self.answer({"success": True})
+        if method == "DELETE" and len(parts) == 1:
+            with lock:
+                dup = parts[0] in deleted
+                deleted.add(parts[0])
+            if dup:
+                return self.reply(400, {"error": {"message": "Unsupported delete request. Object does not exist",
+                                                  "type": "GraphMethodException", "code": 100, "error_subcode": 33}})
+            self.effect("delete", parts[0], False)
+            return self.answer({"success": True})
+        self.reply(404, {"error": {"message": "Unknown path", "code": 803}})
+
+    def x_send(self, s, method, path, body):
+        if not self.authorised(s.get("bearer", "")):
+            return self.reply(401, {"title": "Unauthorized", "status": 401})
+        o = json.loads(body or b"{}") if body else {}
+        if method == "GET" and path == f"/2/users/{s.get('x_user')}/tweets":
+            with lock:
+                items = [{"id": i, "text": t, "referenced_tweets": [{"type": "replied_to", "id": target}]}
+                         for target, lst in created.items() if not target.startswith(("dm:", "x-dm:", "gbp:"))
+                         for i, t, _ in lst]
+            return self.reply(200, {"data": items})
+        if method == "GET" and path.startswith("/2/dm_conversations/with/"):
+            person = path.split("/")[4]
+            with lock:
+                items = [{"id": i, "text": t, "sender_id": s.get("x_user")} for i, t, _ in created.get("x-dm:" + person, [])]
+            return self.reply(200, {"data": items})
+        if method == "POST" and path == "/2/tweets":
+            target = o.get("reply", {}).get("in_reply_to_tweet_id")
+            with lock:
+                dup = bool(created.get(target))
+                tid = self.new_id()
+                created.setdefault(target, []).append((tid, o.get("text"), s.get("x_user")))
+            self.effect("x_reply", target, dup)
+            return self.answer({"data": {"id": tid, "text": o.get("text")}}, 201)
+        if method == "POST" and path.startswith("/2/dm_conversations/with/"):
+            person = path.split("/")[4]
+            with lock:
+                dup = any(t == o.get("text") for _, t, _ in created.get("x-dm:" + person, []))
+                eid = self.new_id()
+                created.setdefault("x-dm:" + person, []).append((eid, o.get("text"), s.get("x_user")))
+            self.effect("x_dm", person, dup)
+            return self.answer({"data": {"dm_conversation_id": f"{s.get('x_user')}-{person}", "dm_event_id": eid}}, 201)
+        if method == "PUT" and path.endswith("/hidden"):
+            tid = path.split("/")[3]
+            with lock:
+                dup = hidden.get(tid, False) == bool(o.get("hidden"))
+                hidden[tid] = bool(o.get("hidden"))
+            self.effect("x_hide", tid, dup)
+            return self.answer({"data": {"hidden": bool(o.get("hidden"))}})
+        self.reply(404, {"title": "Not Found"})
+
+    def gbp_reply(self, s, method, name, body):
+        if not self.authorised(s.get("token", {}).get("access", "access-token")):
+            return self.reply(401, {"error": {"code": 401, "status": "UNAUTHENTICATED"}})
+        review = name[: -len("/reply")]
+        o = json.loads(body or b"{}") if body else {}
+        with lock:
+            dup = ("gbp:" + review) in created and method == "PUT"
+            created["gbp:" + review] = [("reply", o.get("comment"), "owner")]
+        self.effect("review_reply", review, dup)
+        self.answer({"comment": o.get("comment"), "updateTime": "2026-12-05T10:00:00Z"})
+
+    def answer(self, obj, status=200):
+        if getattr(self, "after_reset", False):
+            # The platform acted; the answer is lost on the way back.
+            self.connection.shutdown(2)
+            self.connection.close()
+            return
+        self.reply(status, obj)
 
     def reply(self, status, obj, headers=None):
         with lock:
