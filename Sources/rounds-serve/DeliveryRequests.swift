@@ -174,6 +174,11 @@ struct DeliveryRoutes: Sendable {
             let path = t.platform == .instagram ? "/\(id)/replies?fields=id,text,from" : "/\(id)/comments?fields=id,message,from&order=reverse_chronological"
             return PlatformCall(method: .GET, url: meta.graphURL + path + "&limit=100&appsecret_proof=" + Self.appSecretProof(meta, page),
                                 headers: [("Authorization", "Bearer " + page.accessToken.reveal())], body: nil)
+        case .gbp:
+            // The reply is an upsert, but reading the review first keeps the record honest: one PUT.
+            guard let gbp = connections.gbp, let token = gbpToken else { return nil }
+            return PlatformCall(method: .GET, url: "\(gbp.apiURL)/v4/\(account)/reviews/\(PlatformHTTP.query(t.externalID))",
+                                headers: [("Authorization", "Bearer " + (try await token.token()).reveal())], body: nil)
         case .x:
             guard let x = connections.x else { return nil }
             let auth = try await xAuthorization(x)
@@ -196,11 +201,16 @@ struct DeliveryRoutes: Sendable {
             let state = (response.json?[t.platform == .instagram ? "hidden" : "is_hidden"] as? Bool)
             return state == (d.action == "hide") ? t.externalID : nil
         }
+        if t.platform == .gbp {
+            let reply = (response.json?["reviewReply"] as? [String: Any])?["comment"] as? String
+            return reply == d.text ? t.postID.map { "\($0)/reviews/\(t.externalID)/reply" } : nil
+        }
         guard let items = response.json?["data"] as? [[String: Any]] else { return nil }
         func str(_ v: Any?) -> String? { v.map { "\($0)" } }
         switch t.platform {
         case .facebook, .instagram:
-            let mine = Set([d.account].compactMap { $0 } + accounts.filter { $0.platform == t.platform.rawValue }.map(\.account))
+            // A Page and its Instagram account are one owner: a reply from either is ours.
+            let mine = Set([d.account].compactMap { $0 } + accounts.filter { ["facebook", "instagram"].contains($0.platform) }.map(\.account))
             return items.first { item in
                 let text = str(item["message"] ?? item["text"])
                 let from = str((item["from"] as? [String: Any])?["id"])

@@ -61,12 +61,12 @@ final class DeliveryTests: XCTestCase {
         _ = try sqlite(inbox.db, sql)
     }
 
-    func connections(_ s: Scratch, _ fake: FakePlatform) throws -> String {
+    static func connections(_ s: Scratch, _ fake: FakePlatform) throws -> String {
         try s.write("connections.yml", TestSecrets.connections(graphURL: fake.base + "/graph", xURL: fake.base, gbpURL: fake.base))
     }
 
-    func scenario(failures: [String: [String]] = [:], delayMs: Int = 0) -> [String: Any] {
-        ["graph_tokens": [Self.page: TestSecrets.pageToken], "bearer": TestSecrets.xBearer, "x_user": "42",
+    static func scenario(failures: [String: [String]] = [:], delayMs: Int = 0) -> [String: Any] {
+        ["graph_tokens": [page: TestSecrets.pageToken], "bearer": TestSecrets.xBearer, "x_user": "42", "ig_account": instagram,
          "token": ["refresh": TestSecrets.gbpRefresh, "access": TestSecrets.gbpAccess, "expires_in": 3600],
          "reviews": [Self.location: []], "tweets": [], "dm_events": [], "failures": failures, "delay_ms": delayMs, "slow_s": 1.5,
          "rate_limit": ["limit": 1000, "window_s": 900], "page_token": TestSecrets.pageToken,
@@ -78,8 +78,8 @@ final class DeliveryTests: XCTestCase {
     func testEveryActionIsTheDocumentedRequest() throws {
         let s = try Scratch()
         let inbox = try Self.inbox(s)
-        let fake = try FakePlatform(scenario: scenario(), scratch: s)
-        let conn = try connections(s, fake)
+        let fake = try FakePlatform(scenario: Self.scenario(), scratch: s)
+        let conn = try Self.connections(s, fake)
         try Self.queue(inbox, "\(Self.page)_111_901", "reply", text: "We're open 8-6. Call (617) 555-0142 to book.")
         try Self.queue(inbox, "\(Self.page)_111_902", "reply", text: "Thank you! Sent you a message.", visibility: "private")
         try Self.queue(inbox, "\(Self.page)_111_902", "hide")
@@ -171,7 +171,7 @@ final class DeliveryTests: XCTestCase {
             ["platform": "facebook", "kind": "comment", "id": "\(Self.page)_111_905", "post_id": "\(Self.page)_111", "author": "p5", "text": "hello"],
         ])
         let fb = "/graph/\(Self.page)_111_"
-        let fake = try FakePlatform(scenario: scenario(failures: [
+        let fake = try FakePlatform(scenario: Self.scenario(failures: [
             "POST \(fb)901/comments": ["500"],                 // retried, after looking for it
             "POST \(fb)904/comments": ["after_reset"],         // made, answer lost: found, not repeated
             "POST \(fb)905/comments": ["slow"],                // timeout: looked for, then sent once
@@ -181,7 +181,7 @@ final class DeliveryTests: XCTestCase {
             "POST /graph/\(Self.page)/messages": ["meta551", "meta2018278"],
             "PUT /v4/": ["429bare"],
         ]), scratch: s)
-        let conn = try connections(s, fake)
+        let conn = try Self.connections(s, fake)
         try Self.queue(inbox, "\(Self.page)_111_901", "reply", text: "A 500 first")
         try Self.queue(inbox, "\(Self.page)_111_904", "reply", text: "Reset after it was made")
         try Self.queue(inbox, "\(Self.page)_111_905", "reply", text: "Slow answer")
@@ -238,7 +238,7 @@ final class DeliveryTests: XCTestCase {
         XCTAssertEqual(try ms("SELECT count(*) FROM action WHERE action = 'delivery_retrying' AND reason_code = '429'"), 3)
 
         // Code 190: the connection is paused and needs a person; nothing else is sent through it.
-        var sc = scenario()
+        var sc = Self.scenario()
         sc["graph_tokens"] = [Self.page: "a-token-meta-no-longer-accepts"]
         try fake.update(sc)
         try Self.queue(inbox, "\(Self.page)_111_902", "reply", text: "After the token was revoked")

@@ -164,7 +164,9 @@ class Handler(BaseHTTPRequestHandler):
         form = dict(urllib.parse.parse_qsl(body.decode())) if body and not body.startswith(b"{") else {}
         if method == "GET" and len(parts) == 2 and parts[1] in ("comments", "replies"):
             with lock:
-                items = [{"id": i, ("message" if parts[1] == "comments" else "text"): t, "from": {"id": a}}
+                # Instagram names the replying account (`ig_account`), Facebook the Page.
+                author = lambda a: s.get("ig_account", a) if parts[1] == "replies" else a
+                items = [{"id": i, ("message" if parts[1] == "comments" else "text"): t, "from": {"id": author(a)}}
                          for i, t, a in created.get(parts[0], [])]
             return self.reply(200, {"data": items[::-1]})
         if method == "GET" and len(parts) == 1:
@@ -253,6 +255,7 @@ class Handler(BaseHTTPRequestHandler):
         review = name[: -len("/reply")]
         o = json.loads(body or b"{}") if body else {}
         with lock:
+            # An upsert: a second PUT of the same reply changes nothing, but it is counted.
             dup = ("gbp:" + review) in created and method == "PUT"
             created["gbp:" + review] = [("reply", o.get("comment"), "owner")]
         self.effect("review_reply", review, dup)
@@ -368,10 +371,21 @@ class Handler(BaseHTTPRequestHandler):
             if nxt:
                 body["nextPageToken"] = nxt
             return self.reply(200, body)
+        with lock:
+            made = created.get("gbp:" + name)
         for location, items in reviews.items():
             for r in items:
                 if r.get("name") == name:
+                    r = dict(r)
+                    if made:
+                        r["reviewReply"] = {"comment": made[0][1], "updateTime": "2026-12-05T10:00:00Z"}
                     return self.reply(200, r)
+        if made or name.split("/reviews/")[0] in reviews:
+            # A review the scenario does not list still exists on the platform.
+            r = {"name": name, "reviewId": name.split("/")[-1], "starRating": "FOUR"}
+            if made:
+                r["reviewReply"] = {"comment": made[0][1], "updateTime": "2026-12-05T10:00:00Z"}
+            return self.reply(200, r)
         self.reply(404, {"error": {"code": 404, "status": "NOT_FOUND"}})
 
 
