@@ -151,10 +151,10 @@ struct DeliveryRoutes: Sendable {
     // MARK: - Looking for an earlier attempt
 
     /// After a crash or a lost answer: the call that shows whether the earlier attempt got
-    /// through (the account's replies to the message, a comment's hidden state), where the
-    /// platform offers one. Nil where it does not (Meta direct and private messages: the
-    /// documented window) or where repeating is harmless (delete, X's hide, a review reply,
-    /// which is an upsert).
+    /// through (the account's replies to the message, the conversation's newest messages, a
+    /// comment's hidden state, the review's reply), where the platform offers one. Nil where it
+    /// does not (a private reply to a comment: the documented window) or where repeating is
+    /// harmless (delete, X's hide).
     func lookup(_ d: Delivery) async throws -> PlatformCall? {
         let t = d.target
         guard let account = d.account ?? DeliveryRules.account(for: t, among: accounts)?.account else { return nil }
@@ -167,6 +167,14 @@ struct DeliveryRoutes: Sendable {
         }
         guard d.action == "reply" else { return nil }
         switch t.platform {
+        case .messenger, .instagram where t.kind == .dm:
+            // The Conversations API: the page's conversation with this person, newest messages.
+            guard let meta = connections.meta, let person = d.authorID,
+                  let page = meta.pages.first(where: { $0.id == account || $0.instagramAccountID == account }) else { return nil }
+            let fields = PlatformHTTP.query("messages.limit(25){message,from}")
+            return PlatformCall(method: .GET, url: meta.graphURL + "/\(page.id)/conversations?platform=\(t.platform == .instagram ? "instagram" : "messenger")"
+                                + "&user_id=\(PlatformHTTP.query(person))&fields=\(fields)&appsecret_proof=" + Self.appSecretProof(meta, page),
+                                headers: [("Authorization", "Bearer " + page.accessToken.reveal())], body: nil)
         case .facebook, .instagram:
             guard t.kind != .dm, d.visibility == .public, let meta = connections.meta,
                   let page = meta.pages.first(where: { $0.id == account || $0.instagramAccountID == account }) else { return nil }
@@ -207,14 +215,19 @@ struct DeliveryRoutes: Sendable {
         }
         guard let items = response.json?["data"] as? [[String: Any]] else { return nil }
         func str(_ v: Any?) -> String? { v.map { "\($0)" } }
+        // A Page and its Instagram account are one owner: a message from either is ours.
+        let meta = Set([d.account].compactMap { $0 } + accounts.filter { ["facebook", "instagram"].contains($0.platform) }.map(\.account))
         switch t.platform {
+        case .messenger, .instagram where t.kind == .dm:
+            let messages = items.flatMap { ((($0["messages"] as? [String: Any])?["data"]) as? [[String: Any]]) ?? [] }
+            return messages.first { m in
+                str(m["message"]) == d.text && str((m["from"] as? [String: Any])?["id"]).map(meta.contains) == true
+            }.flatMap { str($0["id"]) }
         case .facebook, .instagram:
-            // A Page and its Instagram account are one owner: a reply from either is ours.
-            let mine = Set([d.account].compactMap { $0 } + accounts.filter { ["facebook", "instagram"].contains($0.platform) }.map(\.account))
             return items.first { item in
                 let text = str(item["message"] ?? item["text"])
                 let from = str((item["from"] as? [String: Any])?["id"])
-                return text == d.text && (from == nil || mine.contains(from!))
+                return text == d.text && (from == nil || meta.contains(from!))
             }.flatMap { str($0["id"]) }
         case .x where t.kind == .dm:
             guard let me = connections.x?.userID else { return nil }

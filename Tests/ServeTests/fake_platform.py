@@ -169,6 +169,11 @@ class Handler(BaseHTTPRequestHandler):
                 items = [{"id": i, ("message" if parts[1] == "comments" else "text"): t, "from": {"id": author(a)}}
                          for i, t, a in created.get(parts[0], [])]
             return self.reply(200, {"data": items[::-1]})
+        if method == "GET" and len(parts) == 2 and parts[1] == "conversations":
+            person = query.get("user_id", "")
+            with lock:
+                msgs = [{"id": i, "message": t, "from": {"id": a}} for i, t, a in created.get("dm:" + person, [])][::-1]
+            return self.reply(200, {"data": [{"id": "t_" + person, "messages": {"data": msgs}}] if msgs else []})
         if method == "GET" and len(parts) == 1:
             with lock:
                 h = hidden.get(parts[0], False)
