@@ -9,7 +9,7 @@ import Store
 /// Tuning of the delivery worker, shared by `serve` and `deliver`.
 struct DeliveryOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Platform calls in flight at once per page or account.", valueName: "N"))
-    var perConnection: Int = 4
+    var perConnection: Int = 8
 
     @Option(help: ArgumentHelp("Seconds before the first retry of a failed call (doubling, with jitter).", visibility: .hidden))
     var retrySeconds: Double = 5

@@ -14,7 +14,7 @@ struct RoundsServe: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rounds",
         abstract: "Receive messages live from Meta, X and Google into the inbox.",
-        subcommands: [Serve.self, Deliver.self, ServeBench.self],
+        subcommands: [Serve.self, Deliver.self, ServeBench.self, DeliverBench.self],
         defaultSubcommand: Serve.self
     )
 }

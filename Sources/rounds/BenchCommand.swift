@@ -11,7 +11,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure every performance target on a synthetic inbox (medians, p99, same-run sqlite3 baselines).",
         discussion: "A million messages takes several minutes (ingest dominates). Parts: bench ingest, bench classify, bench generate.",
-        subcommands: [BenchAllCommand.self, GenerateCommand.self, BenchIngestCommand.self, BenchClassifyCommand.self, BenchShiftCommand.self, BenchServeCommand.self],
+        subcommands: [BenchAllCommand.self, GenerateCommand.self, BenchIngestCommand.self, BenchClassifyCommand.self, BenchShiftCommand.self, BenchServeCommand.self, BenchDeliverCommand.self],
         // `rounds bench --messages N` runs everything; the parts keep their own --messages.
         defaultSubcommand: BenchAllCommand.self
     )

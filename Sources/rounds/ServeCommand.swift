@@ -46,6 +46,18 @@ struct DeliverCommand: ParsableCommand {
     func run() throws { try ServerExecutable.exec(["deliver"] + arguments) }
 }
 
+struct BenchDeliverCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deliver",
+        abstract: "The delivery worker against a fake platform: deliveries/s, undo end to sent, duplicates after kill -9."
+    )
+
+    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("Options of the benchmark.", valueName: "OPTIONS"))
+    var arguments: [String] = []
+
+    func run() throws { try ServerExecutable.exec(["bench-deliver"] + arguments) }
+}
+
 struct BenchServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
