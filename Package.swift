@@ -77,7 +77,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "InboxModel"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "ConsoleAdapters", "Console", "InboxModel", "SafeFiles"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "ConsoleAdapters", "Console", "InboxModel", "SafeFiles", "Reports"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "InboxModel"]),
         .testTarget(name: "ConsoleTests", dependencies: ["Console", "Terminal", "InboxModel"]),
         .testTarget(name: "ServeTests", dependencies: ["rounds-serve", "rounds", "Connections", "Store", "InboxModel",

@@ -74,7 +74,8 @@ public enum DeliveryRules {
         case .x:
             arrivedOn = nil
         }
-        if let arrivedOn, let a = candidates.first(where: { $0.account == arrivedOn }) { return a }
+        // A message known to have come through another page is not ours to answer.
+        if let arrivedOn { return candidates.first { $0.account == arrivedOn } }
         return candidates.count == 1 ? candidates[0] : nil
     }
 

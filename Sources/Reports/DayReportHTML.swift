@@ -36,6 +36,10 @@ public enum DayReportHTML {
         })
         html += "<h2>Urgent still open: \(r.urgentOpen.count)</h2>"
         html += "<h2>Actions by moderator</h2>" + table(["moderator", "action", "count"], r.actionsByModerator.map { [$0.moderator, $0.action, "\($0.count)"] })
+        html += "<h2>Delivered to the platforms</h2>" + table(["delivery", "actions"], r.deliveries.map { [$0.state, "\($0.count)"] })
+        if !r.deliveryFailures.isEmpty {
+            html += "<h2>Deliveries failed</h2>" + table(["reason", "actions"], r.deliveryFailures.map { [$0.reason, "\($0.count)"] })
+        }
         html += "<h2>Review sentiment</h2>" + table(["sentiment", "reviews"], r.reviewSentiment.map { [$0.sentiment, "\($0.count)"] })
         html += "<h2>Topic surges</h2>" + table(["topic", "messages", "suggestion"], r.surges.map {
             [$0.topic, "\($0.messages)", "answer once in a public post or FAQ"]

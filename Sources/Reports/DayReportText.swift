@@ -34,6 +34,10 @@ public enum DayReportText {
         for u in r.urgentOpen.prefix(10) { out += "  message \(u.id), \(u.severity ?? "review"), since \(iso.string(from: u.receivedAt))\n" }
         out += "\nActions by moderator:\n"
         for x in r.actionsByModerator { out += "  \(UntrustedText.line(x.moderator).padding(toLength: 14, withPad: " ", startingAt: 0)) \(x.action.padding(toLength: 16, withPad: " ", startingAt: 0)) \(x.count)\n" }
+        let failed = r.deliveries.first { $0.state == "failed" }?.count ?? 0
+        out += "\nDelivered to the platforms: " + (r.deliveries.isEmpty ? "nothing queued" : r.deliveries.map { "\($0.state) \($0.count)" }.joined(separator: ", "))
+        out += failed > 0 ? "; \(failed) FAILED\n" : "\n"
+        for f in r.deliveryFailures { out += "  \(UntrustedText.line(f.reason)): \(f.count)\n" }
         out += "\nReview sentiment: " + (r.reviewSentiment.isEmpty ? "no reviews" : r.reviewSentiment.map { "\($0.sentiment) \($0.count)" }.joined(separator: ", ")) + "\n"
         out += "\nTopic surges (many people asked the same thing):\n"
         if r.surges.isEmpty { out += "  none\n" }

@@ -20,7 +20,7 @@ public struct ExportWriter {
 
     var columns: [String] {
         ["event_id", "time", "moderator", "role", "action", "reason_code", "platform", "external_id", "kind",
-         "flags", "template_id", "reply_text", "response_seconds"] + (includeText ? ["message_text", "author_handle", "author_name"] : [])
+         "flags", "template_id", "reply_text", "response_seconds", "delivery", "delivered_at", "platform_ref"] + (includeText ? ["message_text", "author_handle", "author_name"] : [])
     }
 
     /// The row's cells in the order of `columns`, one by one (no array per row: the export's
@@ -29,6 +29,7 @@ public struct ExportWriter {
         body(String(r.eventID)); body(Self.isoUTC(r.at)); body(r.moderator); body(r.role); body(r.action)
         body(r.reasonCode); body(r.platform); body(r.externalID); body(r.kind); body(r.flags); body(r.templateID)
         body(r.replyText); body(r.responseSeconds.map(String.init))
+        body(r.delivery); body(r.deliveredAt.map(Self.isoUTC)); body(r.platformRef)
         if includeText { body(r.messageText); body(r.authorHandle); body(r.authorName) }
     }
 

@@ -18,6 +18,11 @@ public struct ExportRow: Sendable {
     public var replyText: String?
     /// Seconds from the message's arrival to the first action anyone took on it.
     public var responseSeconds: Int64?
+    /// For an action bound for the platform (a reply, hide or delete): where its delivery
+    /// stands, when it was done on the platform, and the platform's id of what it made.
+    public var delivery: String?
+    public var deliveredAt: Date?
+    public var platformRef: String?
     // Only with --include-text:
     public var messageText: String?
     public var authorHandle: String?
@@ -32,8 +37,9 @@ extension InboxDatabase {
                a.detail, m.platform, m.external_id, m.kind, m.received_at,
                (SELECT min(f.at) FROM action f WHERE f.message_id = a.message_id
                     AND f.action NOT IN ('note', 'claim', 'release', 'open_phi', 'snooze_expired')) AS first_action,
-               \(includeText ? "m.text, m.author_handle, m.author_name" : "NULL, NULL, NULL")
-        FROM action a LEFT JOIN message m ON m.id = a.message_id
+               \(includeText ? "m.text, m.author_handle, m.author_name" : "NULL, NULL, NULL"),
+               CASE WHEN a.action IN ('reply_queued', 'hide', 'delete') THEN o.state END, o.sent_at, o.platform_ref
+        FROM action a LEFT JOIN message m ON m.id = a.message_id LEFT JOIN outbox o ON o.id = a.outbox_id
         WHERE a.at >= ? AND a.at < ? ORDER BY a.at, a.id
         """
     }
@@ -74,7 +80,9 @@ extension InboxDatabase {
                     moderator: r[2], role: r[3], action: action, reasonCode: r[5],
                     platform: r[9], externalID: r[10], kind: r[11], flags: r[7],
                     templateID: r[6], replyText: action == "reply_queued" ? r[8] : nil,
-                    responseSeconds: response, messageText: r[14], authorHandle: r[15], authorName: r[16]
+                    responseSeconds: response, delivery: r[17],
+                    deliveredAt: (r[18] as Int64?).map { Date(timeIntervalSince1970: Double($0) / 1000) }, platformRef: r[19],
+                    messageText: r[14], authorHandle: r[15], authorName: r[16]
                 ))
             }
         }

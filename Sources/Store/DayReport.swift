@@ -30,6 +30,10 @@ public struct DayReport: Sendable {
     public var responses: [ResponseFigure] = []
     public var urgentOpen: [(id: Int64, receivedAt: Date, severity: String?)] = []
     public var reviewSentiment: [(sentiment: String, count: Int)] = []
+    /// Actions bound for the platforms that day, by how their delivery stands (sent, failed,
+    /// retrying...), and the failures' reasons with their counts.
+    public var deliveries: [(state: String, count: Int)] = []
+    public var deliveryFailures: [(reason: String, count: Int)] = []
     public var surges: [Surge] = []
 }
 
@@ -96,6 +100,14 @@ extension InboxDatabase {
                 SELECT m.id, m.received_at, (SELECT severity FROM message_flag WHERE message_id = m.id AND flag = 'emergency') AS severity
                 FROM message m WHERE m.lane = 'urgent' AND m.state = 'open' ORDER BY m.priority, m.received_at LIMIT 50
                 """).map { ($0["id"], Date(timeIntervalSince1970: Double($0["received_at"] as Int64) / 1000), $0["severity"]) }
+            r.deliveries = try Row.fetchAll(db, sql: """
+                SELECT state, count(*) AS n FROM outbox WHERE created_at >= ? AND created_at < ? AND state != 'cancelled'
+                GROUP BY state ORDER BY n DESC
+                """, arguments: [a, b]).map { ($0["state"], $0["n"]) }
+            r.deliveryFailures = try Row.fetchAll(db, sql: """
+                SELECT coalesce(last_error, 'unknown') || coalesce(' (' || error_code || ')', '') AS reason, count(*) AS n FROM outbox
+                WHERE created_at >= ? AND created_at < ? AND state = 'failed' GROUP BY reason ORDER BY n DESC LIMIT 10
+                """, arguments: [a, b]).map { ($0["reason"], $0["n"]) }
             r.reviewSentiment = try Row.fetchAll(db, sql: """
                 SELECT COALESCE(sentiment, 'neutral') AS s, count(*) AS n FROM message
                 WHERE received_at >= ? AND received_at < ? AND (kind = 'review' OR lane = 'reviews')
