@@ -152,6 +152,10 @@ final class InMemoryConsoleStore: ConsoleStore {
         }
     }
 
+    func failedDeliveryCount() throws -> Int {
+        items.reduce(0) { $0 + $1.detail.deliveries.filter { $0.state == .failed }.count }
+    }
+
     func dataVersion() throws -> Int64 { version }
 
     private(set) var sessionEvents: [SessionEvent] = []
