@@ -168,6 +168,10 @@ public enum ModeratorCommand: Equatable, Sendable {
     case note(message: Int64, text: String)
     /// Reverse an earlier action, by the id its receipt gave.
     case undo(action: Int64)
+    /// A lead sends a failed (or retrying) delivery again now (leads only).
+    case retryDelivery(outbox: Int64)
+    /// A lead gives up on a delivery that has not left (leads only).
+    case cancelDelivery(outbox: Int64)
 }
 
 /// What the store reports after a command went through.
