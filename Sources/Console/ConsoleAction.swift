@@ -34,6 +34,7 @@ public enum ConsoleAction: Equatable, Sendable {
     case clockTicked(Date)
     case countsLoaded(QueueCounts)
     case connectionsLoaded([ConnectionStatus])
+    case failedDeliveriesCounted(Int)
     case pageLoaded(PageRequest, [MessageRow])
     /// The store stopped looking at its time limit; `found` rows were shown.
     case pageCutOff(found: Int)

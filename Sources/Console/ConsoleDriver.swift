@@ -47,8 +47,10 @@ public final class ConsoleDriver {
             switch effect {
             case .loadCounts:
                 let counts = try store.queueCounts(moderator: me)
-                // A server that cannot be read about never stops the queue from loading.
+                // A server that cannot be read about never stops the queue from loading; an
+                // unreadable failed count keeps the last one rather than showing none.
                 return [.countsLoaded(counts), .connectionsLoaded((try? store.connectionStatuses()) ?? [])]
+                    + ((try? store.failedDeliveryCount()).map { [.failedDeliveriesCounted($0)] } ?? [])
             case .loadPage(let r):
                 let rows = try store.page(queue: r.queue, query: r.query, moderator: me, anchor: r.anchor, limit: r.limit)
                 return [.pageLoaded(r, rows)] + (store.lastPageCutOff ? [.pageCutOff(found: rows.count)] : [])

@@ -120,6 +120,8 @@ public struct ConsoleState: Equatable, Sendable {
     public var queue: QueueID = .urgent
     public var query = InboxQuery()
     public var counts: QueueCounts = [:]
+    /// Deliveries that failed for good, shown in the queue bar until a lead retries or cancels them.
+    public var failedDeliveries = 0
     public var list = ListWindow()
     /// True once the first page of the current queue has arrived.
     public var listLoaded = false

@@ -112,10 +112,15 @@ public struct MessageDetail: Equatable, Sendable {
     /// When the author last wrote in this conversation (start of a platform reply window).
     public var lastAuthorMessageAt: Date?
     public var notes: [String]
+    /// Each action of the message bound for the platform, oldest first.
+    public var deliveries: [DeliveryStatus]
+    /// Set when an action on this message could not reach its platform now.
+    public var connectionProblem: ConnectionProblem?
 
     public init(row: MessageRow, text: String, authorName: String? = nil, language: String = "en",
                 classification: Classification = .unclassified, parentText: String? = nil,
-                authorEarlierCount: Int = 0, lastAuthorMessageAt: Date? = nil, notes: [String] = []) {
+                authorEarlierCount: Int = 0, lastAuthorMessageAt: Date? = nil, notes: [String] = [],
+                deliveries: [DeliveryStatus] = [], connectionProblem: ConnectionProblem? = nil) {
         self.row = row
         self.text = text
         self.authorName = authorName
@@ -125,6 +130,8 @@ public struct MessageDetail: Equatable, Sendable {
         self.authorEarlierCount = authorEarlierCount
         self.lastAuthorMessageAt = lastAuthorMessageAt
         self.notes = notes
+        self.deliveries = deliveries
+        self.connectionProblem = connectionProblem
     }
 }
 
@@ -161,6 +168,10 @@ public enum ModeratorCommand: Equatable, Sendable {
     case note(message: Int64, text: String)
     /// Reverse an earlier action, by the id its receipt gave.
     case undo(action: Int64)
+    /// A lead sends a failed (or retrying) delivery again now (leads only).
+    case retryDelivery(outbox: Int64)
+    /// A lead gives up on a delivery that has not left (leads only).
+    case cancelDelivery(outbox: Int64)
 }
 
 /// What the store reports after a command went through.
@@ -222,11 +233,15 @@ public protocol ConsoleStore: AnyObject {
 
     /// How each platform connection of `rounds serve` is doing, as the server recorded it.
     func connectionStatuses() throws -> [ConnectionStatus]
+
+    /// How many deliveries failed for good and wait for a lead; read with the queue counts.
+    func failedDeliveryCount() throws -> Int
 }
 
 extension ConsoleStore {
     public var lastPageCutOff: Bool { false }
     public func connectionStatuses() throws -> [ConnectionStatus] { [] }
+    public func failedDeliveryCount() throws -> Int { 0 }
     public func recordSession(_ event: SessionEvent, moderator: String) {}
 }
 

@@ -102,6 +102,7 @@ public enum Command: Hashable, Sendable {
     case nextQueue, previousQueue, openDetail
     case replyTemplate(Int)
     case freeReply, hide, delete, escalate, markDone, claimToggle, snooze, note, undo
+    case retryDelivery, cancelDelivery
     case tag, tagMatching, applyToTagged
     case search, commandLine, help, cancel, quit, redraw
 }
@@ -144,6 +145,8 @@ public enum CommandTable {
             .init(command: .snooze, id: "snooze", defaultKeys: [.char("z")], help: "Snooze (1 h, 4 h, tomorrow)", section: "Act"),
             .init(command: .note, id: "note", defaultKeys: [.char("n")], help: "Internal note", section: "Act"),
             .init(command: .undo, id: "undo", defaultKeys: [.char("u")], help: "Undo the last action (cancels a pending reply)", section: "Act"),
+            .init(command: .retryDelivery, id: "retry-delivery", defaultKeys: [.char("S")], help: "Send the message's failed delivery again (leads only)", section: "Act"),
+            .init(command: .cancelDelivery, id: "cancel-delivery", defaultKeys: [.char("X")], help: "Cancel the message's failed delivery (leads only)", section: "Act"),
             .init(command: .tag, id: "tag", defaultKeys: [.char("t")], help: "Tag / untag the message", section: "Tags"),
             .init(command: .tagMatching, id: "tag-matching", defaultKeys: [.char("T")], help: "Tag all in this view matching a pattern", section: "Tags"),
             .init(command: .applyToTagged, id: "apply-to-tagged", defaultKeys: [.char(";")], help: "Apply the next action to tagged messages in this view", section: "Tags"),

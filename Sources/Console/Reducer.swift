@@ -38,6 +38,10 @@ public enum Reducer {
             s.connections = c
             return []
 
+        case .failedDeliveriesCounted(let n):
+            s.failedDeliveries = n
+            return []
+
         case .pageCutOff(let found):
             say(&s, "Stopped looking after a quarter of a second with \(found) shown: refine the filter or search to find the rest", error: true)
             return []

@@ -17,6 +17,8 @@ extension Reducer {
             return moderate(&s, command)
         case .undo:
             return undo(&s)
+        case .retryDelivery, .cancelDelivery:
+            return leadOnDelivery(&s, command)
         case .tag, .tagMatching, .applyToTagged:
             return tagging(&s, command)
         case .search, .commandLine, .help, .cancel, .quit, .redraw:

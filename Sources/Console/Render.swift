@@ -77,6 +77,10 @@ public enum Renderer {
 
     static func queueBar(_ screen: inout Screen, _ s: ConsoleState) {
         screen.fill(row: 0, style: .bar)
+        // Failed deliveries keep the right edge, whatever the width: the queues fit in the rest.
+        let alert = s.failedDeliveries > 0 ? " Failed \(s.failedDeliveries) " : ""
+        let width = s.width - DisplayText.width(alert)
+        if !alert.isEmpty { screen.write(alert, row: 0, column: width, style: .badgeUrgent) }
         // Widest form that fits: full titles, short titles, then short titles without padding
         // scrolled so that the current queue is always visible.
         func items(_ short: Bool, _ pad: String) -> [(String, QueueID)] {
@@ -87,8 +91,8 @@ public enum Renderer {
         }
         var chosen = items(false, " ")
         var gap = 0
-        if chosen.reduce(0, { $0 + DisplayText.width($1.0) }) > s.width { chosen = items(true, " ") }
-        if chosen.reduce(0, { $0 + DisplayText.width($1.0) }) > s.width { chosen = items(true, ""); gap = 1 }
+        if chosen.reduce(0, { $0 + DisplayText.width($1.0) }) > width { chosen = items(true, " ") }
+        if chosen.reduce(0, { $0 + DisplayText.width($1.0) }) > width { chosen = items(true, ""); gap = 1 }
         let active = chosen.firstIndex { $0.1 == s.queue } ?? 0
         let last = chosen.count - 1
         // Columns that items a...b take: a "‹" (and a gap) when scrolled, then the items and the gaps between them.
@@ -98,27 +102,27 @@ public enum Renderer {
         // Scroll only as far as needed to show the current queue whole; when queues after it are left
         // out, one column is kept for "›".
         var start = 0
-        while start < active, span(start, last) > s.width, span(start, active) + 1 > s.width { start += 1 }
+        while start < active, span(start, last) > width, span(start, active) + 1 > width { start += 1 }
         var end = last
-        if span(start, last) > s.width {
+        if span(start, last) > width {
             end = max(start, active)
-            while end < last, span(start, end + 1) + 1 <= s.width { end += 1 }
+            while end < last, span(start, end + 1) + 1 <= width { end += 1 }
         }
         var col = 0
         if start > 0 { col = screen.write("‹", row: 0, column: 0, style: .bar) }
         for (text, q) in chosen[start...end] {
             if col > 0 && gap > 0 { col += gap }
-            col = screen.write(text, row: 0, column: col, maxWidth: s.width - col, style: q == s.queue ? .barActive : .bar)
-            if col >= s.width { break }
+            col = screen.write(text, row: 0, column: col, maxWidth: width - col, style: q == s.queue ? .barActive : .bar)
+            if col >= width { break }
         }
         if end < last {
-            screen.write("›", row: 0, column: s.width - 1, style: .bar)
-            col = s.width
+            screen.write("›", row: 0, column: width - 1, style: .bar)
+            col = width
         }
         // The organisation, right-aligned, when there is room.
         let org = DisplayText.width(s.organisation)
-        if org > 0, col + 2 + org + 1 <= s.width {
-            screen.write(s.organisation, row: 0, column: s.width - org - 1, style: .bar)
+        if org > 0, col + 2 + org + 1 <= width {
+            screen.write(s.organisation, row: 0, column: width - org - 1, style: .bar)
         }
     }
 
@@ -304,6 +308,8 @@ public enum Renderer {
         }
         if d.classification.flags.isEmpty { out.append(StyledLine("No flags.", .muted)) }
         for n in d.notes { out += wrap(StyledLine("Note: " + n, .muted), width: width) }
+        let delivery = deliveryLines(d, now: s.now, width: width)
+        if !delivery.isEmpty { out.append(StyledLine()); out += delivery }
         out.append(StyledLine())
         if ctx.templates.isEmpty {
             out.append(StyledLine("No reply template fits; R writes a free-text reply.", .muted))

@@ -100,6 +100,10 @@ extension SQLiteConsoleStore {
             return try note(id, text: text, moderator: moderator, in: db)
         case let .undo(actionID):
             return try undo(actionID, moderator: moderator, in: db)
+        case let .retryDelivery(outbox):
+            return try retryDelivery(outbox: outbox, moderator: moderator, now: now, in: db)
+        case let .cancelDelivery(outbox):
+            return try cancelDelivery(outbox: outbox, moderator: moderator, now: now, in: db)
         }
     }
 

@@ -365,7 +365,7 @@ public final class SQLiteConsoleStore: ConsoleStore, @unchecked Sendable {
 
     func readDetail(id: Int64) throws -> MessageDetail? {
         try inbox.pool.read { db in
-            guard let r = try Row.fetchOne(db, sql: "SELECT \(Self.rowColumns), text, language, classification, parent_id, post_id FROM message WHERE message.id = ?", arguments: [id]) else { return nil }
+            guard let r = try Row.fetchOne(db, sql: "SELECT \(Self.rowColumns), text, language, classification, parent_id, post_id, external_id FROM message WHERE message.id = ?", arguments: [id]) else { return nil }
             let row = self.row(r, byPriority: true)
             var classification = Classification.unclassified
             if let json: String = r["classification"], let c = try? JSONDecoder().decode(Classification.self, from: Data(json.utf8)) {
@@ -393,7 +393,9 @@ public final class SQLiteConsoleStore: ConsoleStore, @unchecked Sendable {
             return MessageDetail(row: row, text: r["text"], authorName: r["author_name"],
                                  language: (r["language"] as String?) ?? classification.language,
                                  classification: classification, parentText: parentText,
-                                 authorEarlierCount: earlier, lastAuthorMessageAt: lastAuthorAt, notes: notes)
+                                 authorEarlierCount: earlier, lastAuthorMessageAt: lastAuthorAt, notes: notes,
+                                 deliveries: try Self.deliveries(of: id, in: db),
+                                 connectionProblem: try Self.connectionProblem(row, externalID: r["external_id"], postID: r["post_id"], in: db))
         }
     }
 }

@@ -5,7 +5,7 @@ public enum Role: String, CaseIterable, Sendable {
     public func may(_ p: Permission) -> Bool {
         switch self {
         case .lead: true
-        case .moderator: ![.delete, .freeReplyInTemplateLanes, .overrideGuard, .export].contains(p)
+        case .moderator: ![.delete, .freeReplyInTemplateLanes, .overrideGuard, .export, .manageDeliveries].contains(p)
         case .trainee: [.read, .tag, .note].contains(p)
         case .readonly: [.read, .tag].contains(p)
         }
@@ -14,7 +14,7 @@ public enum Role: String, CaseIterable, Sendable {
 
 public enum Permission: String, Sendable {
     case read, tag, note, reply, freeReplyInTemplateLanes, hide, delete, escalate, done, claim, snooze, undo,
-         overrideGuard, export
+         overrideGuard, export, manageDeliveries
 
     /// Plain words for a refusal: "Your role (trainee) cannot <phrase>."
     public var phrase: String {
@@ -33,6 +33,7 @@ public enum Permission: String, Sendable {
         case .undo: "undo actions"
         case .overrideGuard: "override the reply guard (leads only)"
         case .export: "export (leads only)"
+        case .manageDeliveries: "retry or cancel deliveries (leads only)"
         }
     }
 }

@@ -149,7 +149,27 @@ final class InMemoryConsoleStore: ConsoleStore {
             items[i].detail.row.claimedBy = u.claimedBy
             version += 1
             return .success(CommandReceipt(summary: "Undone"))
+        case .retryDelivery(let o):
+            return changeDelivery(o, "Reply will be sent again") { $0.state = .ready; $0.nextAttemptAt = nil; $0.lastError = nil; $0.errorCode = nil }
+        case .cancelDelivery(let o):
+            return changeDelivery(o, "Reply cancelled: it will not be sent") { $0.state = .cancelled; $0.lastError = "by \(moderator) (lead)" }
         }
+    }
+
+    /// Changes the outbox entry `o` of whichever message holds it (the detail's deliveries).
+    private func changeDelivery(_ o: Int64, _ summary: String, _ body: (inout DeliveryStatus) -> Void) -> Result<CommandReceipt, Refusal> {
+        for i in items.indices {
+            if let j = items[i].detail.deliveries.firstIndex(where: { $0.outboxID == o }) {
+                body(&items[i].detail.deliveries[j])
+                version += 1
+                return .success(CommandReceipt(summary: summary))
+            }
+        }
+        return .failure(Refusal("That delivery is not in the outbox."))
+    }
+
+    func failedDeliveryCount() throws -> Int {
+        items.reduce(0) { $0 + $1.detail.deliveries.filter { $0.state == .failed }.count }
     }
 
     func dataVersion() throws -> Int64 { version }
