@@ -56,6 +56,11 @@ final class ServerMetrics: Sendable {
         counter("token_refreshes", help: "OAuth access token requests by result", [("platform", platform), ("result", result)]).increment()
     }
 
+    func page(kind: String, event: String, result: String) {
+        counter("pages", help: "Pages to on-call targets by kind, event (trigger, resolve) and result (sent, failed)",
+                [("kind", kind), ("event", event), ("result", result)]).increment()
+    }
+
     func text() -> String {
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
