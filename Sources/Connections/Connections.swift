@@ -61,6 +61,8 @@ public struct Connections: Sendable {
     public var meta: Meta?
     public var x: X?
     public var gbp: GBP?
+    /// Who `rounds serve` pages about emergencies nobody has taken (`PagingTargets.swift`).
+    public var paging: [PagingTarget] = []
     /// Where the file was read from (for messages).
     public var path: String
 
@@ -92,6 +94,9 @@ public struct Connections: Sendable {
             lines.append("Google Business Profile: \(g.locations.count) location(s): \(g.locations.joined(separator: ", ")), polls every \(g.pollSeconds) s at \(g.apiURL)"
                          + (g.pushToken != nil ? ", Pub/Sub push /webhooks/gbp" : ", no push (polling only)"))
         }
+        if !paging.isEmpty {
+            lines.append("Paging: \(paging.count) target(s): " + paging.map { "\($0.name) (\($0.kind.rawValue), \($0.shownEndpoint))" }.joined(separator: ", "))
+        }
         return lines
     }
 
@@ -103,6 +108,7 @@ public struct Connections: Sendable {
             s += [x.bearerToken, x.webhookSecret, x.oauth2?.clientSecret, x.oauth2?.refreshToken].compactMap { $0 }
         }
         if let g = gbp { s += [g.clientSecret, g.refreshToken] + [g.pushToken].compactMap { $0 } }
+        s += paging.flatMap { [$0.webhookURL, $0.routingKey].compactMap { $0 } }
         return s
     }
 }

@@ -56,7 +56,7 @@ extension Connections {
         } catch let e as ConnectionsError { throw e } catch let e as YamlError {
             throw ConnectionsError(file: path, line: Self.line(of: e), message: "not valid YAML (a quote or an indent?)")
         }
-        let top = try Fields(root, path: path, allowed: ["meta", "x", "gbp"])
+        let top = try Fields(root, path: path, allowed: ["meta", "x", "gbp", "paging"])
         var c = Connections(meta: nil, x: nil, gbp: nil, path: path)
         if let m = try top.mapping("meta", allowed: ["app_secret", "verify_token", "graph_url", "pages"]) {
             let pages = try m.list("pages", allowed: ["id", "access_token", "instagram_account_id", "human_agent"]).map { p in
@@ -94,6 +94,7 @@ extension Connections {
                         tokenURL: try g.url("token_url", default: defaultGoogleTokenURL),
                         pollSeconds: try g.seconds("poll_seconds", default: 300), pushToken: try g.optionalSecret("push_token"))
         }
+        c.paging = try pagingTargets(top)
         if c.meta == nil && c.x == nil && c.gbp == nil {
             throw ConnectionsError(file: path, line: 1, message: "configures no platform: add meta, x or gbp (docs/operations.md)")
         }
@@ -115,7 +116,7 @@ extension Connections {
 }
 
 /// One YAML mapping of the file, read field by field with the line of each problem.
-private struct Fields {
+struct Fields {
     let node: Node
     let path: String
     let prefix: String
@@ -141,6 +142,8 @@ private struct Fields {
     }
 
     private func value(_ key: String) -> Node? { node.mapping?[key] }
+
+    func has(_ key: String) -> Bool { value(key) != nil }
 
     func mapping(_ key: String, allowed: Set<String>) throws -> Fields? {
         guard let v = value(key) else { return nil }
@@ -208,6 +211,16 @@ private struct Fields {
             throw error(key, "'\(s.prefix(80))' is not an http(s) URL without a query")
         }
         return s.hasSuffix("/") ? String(s.dropLast()) : s
+    }
+
+    /// A URL that is itself the credential (a Slack, Teams or webhook URL): checked like
+    /// `url`, never quoted back.
+    func secretURL(_ key: String) throws -> Secret {
+        let s = try secret(key)
+        guard let u = URL(string: s.reveal()), let scheme = u.scheme, ["https", "http"].contains(scheme), u.host != nil else {
+            throw error(key, "is not an http(s) URL (value not shown)")
+        }
+        return s
     }
 
     func seconds(_ key: String, default d: Int) throws -> Int {

@@ -45,6 +45,8 @@ public struct Organization: Sendable {
     /// Minutes without a key after which the console hides every message (HIPAA automatic logoff).
     public var idle_lock_minutes: Int?
     public var response_targets_minutes: [String: Int]
+    /// Who the server pages about an emergency nobody has taken (`OnCall`).
+    public var onCall: OnCall
 
     /// Read by hand (`YAMLFields`): the console reads this file before its first frame.
     init(_ f: YAMLFields) throws {
@@ -67,6 +69,7 @@ public struct Organization: Sendable {
             throw PolicyError(file: f.doc.path, line: f.doc.line(["idle_lock_minutes"]), message: "idle_lock_minutes must be 1 to 240")
         }
         response_targets_minutes = try f.intMap("response_targets_minutes")
+        onCall = try OnCall(f)
     }
 
     public var replyUndoSeconds: Int { reply_undo_seconds ?? 10 }
@@ -241,6 +244,7 @@ enum Schemas {
         "numbers": .map(["emergency": .scalar, "crisis": .scalar, "crisis_text": .scalar, "crisis_chat": .scalar,
                          "crisis_spanish": .scalar, "poison": .scalar]),
         "reply_undo_seconds": .scalar, "response_targets_minutes": .dict(.scalar), "idle_lock_minutes": .scalar,
+        "on_call": .list(.map(["name": .scalar, "kind": .scalar])), "page_after_minutes": .scalar,
     ])
     static let team: Schema = .map(["leads": strList, "moderators": strList, "trainees": strList])
     static let rule: Schema = .map([

@@ -42,6 +42,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds any one call to a platform may take.", visibility: .hidden))
     var httpTimeout: Int = 30
 
+    @Option(help: ArgumentHelp("Seconds between looks for emergencies to page about.", visibility: .hidden))
+    var pagingSeconds: Double = 10
+
     @OptionGroup var delivery: DeliveryOptions
 
     func run() async throws {
@@ -84,11 +87,13 @@ struct Serve: AsyncParsableCommand {
         try worker.prepare()
         services.append(worker)
         if let meta = conns.meta { services.append(MetaSubscriptions(meta, ctx: ctx)) }
+        if !conns.paging.isEmpty { services.append(Paging(conns.paging, ctx: ctx, interval: max(0.2, pagingSeconds))) }
 
         let router = Router()
         router.middlewares.add(RequestCounter(metrics: metrics))
         Webhooks(connections: conns, spool: spool, metrics: metrics, logger: logger).add(to: router)
-        let configured = [conns.meta != nil ? "Meta" : nil, conns.x != nil ? "X" : nil, conns.gbp != nil ? "GBP" : nil].compactMap { $0 }
+        let configured = [conns.meta != nil ? "Meta" : nil, conns.x != nil ? "X" : nil, conns.gbp != nil ? "GBP" : nil,
+                          conns.paging.isEmpty ? nil : Paging.name].compactMap { $0 }
         Operations(inbox: inbox, policies: policies, health: health, metrics: metrics, configured: configured).add(to: router)
 
         let app = Application(

@@ -73,6 +73,11 @@ final class ServerMetrics: Sendable {
         }
     }
 
+    func page(kind: String, event: String, result: String) {
+        counter("pages", help: "Pages to on-call targets by kind, event (trigger, resolve) and result (sent, failed)",
+                [("kind", kind), ("event", event), ("result", result)]).increment()
+    }
+
     func text() -> String {
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)

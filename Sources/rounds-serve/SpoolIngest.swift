@@ -14,6 +14,7 @@ final class PoliciesInForce: @unchecked Sendable {
     private let logger: Logger
     private let lock = NSLock()
     private var classify: Ingester.Classify?
+    private var paging = OnCall()
     private(set) var version: String?
     private var fallback: URL?
     private var checkedAt = Date.distantPast
@@ -38,16 +39,20 @@ final class PoliciesInForce: @unchecked Sendable {
         return lock.withLock { classify }
     }
 
+    /// organization.yml's on-call targets, from the same set (call `current()` first to notice
+    /// a new publication).
+    var onCall: OnCall { lock.withLock { paging } }
+
     private func reload() throws {
         let inForce = try inbox.policyVersionInForce()
         lock.withLock { checkedAt = Date() }
         if inForce != nil, inForce == lock.withLock({ version }) { return }
         if let (set, v) = try PublishedPolicySet.load(inbox) {
-            lock.withLock { classify = IngestClassifier.make(set); version = v }
+            lock.withLock { classify = IngestClassifier.make(set); version = v; paging = set.organization.onCall }
             logger.info("policies in force", metadata: ["version": .string(v)])
         } else if lock.withLock({ classify == nil }), let dir = PolicySet.defaultDirectory() {
             let set = try PolicySet.load(from: dir)
-            lock.withLock { classify = IngestClassifier.make(set); fallback = dir }
+            lock.withLock { classify = IngestClassifier.make(set); fallback = dir; paging = set.organization.onCall }
             logger.warning("no policies published in the inbox; classifying with the installed folder", metadata: ["folder": .string(dir.path)])
         }
     }
