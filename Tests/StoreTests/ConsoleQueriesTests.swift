@@ -308,11 +308,13 @@ final class ConsoleQueriesTests: InboxFolderTestCase {
         _ = try store.perform(.snooze(message: ids[2], until: Date().addingTimeInterval(3600)), moderator: "al").get()
         _ = try store.perform(.delete(message: ids[3], reasonCode: "spam"), moderator: "al").get()
         let events = try inbox.auditEvents()
-        XCTAssertEqual(events.map(\.action), ["hide", "undo", "done", "snooze", "delete"])
-        XCTAssertEqual(events.map(\.stateAfter), ["hidden", "open", "done", "snoozed", "deleted"])
+        // Undoing the hide also takes back its platform action before it left (issue 19).
+        XCTAssertEqual(events.map(\.action), ["hide", "delivery_cancelled", "undo", "done", "snooze", "delete"])
+        XCTAssertEqual(events.map(\.stateAfter), ["hidden", nil, "open", "done", "snoozed", "deleted"])
+        XCTAssertEqual(events[1].undoes, events[0].id)
         XCTAssertEqual(events[0].reasonCode, "profanity")
         XCTAssertTrue(events.allSatisfy { $0.moderator == "al" && $0.role == "lead" })
-        XCTAssertEqual(try inbox.verifyAuditChain(), .intact(events: 5))
+        XCTAssertEqual(try inbox.verifyAuditChain(), .intact(events: 6))
         // The triggers refuse edits through SQL.
         XCTAssertThrowsError(try inbox.pool.write { try $0.execute(sql: "UPDATE action SET moderator = 'x' WHERE id = 1") })
         XCTAssertThrowsError(try inbox.pool.write { try $0.execute(sql: "DELETE FROM action WHERE id = 2") })
