@@ -63,12 +63,14 @@ public enum DeliveryRules {
         switch t.platform {
         case .facebook:
             arrivedOn = t.postID?.split(separator: "_").first.map(String.init)
-        case .messenger, .instagram where t.kind == .dm:
-            // `sender:recipient`: the page is whichever side is a configured account.
-            let sides = (t.postID ?? "").split(separator: ":").map(String.init)
-            arrivedOn = sides.first { s in candidates.contains { $0.account == s } }
-        case .instagram:
-            arrivedOn = entryID(containing: t.externalID, in: t.rawPayload)
+        case .messenger, .instagram:
+            if t.kind == .dm {
+                // `sender:recipient`: the page is whichever side is a configured account.
+                let sides = (t.postID ?? "").split(separator: ":").map(String.init)
+                arrivedOn = sides.first { s in candidates.contains { $0.account == s } }
+            } else {
+                arrivedOn = entryID(containing: t.externalID, in: t.rawPayload)
+            }
         case .gbp:
             arrivedOn = t.postID
         case .x:

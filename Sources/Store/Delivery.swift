@@ -91,7 +91,17 @@ extension InboxDatabase {
     /// Takes up to `limit` entries that are due, oldest first, and leases them to `owner`
     /// until `now + leaseMs`. Entries of a paused account stay where they are.
     public func leaseDeliveries(owner: String, limit: Int, leaseMs: Int64 = 120_000, now: Int64 = AuditEvent.nowMs()) throws -> [Delivery] {
-        try pool.write { db in
+        // The worker asks several times a second: a read first, so an idle outbox never takes
+        // the write lock from the moderators.
+        let due = try pool.read { db in
+            try Bool.fetchOne(db, sql: """
+                SELECT EXISTS (SELECT 1 FROM outbox WHERE state IN ('pending', 'ready', 'retrying', 'sending')
+                    AND CASE state WHEN 'pending' THEN release_at <= ?1 WHEN 'retrying' THEN next_attempt_at <= ?1
+                                   WHEN 'sending' THEN lease_until <= ?1 ELSE 1 END)
+                """, arguments: [now]) ?? false
+        }
+        guard due else { return [] }
+        return try pool.write { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT o.id, o.message_id, o.action, o.visibility, o.text, o.moderator, o.attempts, o.reconcile, o.state, o.account,
                        m.platform, m.kind, m.external_id, m.post_id, m.parent_id, m.author_id, m.received_at, m.raw_payload,
@@ -166,6 +176,19 @@ extension InboxDatabase {
                     """, arguments: [ref, now, id])
                 var e = Self.deliveryEvent("delivery_sent", outbox: id, message: messageID, now: now)
                 e.detail = ref.map { "platform id \($0)" } ?? "done on the platform"
+                // A reply that failed reopened its message; sent after all (a lead's retry), it
+                // closes it again, unless someone has acted on the message since.
+                if (r["action"] as String) == "reply",
+                   try String.fetchOne(db, sql: "SELECT state FROM message WHERE id = ?", arguments: [messageID]) == "open",
+                   let reopened = try Int64.fetchOne(db, sql: """
+                       SELECT id FROM action WHERE outbox_id = ? AND action = 'delivery_failed' AND state_after = 'open' ORDER BY id DESC LIMIT 1
+                       """, arguments: [id]),
+                   try Int.fetchOne(db, sql: "SELECT count(*) FROM action WHERE message_id = ? AND id > ? AND state_after IS NOT NULL AND state_after != state_before",
+                                    arguments: [messageID, reopened]) == 0 {
+                    try db.execute(sql: "UPDATE message SET state = 'done' WHERE id = ?", arguments: [messageID])
+                    e.stateBefore = "open"
+                    e.stateAfter = "done"
+                }
                 try Self.appendAudit(e, in: db)
             case let .retry(at, reason, code, uncertain):
                 try db.execute(sql: """

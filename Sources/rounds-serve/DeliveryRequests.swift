@@ -167,7 +167,7 @@ struct DeliveryRoutes: Sendable {
         }
         guard d.action == "reply" else { return nil }
         switch t.platform {
-        case .messenger, .instagram where t.kind == .dm:
+        case .messenger where t.kind == .dm, .instagram where t.kind == .dm:
             // The Conversations API: the page's conversation with this person, newest messages.
             guard let meta = connections.meta, let person = d.authorID,
                   let page = meta.pages.first(where: { $0.id == account || $0.instagramAccountID == account }) else { return nil }
@@ -218,7 +218,7 @@ struct DeliveryRoutes: Sendable {
         // A Page and its Instagram account are one owner: a message from either is ours.
         let meta = Set([d.account].compactMap { $0 } + accounts.filter { ["facebook", "instagram"].contains($0.platform) }.map(\.account))
         switch t.platform {
-        case .messenger, .instagram where t.kind == .dm:
+        case .messenger where t.kind == .dm, .instagram where t.kind == .dm:
             let messages = items.flatMap { ((($0["messages"] as? [String: Any])?["data"]) as? [[String: Any]]) ?? [] }
             return messages.first { m in
                 str(m["message"]) == d.text && str((m["from"] as? [String: Any])?["id"]).map(meta.contains) == true

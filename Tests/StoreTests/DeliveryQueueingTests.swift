@@ -143,5 +143,13 @@ final class DeliveryQueueingTests: InboxFolderTestCase {
         XCTAssertEqual(report.deliveryFailures.first?.reason, "the person cannot receive messages (551)")
         XCTAssertTrue(DayReportText.render(report, title: "day", zone: .current).contains("1 FAILED"))
         XCTAssertEqual(try inbox.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM action WHERE action = 'delivery_failed' AND reason_code = '551'") }, 1)
+
+        // A lead sends it again; delivered, it closes the message it had reopened.
+        guard case .success = s.perform(.retryDelivery(outbox: d.id), moderator: "lee") else { return XCTFail("retry refused") }
+        let again = try XCTUnwrap(try inbox.leaseDeliveries(owner: "w", limit: 1, now: later + 1000).first)
+        XCTAssertTrue(try inbox.finishDelivery(again.id, owner: "w", outcome: .sent(ref: "c1"), now: later + 1100))
+        XCTAssertEqual(try inbox.pool.read { try String.fetchOne($0, sql: "SELECT state FROM message WHERE id = ?", arguments: [m]) }, "done")
+        XCTAssertEqual(try inbox.pool.read { try String.fetchOne($0, sql: "SELECT state_before || '>' || state_after FROM action WHERE action = 'delivery_sent'") }, "open>done")
+        XCTAssertEqual(try inbox.verifyAuditChain(), .intact(events: try inbox.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM action") ?? 0 }))
     }
 }
