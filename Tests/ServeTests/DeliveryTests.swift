@@ -68,7 +68,7 @@ final class DeliveryTests: XCTestCase {
     static func scenario(failures: [String: [String]] = [:], delayMs: Int = 0) -> [String: Any] {
         ["graph_tokens": [page: TestSecrets.pageToken], "bearer": TestSecrets.xBearer, "x_user": "42", "ig_account": instagram,
          "token": ["refresh": TestSecrets.gbpRefresh, "access": TestSecrets.gbpAccess, "expires_in": 3600],
-         "reviews": [Self.location: []], "tweets": [], "dm_events": [], "failures": failures, "delay_ms": delayMs, "slow_s": 1.5,
+         "reviews": [Self.location: []], "reviews_exist": true, "tweets": [], "dm_events": [], "failures": failures, "delay_ms": delayMs, "slow_s": 1.5,
          "rate_limit": ["limit": 1000, "window_s": 900], "page_token": TestSecrets.pageToken,
          "subscribed": [Self.page: ["feed", "messages"]]]
     }

@@ -385,8 +385,8 @@ class Handler(BaseHTTPRequestHandler):
                     if made:
                         r["reviewReply"] = {"comment": made[0][1], "updateTime": "2026-12-05T10:00:00Z"}
                     return self.reply(200, r)
-        if made or name.split("/reviews/")[0] in reviews:
-            # A review the scenario does not list still exists on the platform.
+        if made or (s.get("reviews_exist") and name.split("/reviews/")[0] in reviews):
+            # With `reviews_exist`, a review the scenario does not list exists on the platform.
             r = {"name": name, "reviewId": name.split("/")[-1], "starRating": "FOUR"}
             if made:
                 r["reviewReply"] = {"comment": made[0][1], "updateTime": "2026-12-05T10:00:00Z"}
