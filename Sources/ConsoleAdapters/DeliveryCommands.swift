@@ -15,8 +15,11 @@ extension SQLiteConsoleStore {
         guard o.state == "failed" || o.state == "retrying" else {
             throw Refusal("That delivery is \(o.state); only a failed or retrying one can be sent again.")
         }
+        // An interrupted attempt the platform gives no way to check failed as `unverified`: the
+        // lead's retry is the decision to send it again, so it is no longer looked for.
         try db.execute(sql: """
-            UPDATE outbox SET state = 'ready', next_attempt_at = NULL, last_error = NULL, error_code = NULL WHERE id = ?
+            UPDATE outbox SET state = 'ready', next_attempt_at = NULL, last_error = NULL, error_code = NULL,
+                reconcile = CASE WHEN error_code = 'unverified' THEN 0 ELSE reconcile END WHERE id = ?
             """, arguments: [outbox])
         var e = deliveryAudit("delivery_retry", o, moderator: moderator, now: now)
         e.detail = "\(o.state) -> ready after \(o.attempts) attempt\(o.attempts == 1 ? "" : "s")"

@@ -90,7 +90,13 @@ extension InboxDatabase {
 
     /// Takes up to `limit` entries that are due, oldest first, and leases them to `owner`
     /// until `now + leaseMs`. Entries of a paused account stay where they are.
-    public func leaseDeliveries(owner: String, limit: Int, leaseMs: Int64 = 120_000, now: Int64 = AuditEvent.nowMs()) throws -> [Delivery] {
+    ///
+    /// `perConnection`: at most that many entries of one page or account (its `account`, else
+    /// its platform) in flight, counting the `busy` ones the worker already holds, so that every
+    /// entry leased is started at once: a kill then leaves `sending` only what was really on
+    /// its way.
+    public func leaseDeliveries(owner: String, limit: Int, perConnection: Int = .max, busy: [String: Int] = [:],
+                                leaseMs: Int64 = 120_000, now: Int64 = AuditEvent.nowMs()) throws -> [Delivery] {
         // The worker asks several times a second: a read first, so an idle outbox never takes
         // the write lock from the moderators.
         let due = try pool.read { db in
@@ -102,22 +108,33 @@ extension InboxDatabase {
         }
         guard due else { return [] }
         return try pool.write { db in
+            let busyJSON = String(decoding: try JSONSerialization.data(withJSONObject: busy), as: UTF8.self)
+            // The window over the due entries is cheap (ids only); the message's fields are read
+            // for the few picked.
             let rows = try Row.fetchAll(db, sql: """
+                WITH due AS (
+                    SELECT o.id, coalesce(o.account, m.platform) AS connection,
+                           row_number() OVER (PARTITION BY coalesce(o.account, m.platform) ORDER BY o.id) AS nth
+                    FROM outbox o JOIN message m ON m.id = o.message_id
+                    WHERE o.state IN ('pending', 'ready', 'retrying', 'sending')
+                      AND CASE o.state WHEN 'pending' THEN o.release_at <= ?1
+                                       WHEN 'retrying' THEN o.next_attempt_at <= ?1
+                                       WHEN 'sending' THEN o.lease_until <= ?1 ELSE 1 END
+                      AND NOT EXISTS (SELECT 1 FROM delivery_account a WHERE a.account = o.account AND a.paused_reason IS NOT NULL)
+                      -- A message's actions reach the platform in the order they were taken.
+                      AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.message_id = o.message_id AND e.id < o.id
+                                      AND e.state IN ('pending', 'ready', 'retrying', 'sending'))),
+                picked AS (
+                    SELECT id FROM due
+                    WHERE nth <= ?3 - coalesce((SELECT value FROM json_each(?4) WHERE key = due.connection), 0)
+                    ORDER BY id LIMIT ?2)
                 SELECT o.id, o.message_id, o.action, o.visibility, o.text, o.moderator, o.attempts, o.reconcile, o.state, o.account,
                        m.platform, m.kind, m.external_id, m.post_id, m.parent_id, m.author_id, m.received_at, m.raw_payload,
                        (SELECT max(p.received_at) FROM message p WHERE p.platform = m.platform AND p.post_id = m.post_id
                             AND p.author_id = m.author_id) AS last_from_person
-                FROM outbox o JOIN message m ON m.id = o.message_id
-                WHERE o.state IN ('pending', 'ready', 'retrying', 'sending')
-                  AND CASE o.state WHEN 'pending' THEN o.release_at <= ?1
-                                   WHEN 'retrying' THEN o.next_attempt_at <= ?1
-                                   WHEN 'sending' THEN o.lease_until <= ?1 ELSE 1 END
-                  AND NOT EXISTS (SELECT 1 FROM delivery_account a WHERE a.account = o.account AND a.paused_reason IS NOT NULL)
-                  -- A message's actions reach the platform in the order they were taken.
-                  AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.message_id = o.message_id AND e.id < o.id
-                                  AND e.state IN ('pending', 'ready', 'retrying', 'sending'))
-                ORDER BY o.id LIMIT ?2
-                """, arguments: [now, limit])
+                FROM picked JOIN outbox o ON o.id = picked.id JOIN message m ON m.id = o.message_id
+                ORDER BY o.id
+                """, arguments: [now, limit, perConnection == .max ? Int64.max : Int64(perConnection), busyJSON])
             return try rows.compactMap { r -> Delivery? in
                 guard let target = Self.deliveryTarget(r) else { return nil }
                 let id: Int64 = r["id"]
@@ -238,19 +255,6 @@ extension InboxDatabase {
         try pool.write { db in
             try db.execute(sql: "UPDATE outbox SET lease_until = 0, reconcile = 1 WHERE state = 'sending'")
             return db.changesCount
-        }
-    }
-
-    /// Gives back leased entries this worker did not start (it is stopping): as they were.
-    public func releaseDeliveries(_ ids: [Int64], owner: String) throws {
-        guard !ids.isEmpty else { return }
-        try pool.write { db in
-            for id in ids {
-                try db.execute(sql: """
-                    UPDATE outbox SET state = CASE WHEN reconcile THEN 'sending' ELSE 'ready' END, lease_until = 0,
-                        attempts = attempts - 1 WHERE id = ? AND state = 'sending' AND lease_owner = ?
-                    """, arguments: [id, owner])
-            }
         }
     }
 

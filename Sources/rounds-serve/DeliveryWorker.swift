@@ -63,37 +63,27 @@ final class DeliveryWorker: Service, Sendable {
         var attempts = 0
         await withTaskGroup(of: String?.self) { group in
             var inFlight: [String: Int] = [:]
-            var waiting: [Delivery] = []
             var ticking = false
             var mayHaveMore = true
             while true {
                 let stop = stopping.peek() || Task.isCancelled
-                if stop, !waiting.isEmpty {
-                    let ids = waiting.map(\.id), owner = self.owner
-                    try? await blocking { [inbox] in try inbox.releaseDeliveries(ids, owner: owner) }
-                    waiting = []
-                }
-                if !stop, mayHaveMore, waiting.count < perAccount * 2 {
-                    let want = perAccount * 4
-                    let owner = self.owner
-                    let leased = (try? await blocking { [inbox] in try inbox.leaseDeliveries(owner: owner, limit: want) }) ?? []
-                    waiting += leased
-                    mayHaveMore = leased.count == want
-                }
-                var held: [Delivery] = []
-                for d in waiting {
-                    let key = d.account ?? d.target.platform.rawValue
-                    if inFlight[key, default: 0] < perAccount {
+                if !stop, mayHaveMore {
+                    // Only what can start now is leased (per connection), so a kill leaves in
+                    // `sending` only calls that were really under way.
+                    let want = perAccount * 4, owner = self.owner, per = perAccount, busy = inFlight.filter { $0.value > 0 }
+                    let leased = (try? await blocking { [inbox] in
+                        try inbox.leaseDeliveries(owner: owner, limit: want, perConnection: per, busy: busy)
+                    }) ?? []
+                    for d in leased {
+                        let key = d.account ?? d.target.platform.rawValue
                         inFlight[key, default: 0] += 1
                         attempts += 1
                         group.addTask { await self.deliver(d); return key }
-                    } else {
-                        held.append(d)
                     }
+                    mayHaveMore = leased.count == want
                 }
-                waiting = held
                 let busy = inFlight.values.contains { $0 > 0 }
-                if !busy && waiting.isEmpty && (stop || (once && !mayHaveMore)) { break }
+                if !busy && (stop || (once && !mayHaveMore)) { break }
                 if !ticking && !(once && !busy) {
                     ticking = true
                     group.addTask { try? await Task.sleep(nanoseconds: 200_000_000); return nil }
@@ -101,11 +91,10 @@ final class DeliveryWorker: Service, Sendable {
                 guard let done = await group.next() else { continue }
                 if let key = done {
                     inFlight[key, default: 1] -= 1
-                    mayHaveMore = true
                 } else {
                     ticking = false
-                    mayHaveMore = true
                 }
+                mayHaveMore = true
             }
             group.cancelAll()
         }
@@ -161,7 +150,13 @@ final class DeliveryWorker: Service, Sendable {
                    reason: reason, code: nil, uncertain: uncertain)
         }
         do {
-            if d.reconcile, let lookup = try await routes.lookup(d) {
+            if d.reconcile {
+                guard let lookup = try await routes.lookup(d) else {
+                    // A reply the platform gives no way to look for (a private reply to a comment)
+                    // is never sent twice on a guess: a lead decides (retry sends it again).
+                    if d.action == "reply" { return .failed(reason: Self.unverified, code: Self.unverifiedCode) }
+                    return try await send(d, now: now)
+                }
                 let r = try await http.send(lookup.method, lookup.url, headers: lookup.headers, body: lookup.body)
                 guard (200..<300).contains(r.status) else {
                     // Cannot tell whether it got through: never send blind, try the lookup again.
@@ -169,13 +164,7 @@ final class DeliveryWorker: Service, Sendable {
                 }
                 if let ref = routes.found(d, in: r) { return .sent(ref: ref) }
             }
-            switch try await routes.call(d, now: now) {
-            case let .failure(refused):
-                return .failed(reason: refused.description, code: nil)
-            case let .success(call):
-                let r = try await http.send(call.method, call.url, headers: call.headers, body: call.body)
-                return DeliveryVerdict.outcome(d, r, now: Date(), retryBase: retryBase)
-            }
+            return try await send(d, now: now)
         } catch let e as OAuthToken.Failure {
             if case .revoked = e { return .paused(reason: e.description, code: nil) }
             return retryLater(e.description, false)
@@ -188,6 +177,19 @@ final class DeliveryWorker: Service, Sendable {
                 later = .retry(at: max(at, Int64((now.timeIntervalSince1970 + 2 * http.timeoutSeconds) * 1000)), reason: reason, code: code, uncertain: true)
             }
             return later
+        }
+    }
+
+    static let unverified = "interrupted, and the platform gives no way to check whether it arrived; send it again only if the person did not get it"
+    static let unverifiedCode = "unverified"
+
+    private func send(_ d: Delivery, now: Date) async throws -> DeliveryOutcome {
+        switch try await routes.call(d, now: now) {
+        case let .failure(refused):
+            return .failed(reason: refused.description, code: nil)
+        case let .success(call):
+            let r = try await http.send(call.method, call.url, headers: call.headers, body: call.body)
+            return DeliveryVerdict.outcome(d, r, now: Date(), retryBase: retryBase)
         }
     }
 

@@ -1,5 +1,8 @@
+import Console
+import ConsoleAdapters
 import Crypto
 import Foundation
+import Store
 import XCTest
 
 /// Issue 19: what moderators queue reaches the platforms, through the real `rounds deliver` and
@@ -160,6 +163,31 @@ final class DeliveryTests: XCTestCase {
         XCTAssertEqual(verify.status, 0, verify.out + verify.err)
         // No secret in what was printed.
         for secret in TestSecrets.all { XCTAssertFalse((run.out + run.err).contains(secret), "a secret in rounds deliver's output") }
+    }
+
+    // MARK: - The window: a private reply cut off after Meta acted
+
+    func testAnInterruptedPrivateReplyIsHeldForALeadNotSentTwiceOnAGuess() async throws {
+        let s = try Scratch()
+        let inbox = try Self.inbox(s)
+        let fake = try FakePlatform(scenario: Self.scenario(failures: ["POST /graph/\(Self.page)/messages": ["after_reset"]]), scratch: s)
+        let conn = try Self.connections(s, fake)
+        try Self.queue(inbox, "\(Self.page)_111_902", "reply", text: "We sent you a message.", visibility: "private")
+        let server = try RunningServer(db: inbox.db, connections: conn, scratch: s, extra: ["--http-timeout", "1", "--retry-seconds", "0.2"])
+        try eventually(30, "held for a lead") {
+            try sqlite(inbox.db, "SELECT state || ' ' || error_code FROM outbox") == ["failed unverified"]
+        }
+        XCTAssertEqual(fake.effects.map(\.kind), ["private_reply"], "made once, answer lost, not made again")
+        let outbox = try XCTUnwrap(Int64(try sqlite(inbox.db, "SELECT id FROM outbox").first ?? ""))
+
+        // The lead decides the person did not get it: sent again, on purpose, once.
+        let store = SQLiteConsoleStore(inbox: try InboxDatabase(path: inbox.db), role: "lead")
+        let moderator = ProcessInfo.processInfo.environment["USER"] ?? "lead"
+        guard case .success = store.perform(.retryDelivery(outbox: outbox), moderator: moderator) else { return XCTFail("retry refused") }
+        try eventually(20, "sent after the lead's retry") { try sqlite(inbox.db, "SELECT state FROM outbox") == ["sent"] }
+        XCTAssertEqual(fake.effects.map(\.kind), ["private_reply", "private_reply"])
+        XCTAssertEqual(try sqliteInt(inbox.db, "SELECT count(*) FROM action WHERE action = 'delivery_retry'"), 1)
+        XCTAssertEqual(server.terminate(), 0)
     }
 
     // MARK: - Faults
