@@ -233,11 +233,14 @@ extension InboxDatabase {
                 }
                 try Self.appendAudit(e, in: db)
             case let .paused(reason, code):
+                // Back to ready behind its paused account; an entry that names no account would
+                // be taken again at once, so it waits five minutes instead.
+                let account = try String.fetchOne(db, sql: "SELECT account FROM outbox WHERE id = ?", arguments: [id])
                 try db.execute(sql: """
-                    UPDATE outbox SET state = 'ready', attempts = attempts - 1, last_error = ?, error_code = ?,
+                    UPDATE outbox SET state = ?, next_attempt_at = ?, attempts = attempts - 1, last_error = ?, error_code = ?,
                         lease_owner = NULL, lease_until = NULL WHERE id = ?
-                    """, arguments: [reason, code, id])
-                if let account = try String.fetchOne(db, sql: "SELECT account FROM outbox WHERE id = ?", arguments: [id]) {
+                    """, arguments: [account == nil ? "retrying" : "ready", account == nil ? now + 300_000 : nil, reason, code, id])
+                if let account {
                     try db.execute(sql: "UPDATE delivery_account SET paused_reason = ? WHERE account = ?", arguments: [reason, account])
                 }
                 var e = Self.deliveryEvent("delivery_paused", outbox: id, message: messageID, now: now)
