@@ -42,11 +42,15 @@ final class Paging: Service, Sendable {
 
     func run() async throws {
         let inbox = ctx.inbox
-        let keyPrefix: String
-        do { keyPrefix = try await blocking { try inbox.pagingKeyPrefix() } } catch {
-            ctx.logger.error("paging is off: cannot read the inbox's id", metadata: ["error": .string("\(error)")])
-            return
+        // A service that returns ends the whole server: keep trying instead.
+        var keyPrefix: String?
+        while keyPrefix == nil {
+            do { keyPrefix = try await blocking { try inbox.pagingKeyPrefix() } } catch {
+                ctx.logger.error("paging waits: cannot read the inbox's id", metadata: ["error": .string("\(error)")])
+                do { try await cancellableSleep(30) } catch { return }
+            }
         }
+        guard let keyPrefix else { return }
         var waiting: [String: Waiting] = [:]
         var resolvedTo: [Int64: Set<String>] = [:]
         while !Task.isShuttingDownGracefully {
