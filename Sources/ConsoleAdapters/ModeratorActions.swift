@@ -185,7 +185,14 @@ extension SQLiteConsoleStore {
         guard t.state != after else { throw Refusal("Already \(after).") }
         let now = Self.ms(self.now())
         let verb = deleting ? "delete" : "hide"
-        let route = (try? self.route(id, in: db)) ?? (target: nil, account: nil, connected: false)
+        // With no connection for its page, the message is still hidden here (that is the
+        // moderator's decision); the receipt says it stays up on the platform.
+        var unrouted: String?
+        let route: (target: DeliveryRules.Target?, account: DeliveryAccount?, connected: Bool)
+        do { route = try self.route(id, in: db) } catch let r as Refusal {
+            unrouted = r.message
+            route = (nil, nil, false)
+        }
         try setState(t, after, moderator: moderator, in: db)
         let cancelled = try InboxDatabase.cancelOvertaken(messageID: id, by: moderator, role: actingRole, because: after,
                                                           actions: deleting ? ["reply", "hide", "unhide"] : ["reply"], now: now, in: db)
@@ -198,6 +205,7 @@ extension SQLiteConsoleStore {
         } else if let dt = route.target {
             summary += "; here only: \(dt.platform.label) does not let a page \(verb) this"
         }
+        if unrouted != nil { summary += "; here only: no connection for its page" }
         if cancelled > 0 { summary += "; its queued reply was cancelled" }
         let actionID = try InboxDatabase.appendAudit(e, in: db)
         return CommandReceipt(summary: summary, undoableAction: actionID)

@@ -65,6 +65,12 @@ final class DeliveryQueueingTests: InboxFolderTestCase {
         XCTAssertEqual(ig?.hasPrefix("No connection for this message's Instagram page or account"), true, ig ?? "queued")
         let other = refusal(s.perform(.queueReply(message: try id("999_1_1"), text: "hi", templateID: nil, visibility: .public, override: nil), moderator: "lee"))
         XCTAssertEqual(other?.hasPrefix("No connection"), true, "a comment on another page's post: \(other ?? "queued")")
+        // Hiding it is still the moderator's call here; the receipt says it stays up there.
+        guard case let .success(hid) = s.perform(.hide(message: try id("999_1_1"), reasonCode: "spam"), moderator: "lee") else {
+            return XCTFail("hide refused")
+        }
+        XCTAssertTrue(hid.summary.hasSuffix("here only: no connection for its page"), hid.summary)
+        XCTAssertEqual(try inbox.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM outbox WHERE action = 'hide'") }, 0)
         XCTAssertEqual(refusal(s.perform(.queueReply(message: try id("rev1"), text: "Thanks", templateID: nil, visibility: .private, override: nil), moderator: "lee")),
                        "Google reviews can only be answered in public.")
         // The 3-day-old DM was queued before the connection existed; a new one now is refused.
