@@ -100,11 +100,7 @@ extension InboxDatabase {
         // The worker asks several times a second: a read first, so an idle outbox never takes
         // the write lock from the moderators.
         let due = try pool.read { db in
-            try Bool.fetchOne(db, sql: """
-                SELECT EXISTS (SELECT 1 FROM outbox WHERE state IN ('pending', 'ready', 'retrying', 'sending')
-                    AND CASE state WHEN 'pending' THEN release_at <= ?1 WHEN 'retrying' THEN next_attempt_at <= ?1
-                                   WHEN 'sending' THEN lease_until <= ?1 ELSE 1 END)
-                """, arguments: [now]) ?? false
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM outbox o WHERE \(Self.isDue))", arguments: [now]) ?? false
         }
         guard due else { return [] }
         return try pool.write { db in
@@ -116,10 +112,7 @@ extension InboxDatabase {
                     SELECT o.id, coalesce(o.account, m.platform) AS connection,
                            row_number() OVER (PARTITION BY coalesce(o.account, m.platform) ORDER BY o.id) AS nth
                     FROM outbox o JOIN message m ON m.id = o.message_id
-                    WHERE o.state IN ('pending', 'ready', 'retrying', 'sending')
-                      AND CASE o.state WHEN 'pending' THEN o.release_at <= ?1
-                                       WHEN 'retrying' THEN o.next_attempt_at <= ?1
-                                       WHEN 'sending' THEN o.lease_until <= ?1 ELSE 1 END
+                    WHERE \(Self.isDue)
                       AND NOT EXISTS (SELECT 1 FROM delivery_account a WHERE a.account = o.account AND a.paused_reason IS NOT NULL)
                       -- A message's actions reach the platform in the order they were taken.
                       AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.message_id = o.message_id AND e.id < o.id
@@ -129,9 +122,7 @@ extension InboxDatabase {
                     WHERE nth <= ?3 - coalesce((SELECT value FROM json_each(?4) WHERE key = due.connection), 0)
                     ORDER BY id LIMIT ?2)
                 SELECT o.id, o.message_id, o.action, o.visibility, o.text, o.moderator, o.attempts, o.reconcile, o.state, o.account,
-                       m.platform, m.kind, m.external_id, m.post_id, m.parent_id, m.author_id, m.received_at, m.raw_payload,
-                       (SELECT max(p.received_at) FROM message p WHERE p.platform = m.platform AND p.post_id = m.post_id
-                            AND p.author_id = m.author_id) AS last_from_person
+                       m.parent_id, m.author_id, \(Self.targetColumns)
                 FROM picked JOIN outbox o ON o.id = picked.id JOIN message m ON m.id = o.message_id
                 ORDER BY o.id
                 """, arguments: [now, limit, perConnection == .max ? Int64.max : Int64(perConnection), busyJSON])
@@ -157,13 +148,23 @@ extension InboxDatabase {
 
     /// The fields of message `id` that decide where and whether an action can go.
     public static func deliveryTarget(messageID id: Int64, in db: Database) throws -> DeliveryRules.Target? {
-        try Row.fetchOne(db, sql: """
-            SELECT m.platform, m.kind, m.external_id, m.post_id, m.received_at, m.raw_payload,
-                   (SELECT max(p.received_at) FROM message p WHERE p.platform = m.platform AND p.post_id = m.post_id
-                        AND p.author_id = m.author_id) AS last_from_person
-            FROM message m WHERE m.id = ?
-            """, arguments: [id]).flatMap(deliveryTarget)
+        try Row.fetchOne(db, sql: "SELECT \(targetColumns) FROM message m WHERE m.id = ?", arguments: [id]).flatMap(deliveryTarget)
     }
+
+    /// Outbox entry `o` is due: its undo window is over, its retry time has come, or the lease
+    /// of a worker that died has run out (`?1`: now).
+    private static let isDue = """
+        o.state IN ('pending', 'ready', 'retrying', 'sending')
+        AND CASE o.state WHEN 'pending' THEN o.release_at <= ?1 WHEN 'retrying' THEN o.next_attempt_at <= ?1
+                         WHEN 'sending' THEN o.lease_until <= ?1 ELSE 1 END
+        """
+
+    /// The columns of message `m` that `deliveryTarget(_:)` reads.
+    private static let targetColumns = """
+        m.platform, m.kind, m.external_id, m.post_id, m.received_at, m.raw_payload,
+        (SELECT max(p.received_at) FROM message p WHERE p.platform = m.platform AND p.post_id = m.post_id
+            AND p.author_id = m.author_id) AS last_from_person
+        """
 
     private static func deliveryTarget(_ r: Row) -> DeliveryRules.Target? {
         guard let platform = Platform(rawValue: r["platform"]), let kind = MessageKind(rawValue: r["kind"]) else { return nil }

@@ -50,31 +50,13 @@ struct Deliver: AsyncParsableCommand {
     @OptionGroup var delivery: DeliveryOptions
 
     func run() async throws {
-        let path = try Serve.connectionsPath(connections)
-        let conns: Connections
-        do { conns = try Connections.load(path: path) } catch let e as ConnectionsError {
-            throw ServeError(UntrustedText.line(e.description))
-        }
-        let secrets = conns.allSecrets.map { $0.reveal() }
-        LoggingSystem.bootstrap { JSONLogHandler(label: $0, secrets: secrets) }
-        let logger = Logger(label: "rounds.deliver")
-        let dbPath = db ?? ProcessInfo.processInfo.environment["ROUNDS_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "rounds.sqlite"
-        let inbox: InboxDatabase
-        do { inbox = try InboxDatabase(path: dbPath, upgradeNotice: { logger.notice("\($0)") }) } catch {
-            throw ServeError("\(error)")
-        }
-        let lock = try Serve.lockInbox(dbPath)
-        defer { close(lock) }
+        let opened = try OpenedInbox(db: db, connections: connections, logLabel: "rounds.deliver")
+        defer { close(opened.lock) }
+        let (conns, logger, inbox) = (opened.connections, opened.logger, opened.inbox)
         let http = PlatformHTTP(timeoutSeconds: httpTimeout)
         let metrics = ServerMetrics()
-        let x = conns.x?.oauth2.map {
-            OAuthToken(http: http, metrics: metrics, platform: "x", tokenURL: $0.tokenURL, clientID: $0.clientID,
-                       clientSecret: $0.clientSecret, refreshToken: $0.refreshToken, rotationFile: path + ".x-refresh-token")
-        }
-        let gbp = conns.gbp.map {
-            OAuthToken(http: http, metrics: metrics, platform: "gbp", tokenURL: $0.tokenURL, clientID: $0.clientID,
-                       clientSecret: $0.clientSecret, refreshToken: $0.refreshToken, rotationFile: nil)
-        }
+        let x = conns.x.flatMap { OAuthToken.x($0, http: http, metrics: metrics, rotationFile: OpenedInbox.xRotationFile(opened.connectionsPath)) }
+        let gbp = conns.gbp.map { OAuthToken.gbp($0, http: http, metrics: metrics) }
         let worker = delivery.worker(inbox: inbox, routes: DeliveryRoutes(connections: conns, xToken: x, gbpToken: gbp),
                                      http: http, metrics: metrics, health: nil, logger: logger)
         try worker.prepare()

@@ -20,9 +20,13 @@ struct DeliveryRoutes: Sendable {
     let connections: Connections
     let xToken: OAuthToken?
     let gbpToken: OAuthToken?
-
     /// The accounts the server delivers through, as the inbox's queueing rules see them.
-    var accounts: [DeliveryAccount] {
+    let accounts: [DeliveryAccount]
+
+    init(connections: Connections, xToken: OAuthToken?, gbpToken: OAuthToken?) {
+        self.connections = connections
+        self.xToken = xToken
+        self.gbpToken = gbpToken
         var a: [DeliveryAccount] = []
         for p in connections.meta?.pages ?? [] {
             a.append(DeliveryAccount(platform: "facebook", account: p.id, humanAgent: p.humanAgent))
@@ -30,7 +34,13 @@ struct DeliveryRoutes: Sendable {
         }
         if let x = connections.x { a.append(DeliveryAccount(platform: "x", account: x.userID)) }
         for l in connections.gbp?.locations ?? [] { a.append(DeliveryAccount(platform: "gbp", account: l)) }
-        return a
+        accounts = a
+    }
+
+    /// The page or account `d` leaves through: the one recorded when it was queued, else the
+    /// one its message routes to (entries queued before the connection was configured).
+    func account(for d: Delivery) -> String? {
+        d.account ?? DeliveryRules.account(for: d.target, among: accounts)?.account
     }
 
     /// The connection's name in the status line and `/readyz`.
@@ -45,7 +55,7 @@ struct DeliveryRoutes: Sendable {
     /// The call that performs `d`, or a reason it can never leave (a permanent failure).
     func call(_ d: Delivery, now: Date = Date()) async throws -> Result<PlatformCall, Refused> {
         let t = d.target
-        guard let account = d.account ?? DeliveryRules.account(for: t, among: accounts)?.account else {
+        guard let account = account(for: d) else {
             return .failure(Refused("no connection for this message's \(t.platform.label) page or account"))
         }
         switch t.platform {
@@ -157,7 +167,7 @@ struct DeliveryRoutes: Sendable {
     /// harmless (delete, X's hide).
     func lookup(_ d: Delivery) async throws -> PlatformCall? {
         let t = d.target
-        guard let account = d.account ?? DeliveryRules.account(for: t, among: accounts)?.account else { return nil }
+        guard let account = account(for: d) else { return nil }
         if d.action == "hide" || d.action == "unhide" {
             guard [.facebook, .instagram].contains(t.platform), let meta = connections.meta,
                   let page = meta.pages.first(where: { $0.id == account || $0.instagramAccountID == account }) else { return nil }

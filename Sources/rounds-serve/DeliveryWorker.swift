@@ -110,8 +110,7 @@ final class DeliveryWorker: Service, Sendable {
         }
         let final = outcome
         let owner = self.owner
-        // Entries queued before the connection was configured name no account yet.
-        let account = d.account ?? DeliveryRules.account(for: d.target, among: routes.accounts)?.account
+        let account = routes.account(for: d)
         for _ in 0..<5 {
             do {
                 try await blocking { [inbox] in _ = try inbox.finishDelivery(d.id, owner: owner, outcome: final, account: account) }

@@ -28,8 +28,7 @@ final class GBPConnection: Service, Sendable {
     init(_ gbp: Connections.GBP, ctx: PollContext) {
         self.gbp = gbp
         self.ctx = ctx
-        token = OAuthToken(http: ctx.http, metrics: ctx.metrics, platform: "gbp", tokenURL: gbp.tokenURL, clientID: gbp.clientID, clientSecret: gbp.clientSecret,
-                           refreshToken: gbp.refreshToken, rotationFile: nil)
+        token = OAuthToken.gbp(gbp, http: ctx.http, metrics: ctx.metrics)
     }
 
     /// Called after each spool commit: a push may be waiting.

@@ -31,6 +31,19 @@ actor OAuthToken {
     private let rotationFile: String?
     private var access: (token: Secret, expires: Date)?
 
+    /// X's user token, when the connection has OAuth 2 (else its bearer token is used as is).
+    static func x(_ x: Connections.X, http: PlatformHTTP, metrics: ServerMetrics, rotationFile: String?) -> OAuthToken? {
+        x.oauth2.map {
+            OAuthToken(http: http, metrics: metrics, platform: "x", tokenURL: $0.tokenURL, clientID: $0.clientID,
+                       clientSecret: $0.clientSecret, refreshToken: $0.refreshToken, rotationFile: rotationFile)
+        }
+    }
+
+    static func gbp(_ g: Connections.GBP, http: PlatformHTTP, metrics: ServerMetrics) -> OAuthToken {
+        OAuthToken(http: http, metrics: metrics, platform: "gbp", tokenURL: g.tokenURL, clientID: g.clientID,
+                   clientSecret: g.clientSecret, refreshToken: g.refreshToken, rotationFile: nil)
+    }
+
     init(http: PlatformHTTP, metrics: ServerMetrics, platform: String, tokenURL: String, clientID: String, clientSecret: Secret?,
          refreshToken: Secret, rotationFile: String?) {
         self.http = http

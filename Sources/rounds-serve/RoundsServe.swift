@@ -49,22 +49,9 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let (host, port) = try Self.address(listen)
-        let path = try Self.connectionsPath(connections)
-        let conns: Connections
-        do { conns = try Connections.load(path: path) } catch let e as ConnectionsError {
-            throw ServeError(UntrustedText.line(e.description))
-        }
-        let secrets = conns.allSecrets.map { $0.reveal() }
-        LoggingSystem.bootstrap { JSONLogHandler(label: $0, secrets: secrets) }
-        let logger = Logger(label: "rounds.serve")
-
-        let dbPath = db ?? ProcessInfo.processInfo.environment["ROUNDS_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "rounds.sqlite"
-        let inbox: InboxDatabase
-        do { inbox = try InboxDatabase(path: dbPath, upgradeNotice: { logger.notice("\($0)") }) } catch {
-            throw ServeError("\(error)")
-        }
-        let lock = try Self.lockInbox(dbPath)
-        defer { close(lock) }
+        let opened = try OpenedInbox(db: db, connections: connections, logLabel: "rounds.serve")
+        defer { close(opened.lock) }
+        let (conns, path, logger, inbox) = (opened.connections, opened.connectionsPath, opened.logger, opened.inbox)
         let metrics = ServerMetrics()
         let health = Health(inbox: inbox, logger: logger)
         let policies = try PoliciesInForce(inbox: inbox, logger: logger)
@@ -78,7 +65,7 @@ struct Serve: AsyncParsableCommand {
             gbp?.nudge()
         }
         var services: [any Service] = [ingest]
-        let xPoller = conns.x.map { XPoller($0, ctx: ctx, rotationFile: path + ".x-refresh-token") }
+        let xPoller = conns.x.map { XPoller($0, ctx: ctx, rotationFile: OpenedInbox.xRotationFile(path)) }
         if let xPoller { services.append(xPoller) }
         if let gbp { services.append(gbp) }
         // The pollers' token holders are shared: X's refresh tokens are single use.
@@ -140,6 +127,35 @@ struct Serve: AsyncParsableCommand {
         if let env = ProcessInfo.processInfo.environment["ROUNDS_CONNECTIONS"], !env.isEmpty { return env }
         throw ValidationError("name the connections file: --connections FILE or ROUNDS_CONNECTIONS (docs/operations.md)")
     }
+}
+
+/// What `serve` and `deliver` both start with: the connections file read, logs that scrub its
+/// secrets, the inbox opened and locked (one server or worker per inbox). Close `lock` at exit.
+struct OpenedInbox {
+    let connections: Connections
+    let connectionsPath: String
+    let logger: Logger
+    let inbox: InboxDatabase
+    let lock: Int32
+
+    init(db: String?, connections option: String?, logLabel: String) throws {
+        connectionsPath = try Serve.connectionsPath(option)
+        do { connections = try Connections.load(path: connectionsPath) } catch let e as ConnectionsError {
+            throw ServeError(UntrustedText.line(e.description))
+        }
+        let secrets = connections.allSecrets.map { $0.reveal() }
+        LoggingSystem.bootstrap { JSONLogHandler(label: $0, secrets: secrets) }
+        let logger = Logger(label: logLabel)
+        self.logger = logger
+        let dbPath = db ?? ProcessInfo.processInfo.environment["ROUNDS_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "rounds.sqlite"
+        do { inbox = try InboxDatabase(path: dbPath, upgradeNotice: { logger.notice("\($0)") }) } catch {
+            throw ServeError("\(error)")
+        }
+        lock = try Serve.lockInbox(dbPath)
+    }
+
+    /// Where X's rotated refresh token is kept, beside the connections file.
+    static func xRotationFile(_ connectionsPath: String) -> String { connectionsPath + ".x-refresh-token" }
 }
 
 struct ServeError: Error, CustomStringConvertible {

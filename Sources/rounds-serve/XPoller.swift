@@ -26,10 +26,7 @@ final class XPoller: Service, Sendable {
     init(_ x: Connections.X, ctx: PollContext, rotationFile: String?) {
         self.x = x
         self.ctx = ctx
-        oauth = x.oauth2.map {
-            OAuthToken(http: ctx.http, metrics: ctx.metrics, platform: "x", tokenURL: $0.tokenURL, clientID: $0.clientID, clientSecret: $0.clientSecret,
-                       refreshToken: $0.refreshToken, rotationFile: rotationFile)
-        }
+        oauth = OAuthToken.x(x, http: ctx.http, metrics: ctx.metrics, rotationFile: rotationFile)
     }
 
     func run() async throws {

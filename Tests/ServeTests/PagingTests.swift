@@ -224,22 +224,7 @@ final class FakePager {
         log = scratch.path("pager-requests.jsonl")
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: configPath))
-        guard let python = ["/usr/bin/python3", "/usr/local/bin/python3"].first(where: FileManager.default.isExecutableFile) else {
-            throw XCTSkip("python3 is not installed")
-        }
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [serveTestsFolder.appendingPathComponent("fake_pager.py").path, configPath, log]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var line = Data()
-        while !line.contains(10) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        port = try startFake(process, script: "fake_pager.py", arguments: [configPath, log])
     }
 
     var base: String { "http://127.0.0.1:\(port)" }

@@ -167,22 +167,7 @@ final class FakePlatform {
         requestLog = scratch.path("requests.jsonl")
         FileManager.default.createFile(atPath: requestLog, contents: nil)
         try JSONSerialization.data(withJSONObject: scenario).write(to: URL(fileURLWithPath: scenarioPath))
-        guard let python = ["/usr/bin/python3", "/usr/local/bin/python3"].first(where: FileManager.default.isExecutableFile) else {
-            throw XCTSkip("python3 is not installed")
-        }
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [serveTestsFolder.appendingPathComponent("fake_platform.py").path, scenarioPath, requestLog]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var line = Data()
-        while !line.contains(10) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        port = try startFake(process, script: "fake_platform.py", arguments: [scenarioPath, requestLog])
     }
 
     var base: String { "http://127.0.0.1:\(port)" }
@@ -221,6 +206,27 @@ final class FakePlatform {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
+}
+
+/// Starts one of the fake servers (a Python script in this folder) in `process`; the port it
+/// printed on its first line.
+func startFake(_ process: Process, script: String, arguments: [String]) throws -> Int {
+    guard let python = ["/usr/bin/python3", "/usr/local/bin/python3"].first(where: FileManager.default.isExecutableFile) else {
+        throw XCTSkip("python3 is not installed")
+    }
+    process.executableURL = URL(fileURLWithPath: python)
+    process.arguments = [serveTestsFolder.appendingPathComponent(script).path] + arguments
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    var line = Data()
+    while !line.contains(10) {
+        let chunk = out.fileHandleForReading.availableData
+        if chunk.isEmpty { break }
+        line.append(chunk)
+    }
+    return Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
 }
 
 /// A small HTTP client for the tests.
