@@ -144,12 +144,12 @@ final class PolicyBox: Sendable {
 final class FlagSettings: Sendable {
     let fp: FlagPolicy
     let negated, figurative, hypothetical, history, other, relative, present, obfuscated: Double
-    let reviewAt, flagAt, actAt, missingCueFactor: Double
+    let reviewAt, flagAt, actAt, missingCueFactor, sentimentWeight: Double
     let maxDecision: Decision
     let context, requireCue: Bool
     init(_ fp: FlagPolicy) {
         self.fp = fp
-        reviewAt = fp.reviewAt; flagAt = fp.flagAt; actAt = fp.actAt; missingCueFactor = fp.missingCueFactor
+        reviewAt = fp.reviewAt; flagAt = fp.flagAt; actAt = fp.actAt; missingCueFactor = fp.missingCueFactor; sentimentWeight = fp.sentimentWeight
         maxDecision = fp.maxDecision; context = fp.context; requireCue = fp.requireCue
         negated = fp.modifier("negated", 0.1)
         figurative = fp.modifier("figurative", 0.1)
@@ -800,14 +800,31 @@ struct Analysis {
         return upper > 0 && lower == 0
     }
 
-    func sentimentLabel(_ sc: (compound: Double, pos: Double, neg: Double), rating: Int?) -> Sentiment {
+    /// The learned model's log-odds that the text is positive (nil without a model).
+    func modelLogOdds(lexicon compound: Double) -> Double? {
+        box.p.sentiment.model?.logOdds(tk.tokens, language: language, lexicon: compound)
+    }
+
+    func sentimentLabel(_ sc: (compound: Double, pos: Double, neg: Double), logOdds z: Double?, rating: Int?) -> Sentiment {
         let s = box.p.sentiment
-        if sc.pos >= s.mixedMin && sc.neg >= s.mixedMin && min(sc.pos, sc.neg) / max(sc.pos, sc.neg) >= s.mixedRatio { return .mixed }
-        let text: Sentiment = sc.compound >= s.neutralBand ? .positive : (sc.compound <= -s.neutralBand ? .negative : .neutral)
+        let lexiconMixed = sc.pos >= s.mixedMin && sc.neg >= s.mixedMin && min(sc.pos, sc.neg) / max(sc.pos, sc.neg) >= s.mixedRatio
+        let text: Sentiment
+        if let z {
+            // the model decides; the lexicon says when there is nothing to decide on, or praise
+            // and complaint in equal measure
+            if lexiconMixed && abs(z) < s.mixedMargin { text = .mixed }
+            else if abs(z) < s.neutralMargin && sc.pos == 0 && sc.neg == 0 { text = .neutral }
+            else { text = z > 0 ? .positive : .negative }
+        } else {
+            if lexiconMixed { return .mixed }
+            text = sc.compound >= s.neutralBand ? .positive : (sc.compound <= -s.neutralBand ? .negative : .neutral)
+        }
         // A star rating is the reviewer's own verdict: it decides, unless the text clearly says the opposite.
         if let r = rating {
-            if r >= 4 { return sc.compound <= -0.5 ? .mixed : .positive }
-            if r <= 2 { return sc.compound >= 0.5 ? .mixed : .negative }
+            let clearlyNegative = z.map { $0 <= -s.oppositeMargin } ?? (sc.compound <= -0.5)
+            let clearlyPositive = z.map { $0 >= s.oppositeMargin } ?? (sc.compound >= 0.5)
+            if r >= 4 { return clearlyNegative ? .mixed : .positive }
+            if r <= 2 { return clearlyPositive ? .mixed : .negative }
             return text == .neutral ? .mixed : text
         }
         return text
@@ -821,10 +838,11 @@ struct Analysis {
         identifiersAndPatterns()
         namedConditions()
         let sc = sentimentScores()
-        var sentiment = sentimentLabel(sc, rating: rating)
+        let z = modelLogOdds(lexicon: sc.compound)
+        var sentiment = sentimentLabel(sc, logOdds: z, rating: rating)
         var results = FlagResults()
         for flag in FlagName.allCases {
-            if let hit = scoreFlag(flag, kind: kind, rating: rating, sentimentScores: sc, sentiment: sentiment) { results[flag] = hit }
+            if let hit = scoreFlag(flag, kind: kind, rating: rating, sentimentScores: sc, logOdds: z, sentiment: sentiment) { results[flag] = hit }
         }
         applyCrossFlagRules(&results, kind: kind, rating: rating)
         if kind == .review || results[.reviewFeedback].map({ $0.decision >= .flag }) == true {
@@ -839,7 +857,7 @@ struct Analysis {
 
     /// One flag's decision, score, category and evidence from its hits, or nil when it is not raised.
     mutating func scoreFlag(_ flag: FlagName, kind: MessageKind?, rating: Int?,
-                            sentimentScores sc: (compound: Double, pos: Double, neg: Double), sentiment: Sentiment) -> FlagHit? {
+                            sentimentScores sc: (compound: Double, pos: Double, neg: Double), logOdds z: Double?, sentiment: Sentiment) -> FlagHit? {
         guard let fs = box.flagSettings[flag.rank] else { return nil }
         var hits = flagHits[flag.rank]
         let forced = flag == .reviewFeedback && (kind == .review || rating != nil)
@@ -849,12 +867,20 @@ struct Analysis {
         flagHits[flag.rank] = []
         defer { flagHits[flag.rank] = hits }
         let weighed = weigh(&hits, fs)
-        let hasEvidence = weighed.hasEvidence, allDowngraded = weighed.allDowngraded
+        let allDowngraded = weighed.allDowngraded
         var hasCue = weighed.hasCue
         if flag == .symptomQuestion && !tk.questionSentences.isEmpty { hasCue = true }
-        if flag == .reviewFeedback { hasCue = reviewHasCue(hits, compound: sc.compound) }
+        var hasEvidence = weighed.hasEvidence
+        if flag == .reviewFeedback {
+            hasCue = reviewHasCue(hits, compound: sc.compound)
+            // words that only ever judge care ("unprofessional", "would not recommend") need no
+            // service word beside them
+            if selfEvidentReview(hits) { (hasCue, hasEvidence) = (true, true) }
+        }
         var score = 1.0
         for k in hits.indices { score *= (1 - hits[k].eff) }
+        // a clear opinion about the service counts too, not only the listed words
+        if hasCue && fs.sentimentWeight > 0 { score *= 1 - fs.sentimentWeight * min(1, abs(sc.compound)) }
         score = 1 - score
         if fs.requireCue && !(hasCue && hasEvidence) { score *= fs.missingCueFactor }
         // cues support a flag but never raise it on their own
@@ -873,6 +899,7 @@ struct Analysis {
             let why = kind == .review ? "kind:review" : "rating:\(rating ?? 0)"
             ev.insert(Evidence(rule: "review_feedback.kind", file: fs.fp.file, span: [0, 0], text: "", modifiers: [why], contribution: fs.flagAt), at: 0)
         }
+        if flag == .reviewFeedback, let z { ev += sentimentEvidence(logOdds: z, sentiment: sentiment) }
         return FlagHit(flag: flag, decision: dec, score: (score * 1000).rounded() / 1000, severity: severity, category: category, evidence: ev)
     }
 
@@ -907,22 +934,56 @@ struct Analysis {
         return (hasCue, hasEvidence, allDowngraded)
     }
 
-    /// An evaluation counts for review feedback when it is said about the service: in or next
-    /// to a sentence with a service word (by index: `filter` and `contains` copied every hit).
+    /// An evaluation counts for review feedback when it is said about the service: an evaluative
+    /// phrase in or next to a sentence with a service word or a person, or a clear opinion in the
+    /// lexicon's words about a service word, unless the message asks about a health matter (a
+    /// health question with an opinion is a question). By index: `filter` and `contains` copied every hit.
     func reviewHasCue(_ hits: [Hit], compound: Double) -> Bool {
-        var evSentences = Set<Int32>()
-        var evTerms = Set<String>()
+        var targets = Set<Int32>(), services = Set<Int32>()
         for k in hits.indices where box.p.ruleRoles[hits[k].rule] == .evidence {
-            evSentences.insert(tk.tokens[min(hits[k].tokStart, tk.tokens.count - 1)].sentence)
-            evTerms.insert(hits[k].term.lowercased())
-        }
-        let hasCue = hits.indices.contains { k in
-            guard box.p.ruleRoles[hits[k].rule] == .cue else { return false }
             let s = tk.tokens[min(hits[k].tokStart, tk.tokens.count - 1)].sentence
-            return evSentences.contains(s) || evSentences.contains(s + 1) || evSentences.contains(s - 1)
+            targets.insert(s)
+            if !box.p.rules[hits[k].rule].id.hasPrefix("review.person.") { services.insert(s) }
         }
-        let evidenceCount = evTerms.count
-        return hasCue || (abs(compound) >= 0.45 && evidenceCount >= 2)
+        func near(_ tokStart: Int, _ set: Set<Int32>) -> Bool {
+            let s = tk.tokens[min(tokStart, tk.tokens.count - 1)].sentence
+            return set.contains(s) || set.contains(s + 1) || set.contains(s - 1)
+        }
+        if hits.indices.contains(where: { box.p.ruleRoles[hits[$0].rule] == .cue && near(hits[$0].tokStart, targets) }) { return true }
+        let sq = flagHits[FlagName.symptomQuestion.rank]
+        let asksAboutHealth = (!tk.questionSentences.isEmpty || sq.contains { box.p.ruleRoles[$0.rule] == .cue && $0.weight >= 0.2 })
+            && sq.contains { box.p.ruleRoles[$0.rule] == .evidence }
+        if asksAboutHealth { return false }
+        // about a service, a clear opinion; about a person only, a strong one
+        return (abs(compound) >= 0.3 && sentHits.contains { near($0.tokStart, services) })
+            || (abs(compound) >= 0.6 && sentHits.contains { near($0.tokStart, targets) })
+    }
+
+    /// Two strong evaluations, or one of the strongest: a verdict on care by itself.
+    func selfEvidentReview(_ hits: [Hit]) -> Bool {
+        var strong = Set<String>()
+        for k in hits.indices where box.p.ruleRoles[hits[k].rule] == .cue && !hits[k].mods.contains(.negated) {
+            if hits[k].weight >= 0.45 { return true }
+            if hits[k].weight >= 0.35 { strong.insert(hits[k].term) }
+        }
+        return strong.count >= 2
+    }
+
+    /// The learned model's evidence: the words that moved its decision most, in the direction
+    /// it decided (both ways for mixed), each with its weight.
+    func sentimentEvidence(logOdds z: Double, sentiment: Sentiment) -> [Evidence] {
+        guard let model = box.p.sentiment.model else { return [] }
+        let directions: [(Double, Int)] = sentiment == .mixed ? [(1, 2), (-1, 2)] : [(z >= 0 ? 1 : -1, 3)]
+        var out: [Evidence] = []
+        for (direction, count) in directions {
+            for o in model.strongest(tk.tokens, language: language, direction: direction, count: count) {
+                let (s, e) = norm.originalSpan(Int(tk.tokens[o.from].start), Int(tk.tokens[o.to - 1].end))
+                let w = (o.weight * 100).rounded() / 100
+                out.append(Evidence(rule: "sentiment.model.\(language)", file: model.file, span: [s, e], text: norm.originalText(s, e),
+                                    modifiers: ["weight \(w > 0 ? "+" : "")\(w)"], contribution: w))
+            }
+        }
+        return out
     }
 
     /// The flag's category and severity, from its strongest evidence.
@@ -980,7 +1041,13 @@ struct Analysis {
         if let sq = results[.symptomQuestion], let rv = results[.reviewFeedback], sq.decision >= .flag, rv.decision >= .flag {
             // A story about a visit is a review; it is a symptom question only when it asks something.
             let asks = !tk.questionSentences.isEmpty || (flagHits[FlagName.symptomQuestion.rank]).contains { box.p.ruleRoles[$0.rule] == .cue && $0.weight >= 0.2 }
-            if kind == .review || rating != nil || !asks || rv.score >= sq.score { cap(.symptomQuestion) } else { cap(.reviewFeedback) }
+            if kind == .review || rating != nil || (!asks && rv.score > sq.score) { cap(.symptomQuestion) } else { cap(.reviewFeedback) }
+        }
+        if let of = results[.offensive], of.decision >= .flag, kind != .review, rating == nil,
+           let rv = results[.reviewFeedback], rv.decision >= .flag,
+           !rv.evidence.contains(where: { $0.rule.hasPrefix("review.service.") }) {
+            // abuse aimed at a person is not a review of the care
+            cap(.reviewFeedback)
         }
         if let rv = results[.reviewFeedback], rv.decision >= .flag, let sp = results[.spam] { _ = sp; cap(.spam) }
     }

@@ -119,6 +119,7 @@ struct FlagFile: Codable, Sendable {
     var modifiers: [String: Double]?
     var require: [String]?
     var missing_cue_factor: Double?
+    var sentiment_weight: Double?
     var rules: [RuleFile]
 }
 
@@ -162,6 +163,21 @@ struct SentimentFile: Codable, Sendable {
     var mixed_ratio: Double
     var mixed_min: Double
     var languages: [String: SentimentLanguage]
+    var model: SentimentModelFile?
+}
+
+/// `model:` in sentiment.yml: the learned model's weights file, how its log-odds are read, and
+/// how `rounds policy train-sentiment` trains it.
+struct SentimentModelFile: Codable, Sendable {
+    var file: String
+    var neutral_margin: Double
+    var mixed_margin: Double
+    var opposite_margin: Double
+    var min_docs: Int
+    var l2: Double
+    var epochs: Int
+    var learning_rate: Double
+    var ignore: [String]
 }
 
 struct AllowlistFile: Codable, Sendable {
@@ -257,7 +273,7 @@ enum Schemas {
         "max_decision": .scalar, "default_action": .scalar,
         "escalation": .map(["name": .scalar, "contact": .scalar]),
         "obfuscation": .scalar, "context": .scalar, "modifiers": .dict(.scalar), "require": strList,
-        "missing_cue_factor": .scalar, "rules": .list(rule),
+        "missing_cue_factor": .scalar, "sentiment_weight": .scalar, "rules": .list(rule),
     ])
     static let context: Schema = .map([
         "window": .scalar,
@@ -273,6 +289,8 @@ enum Schemas {
         "neutral_band": .scalar, "mixed_ratio": .scalar, "mixed_min": .scalar,
         "languages": .dict(.map(["lexicon": strList, "negators": strList, "intensifiers": strList,
                                  "diminishers": strList, "contrast": strList])),
+        "model": .map(["file": .scalar, "neutral_margin": .scalar, "mixed_margin": .scalar, "opposite_margin": .scalar, "min_docs": .scalar, "l2": .scalar,
+                       "epochs": .scalar, "learning_rate": .scalar, "ignore": strList]),
     ])
     static let allowlist: Schema = .map(["phones": strList, "emails": strList, "domains": strList, "numbers": strList])
     static let commenting: Schema = .map([

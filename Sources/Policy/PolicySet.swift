@@ -76,6 +76,8 @@ public struct FlagPolicy: Sendable {
     var modifiers: [String: Double]
     var requireCue: Bool
     var missingCueFactor: Double
+    /// How much a clearly positive or negative text adds to the score (review feedback).
+    var sentimentWeight: Double = 0
 
     func decision(for score: Double) -> Decision? {
         var d: Decision?
@@ -98,6 +100,16 @@ struct SentimentSettings: Sendable {
     var neutralBand = 0.05
     var mixedRatio = 0.6
     var mixedMin = 2.0
+    /// The learned model, when sentiment.yml names one.
+    var model: SentimentModel?
+    /// |log-odds| below this reads as neutral when the lexicon found no word either.
+    var neutralMargin = 1.0
+    /// |log-odds| below this reads as mixed when the lexicon found strong words both ways.
+    var mixedMargin = 1.5
+    /// |log-odds| beyond this against a star rating: the text clearly says the opposite.
+    var oppositeMargin = 3.0
+    var training: SentimentTrainingSettings?
+    var modelPath: String?
 }
 
 /// An example from `Policies/tests/*.yml`.
@@ -201,9 +213,18 @@ public struct PolicySet: Sendable {
 // MARK: - Loading
 
 extension PolicySet {
-    public static func load(from directory: URL) throws -> PolicySet {
+    /// `sentimentModel: false` leaves the learned model out (training builds it from the rest).
+    public static func load(from directory: URL, sentimentModel: Bool = true) throws -> PolicySet {
         var loader = PolicyLoader(dir: directory.standardizedFileURL)
+        loader.readsSentimentModel = sentimentModel
         return try loader.load()
+    }
+
+    /// How sentiment.yml says the model is trained, and where its weights go (relative to the
+    /// directory); nil when it names no model.
+    public var sentimentTraining: (settings: SentimentTrainingSettings, file: String)? {
+        guard let t = sentiment.training, let f = sentiment.modelPath else { return nil }
+        return (t, f)
     }
 
     /// Only `organization.yml`, checked as `load` checks it (for what must be known at once,
@@ -216,6 +237,7 @@ extension PolicySet {
 
 struct PolicyLoader {
     let dir: URL
+    var readsSentimentModel = true
     var hash = StableHash()
     var files: [String] = []
     var rules: [CompiledRule] = []
@@ -370,7 +392,34 @@ struct PolicyLoader {
                             terms.map { ListLine(term: $0, weight: 1, category: nil, severity: nil, line: line) })
             }
         }
+        if let m = sent.model { try loadSentimentModel(m, into: &ss, doc: sentDoc, languages: Set(sent.languages.keys)) }
         return ss
+    }
+
+    /// The learned model's settings and, unless training is about to replace it, its weights.
+    mutating func loadSentimentModel(_ m: SentimentModelFile, into ss: inout SentimentSettings, doc: YAMLDoc, languages: Set<String>) throws {
+        ss.neutralMargin = m.neutral_margin
+        ss.mixedMargin = m.mixed_margin
+        ss.oppositeMargin = m.opposite_margin
+        ss.modelPath = m.file
+        ss.training = SentimentTrainingSettings(minDocs: m.min_docs, l2: m.l2, epochs: m.epochs, learningRate: m.learning_rate, ignore: m.ignore)
+        guard readsSentimentModel else { return }
+        let line = doc.line(["model", "file"])
+        let url = dir.appendingPathComponent(m.file)
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw PolicyError(file: doc.path, line: line, message: "sentiment model '\(m.file)' not found: train it with `rounds policy train-sentiment`")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw PolicyError(file: display(m.file), line: 1, message: "not UTF-8 text")
+        }
+        hash.add(m.file.utf8)
+        hash.add(data)
+        files.append(m.file)
+        let model = try SentimentModel.parse(text, display: display(m.file), languages: languages)
+        if let t = ss.training, model.settings != t.summary {
+            throw PolicyError(file: display(m.file), line: 1, message: "trained with '\(model.settings)' but sentiment.yml now says '\(t.summary)': retrain with `rounds policy train-sentiment`")
+        }
+        ss.model = model
     }
 
     /// `flags/*.yml`: each flag's thresholds and modifiers, and its rules.
@@ -413,7 +462,7 @@ struct PolicyLoader {
             flag: name, file: doc.path, description: f.description ?? "", reviewAt: f.review_at, flagAt: f.flag_at, actAt: f.act_at,
             maxDecision: maxD, defaultAction: f.default_action, escalationName: f.escalation.name, escalationContact: f.escalation.contact,
             obfuscation: f.obfuscation ?? false, context: f.context ?? false, modifiers: f.modifiers ?? [:],
-            requireCue: (f.require ?? []).contains("cue"), missingCueFactor: f.missing_cue_factor ?? 0.3)
+            requireCue: (f.require ?? []).contains("cue"), missingCueFactor: f.missing_cue_factor ?? 0.3, sentimentWeight: f.sentiment_weight ?? 0)
     }
 
     /// One rule of a flag file: a word list, inline terms, an identifier or a guarded regex.

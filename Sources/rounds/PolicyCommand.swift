@@ -8,7 +8,7 @@ struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy",
         abstract: "Check policies, publish them into the inbox (leads), and see what was published.",
-        subcommands: [PolicyCheckCommand.self, PolicyPublishCommand.self, PolicyShowCommand.self, PolicyDiffCommand.self])
+        subcommands: [PolicyCheckCommand.self, PolicyPublishCommand.self, PolicyShowCommand.self, PolicyDiffCommand.self, PolicyTrainSentimentCommand.self])
 }
 
 struct PolicyCheckCommand: ParsableCommand {

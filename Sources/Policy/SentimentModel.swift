@@ -1,0 +1,159 @@
+import Foundation
+
+/// A learned sentiment model: logistic regression over the words and adjacent word pairs of a
+/// message (counted), plus the lexicon's compound score as one more input. Its weights are a
+/// text file in `Policies/` (`language | feature | weight`), written by
+/// `rounds policy train-sentiment` and editable like any word list.
+struct SentimentModel: Sendable {
+    /// One language's weights.
+    struct Weights: Sendable {
+        var bias = 0.0
+        /// Weight of the lexicon's compound score (-1...1).
+        var lexicon = 0.0
+        /// Word -> word id (tag 0); pair -> feature id under tag `first word id + 1`.
+        var table = WordTable(capacity: 1024)
+        /// Words longer than a `WordKey`, and pairs with such a word, by text.
+        var longFeatures: [String: Int32] = [:]
+        /// Weight per id: words first (ids `0..<wordCount`), then pairs. A word that only
+        /// begins pairs has weight 0.
+        var weights: [Double] = []
+        var names: [String] = []
+
+        mutating func add(_ feature: String, _ weight: Double) {
+            let parts = feature.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+            if parts.count == 1 {
+                let id = wordID(parts[0], create: true)!
+                weights[Int(id)] = weight
+            } else {
+                let first = wordID(parts[0], create: true)!
+                let id = Int32(weights.count)
+                weights.append(weight)
+                names.append(feature)
+                if let k = WordKey(parts[1]) { table.set(k, tag: UInt32(first) + 1, id) } else { longFeatures[feature] = id }
+            }
+        }
+
+        mutating func wordID(_ w: String, create: Bool) -> Int32? {
+            if let k = WordKey(w) {
+                if let id = table.find(k) { return id }
+                guard create else { return nil }
+                let id = Int32(weights.count)
+                table.set(k, id)
+                weights.append(0)
+                names.append(w)
+                return id
+            }
+            if let id = longFeatures[w] { return id }
+            guard create else { return nil }
+            let id = Int32(weights.count)
+            longFeatures[w] = id
+            weights.append(0)
+            names.append(w)
+            return id
+        }
+    }
+
+    /// The file, as shown in evidence and errors.
+    var file: String
+    var languages: [String: Weights]
+    /// The training settings the file records (`# settings: ...`), compared with sentiment.yml.
+    var settings: String
+
+    /// One occurrence of a feature in a text: its id, tokens `[from, to)` and weight.
+    struct Occurrence { var id: Int32; var from: Int; var to: Int; var weight: Double }
+
+    /// Calls `body` for every feature of the text the model knows: each word, and each pair of
+    /// adjacent words in the same sentence. Training enumerates features the same way
+    /// (`SentimentFeatures.strings`), so what is learned is what is looked up.
+    @inline(__always)
+    static func forEachFeature(_ w: Weights, _ tokens: [Token], _ body: (Occurrence) -> Void) {
+        var prev: Int32 = -1
+        for i in tokens.indices {
+            let t = tokens[i]
+            let id: Int32? = t.key.isNone ? w.longFeatures[t.text] : w.table.find(t.key)
+            if prev >= 0 && tokens[i - 1].sentence == t.sentence {
+                let pid: Int32? = t.key.isNone ? w.longFeatures[w.names[Int(prev)] + " " + t.text] : w.table.find(t.key, tag: UInt32(prev) + 1)
+                if let p = pid { body(Occurrence(id: p, from: i - 1, to: i + 1, weight: w.weights[Int(p)])) }
+            }
+            if let id { body(Occurrence(id: id, from: i, to: i + 1, weight: w.weights[Int(id)])) }
+            prev = id ?? -1
+        }
+    }
+
+    /// Log-odds that the text is positive.
+    func logOdds(_ tokens: [Token], language: String, lexicon compound: Double) -> Double? {
+        guard let w = languages[language] else { return nil }
+        var z = w.bias + w.lexicon * compound
+        SentimentModel.forEachFeature(w, tokens) { z += $0.weight }
+        return z
+    }
+
+    /// The features that pushed the decision most in `direction` (+1 positive, -1 negative),
+    /// strongest first, each feature once.
+    func strongest(_ tokens: [Token], language: String, direction: Double, count: Int) -> [Occurrence] {
+        guard let w = languages[language] else { return [] }
+        var best: [Occurrence] = []
+        SentimentModel.forEachFeature(w, tokens) { o in
+            guard o.weight * direction > 0, !best.contains(where: { $0.id == o.id }) else { return }
+            best.append(o)
+            best.sort { abs($0.weight) > abs($1.weight) }
+            if best.count > count { best.removeLast() }
+        }
+        return best
+    }
+}
+
+/// Feature strings as training sees them: the same enumeration as `SentimentModel.forEachFeature`.
+enum SentimentFeatures {
+    static func strings(_ tokens: [Token]) -> [String] {
+        var out: [String] = []
+        out.reserveCapacity(tokens.count * 2)
+        for i in tokens.indices {
+            if i > 0 && tokens[i - 1].sentence == tokens[i].sentence { out.append(tokens[i - 1].text + " " + tokens[i].text) }
+            out.append(tokens[i].text)
+        }
+        return out
+    }
+}
+
+extension SentimentModel {
+    /// Parses a weights file: `#` comments, `language | feature | weight` lines, where feature is
+    /// a word, two words, `_bias` or `_lexicon`. Errors name the file and line.
+    static func parse(_ text: String, display: String, languages known: Set<String>) throws -> SentimentModel {
+        var model = SentimentModel(file: display, languages: [:], settings: "")
+        var seen: [String: Int] = [:]
+        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = n + 1
+            let s = raw.trimmingCharacters(in: .whitespaces)
+            if s.hasPrefix("# settings:") { model.settings = String(s.dropFirst("# settings:".count)).trimmingCharacters(in: .whitespaces) }
+            if s.isEmpty || s.hasPrefix("#") { continue }
+            let cols = s.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard cols.count == 3 else {
+                throw PolicyError(file: display, line: line, message: "expected 'language | feature | weight', found \(cols.count) columns")
+            }
+            let (lang, feature) = (cols[0], cols[1])
+            guard known.contains(lang) else {
+                throw PolicyError(file: display, line: line, message: "language '\(lang)' is not in sentiment.yml (expected one of \(known.sorted().joined(separator: ", ")))")
+            }
+            guard let weight = Double(cols[2]), weight.isFinite, abs(weight) <= 100 else {
+                throw PolicyError(file: display, line: line, message: "weight '\(cols[2])' is not a number between -100 and 100")
+            }
+            let words = feature.split(separator: " ")
+            guard !feature.isEmpty, words.count <= 2, feature == feature.lowercased() else {
+                throw PolicyError(file: display, line: line, message: "feature '\(feature)' must be one or two lowercase words, _bias or _lexicon")
+            }
+            if let first = seen[lang + "|" + feature] {
+                throw PolicyError(file: display, line: line, message: "feature '\(feature)' for '\(lang)' is listed twice (first at line \(first))")
+            }
+            seen[lang + "|" + feature] = line
+            var w = model.languages[lang] ?? Weights()
+            switch feature {
+            case "_bias": w.bias = weight
+            case "_lexicon": w.lexicon = weight
+            default: w.add(feature, weight)
+            }
+            model.languages[lang] = w
+        }
+        return model
+    }
+}
