@@ -298,11 +298,24 @@ public enum Renderer {
             if let sev = hit.severity { l.append(" · \(sev)", .normal) }
             if let cat = hit.category { l.append(" · \(cat)", .normal) }
             out += wrap(l, width: width)
-            for e in hit.evidence.prefix(3) {
+            let isSentiment: (Evidence) -> Bool = { $0.rule.hasPrefix("sentiment.") }
+            let (rules, model) = (hit.evidence.filter { !isSentiment($0) }, hit.evidence.filter(isSentiment))
+            for e in rules.prefix(3) {
                 var w = StyledLine("  why: “", .muted)
                 w.append(e.text, .evidence)
                 w.append("” (rule \(e.rule)\(e.file.isEmpty ? "" : " in \(e.file)"))", .muted)
                 if !e.modifiers.isEmpty { w.append("; " + e.modifiers.map(plainModifier).joined(separator: ", "), .muted) }
+                out += wrap(w, width: width)
+            }
+            if let first = model.first {
+                // the learned model's strongest words, with their weights, on one line
+                var w = StyledLine("  sentiment: ", .muted)
+                for (i, e) in model.enumerated() {
+                    w.append(i == 0 ? "“" : ", “", .muted)
+                    w.append(e.text, .evidence)
+                    w.append("” \(e.contribution > 0 ? "+" : "")\(e.contribution)", .muted)
+                }
+                w.append(" (\(first.rule.hasPrefix("sentiment.model.") ? "model" : "lexicon") in \(first.file))", .muted)
                 out += wrap(w, width: width)
             }
         }

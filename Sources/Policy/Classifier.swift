@@ -298,6 +298,9 @@ struct Analysis {
     var flagHits: [[Hit]] = Array(repeating: [], count: FlagName.allCases.count)  // by FlagName.rank
     var cues: [[CueSpan]] = Array(repeating: [], count: TermRole.count)
     var sentHits: [Hit] = []
+    /// The lexicon's total before squashing into the compound score (each hit's share of the
+    /// compound is its `eff` over the squashing denominator).
+    var sentimentDenominator = 1.0
     lazy var profile: (upper: Int, lower: Int) = caseProfile(norm)
 
     init(box: PolicyBox, text: String) {
@@ -746,7 +749,8 @@ struct Analysis {
         let s = box.p.sentiment
         var pos = 0.0, neg = 0.0
         let contrast = cues[TermRole.sContrast.index].first
-        for h in sentHits {
+        for k in sentHits.indices {
+            let h = sentHits[k]
             var v = h.weight
             let a = h.tokStart
             let sent = tk.tokens[a].sentence
@@ -764,6 +768,7 @@ struct Analysis {
             if let c = contrast {
                 if a < c.a { v *= s.beforeContrast } else if a >= c.b { v *= s.afterContrast }
             }
+            sentHits[k].eff = v
             if v > 0 { pos += v } else { neg += v }
         }
         var total = pos + neg
@@ -771,7 +776,8 @@ struct Analysis {
             let ex = Double(min(tk.exclamations, 4)) * s.exclamationBoost
             total += total > 0 ? ex : -ex
         }
-        let compound = total / (total * total + 15).squareRoot()
+        sentimentDenominator = (total * total + 15).squareRoot()
+        let compound = total / sentimentDenominator
         return (compound, pos, -neg)
     }
 
@@ -969,17 +975,32 @@ struct Analysis {
         return strong.count >= 2
     }
 
-    /// The learned model's evidence: the words that moved its decision most, in the direction
-    /// it decided (both ways for mixed), each with its weight.
+    /// The sentiment evidence: the words that moved the model's decision most in the direction it
+    /// decided (both ways for mixed), each with its share of the log-odds. A lexicon word counts
+    /// through the model's weight for the lexicon's score.
     func sentimentEvidence(logOdds z: Double, sentiment: Sentiment) -> [Evidence] {
-        guard let model = box.p.sentiment.model else { return [] }
+        guard let model = box.p.sentiment.model, let weights = model.languages[language] else { return [] }
         let directions: [(Double, Int)] = sentiment == .mixed ? [(1, 2), (-1, 2)] : [(z >= 0 ? 1 : -1, 3)]
         var out: [Evidence] = []
         for (direction, count) in directions {
-            for o in model.strongest(tk.tokens, language: language, direction: direction, count: count) {
-                let (s, e) = norm.originalSpan(Int(tk.tokens[o.from].start), Int(tk.tokens[o.to - 1].end))
-                let w = (o.weight * 100).rounded() / 100
-                out.append(Evidence(rule: "sentiment.model.\(language)", file: model.file, span: [s, e], text: norm.originalText(s, e),
+            var found: [(from: Int, to: Int, weight: Double, rule: String, file: String)] = model.strongest(tk.tokens, language: language, direction: direction, count: count)
+                .map { ($0.from, $0.to, $0.weight, "sentiment.model.\(language)", model.file) }
+            for h in sentHits {
+                let w = weights.lexicon * h.eff / sentimentDenominator
+                if w * direction > 0 { found.append((h.tokStart, h.tokEnd, w, "sentiment.\(language)", box.p.rules[h.rule].file)) }
+            }
+            // a word both in the lexicon and among the model's words is one piece of evidence
+            var merged: [(from: Int, to: Int, weight: Double, rule: String, file: String)] = []
+            for f in found {
+                if let i = merged.firstIndex(where: { $0.from == f.from && $0.to == f.to }) {
+                    if abs(f.weight) > abs(merged[i].weight) { (merged[i].rule, merged[i].file) = (f.rule, f.file) }
+                    merged[i].weight += f.weight
+                } else { merged.append(f) }
+            }
+            for f in merged.filter({ $0.weight * direction > 0 }).sorted(by: { abs($0.weight) > abs($1.weight) }).prefix(count) {
+                let (s, e) = norm.originalSpan(Int(tk.tokens[f.from].start), Int(tk.tokens[f.to - 1].end))
+                let w = (f.weight * 100).rounded() / 100
+                out.append(Evidence(rule: f.rule, file: f.file, span: [s, e], text: norm.originalText(s, e),
                                     modifiers: ["weight \(w > 0 ? "+" : "")\(w)"], contribution: w))
             }
         }
