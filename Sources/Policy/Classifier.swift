@@ -81,6 +81,28 @@ private let nameStopwords: Set<String> = [
     "sir", "madam", "thanks", "one", "no", "not", "never", "nothing", "everything", "here", "there", "then", "because",
 ]
 
+/// PHI identifiers that a person's name nearby turns into an identified person.
+private let personIdentifierKinds: Set<IdentifierKind> = [.phone, .email, .address, .age, .statedAge, .room, .dob, .mrn, .ssn, .card]
+/// Words before a name that make the next word a name: "patient X", "my name is X", "me llamo X".
+private let nameLeadWords: Set<String> = ["patient", "pt", "resident", "paciente", "residente", "llamo", "name", "nombre"]
+private let honorifics: Set<String> = ["mr", "mrs", "ms", "miss", "mx", "sr", "sra", "srta", "senor", "senora", "señor", "señora", "don", "dona", "doña"]
+/// Words before two capitalised words that make them a place: "from New Jersey", "en Santo Domingo".
+private let placePrepositions: Set<String> = ["from", "in", "near", "of", "en", "desde", "cerca"]
+/// Credentials after a name: a provider, not a patient.
+private let nameCredentials: Set<String> = ["md", "rn", "np", "dds", "dmd", "phd", "lpn", "cna", "pharmd", "dpm"]
+/// Capitalised words that are places, organisations, days or months rather than people.
+private let nonNameWords: Set<String> = [
+    "hotel", "center", "centre", "medical", "health", "university", "universidad", "centro", "clinica", "street", "avenue",
+    "calle", "avenida", "road", "county", "city", "ciudad", "plaza", "park", "north", "south", "east", "west", "new", "san", "santa",
+    "saint", "st", "mount", "lake", "river", "riverside", "memorial", "general", "regional", "community", "urgent", "care", "emergency",
+    "department", "unit", "floor", "room", "suite", "building", "tower", "torre", "piso", "habitacion", "cuarto", "cama", "bed",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "lunes", "martes", "miercoles", "jueves", "viernes",
+    "sabado", "domingo", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december", "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
+    "noviembre", "diciembre", "dob", "phone", "email", "address", "insurance", "medicare", "medicaid", "call", "please", "contact",
+    "thanks", "thank", "gracias", "hola", "hello", "dear", "estimado", "estimada", "llamen", "escriban", "escribanle", "contacten",
+]
+
 /// The classifier: one pass of normalisation, tokenising, one automaton scan, identifier
 /// recognisers, context and scoring.
 /// Holds the policies by reference so that each message's analysis borrows them instead of
@@ -632,17 +654,7 @@ struct Analysis {
         }
         guard !clinical.isEmpty else { return }
         let toks = tk.tokens
-        func isName(_ j: Int) -> Bool {
-            let t = toks[j]
-            guard !t.isEmoji, t.text.utf8.count >= 2, !nameStopwords.contains(t.text), !box.p.clinicianTitles.contains(t.text),
-                  !(box.p.stopwords["en"]?.contains(t.text) ?? false), !(box.p.stopwords["es"]?.contains(t.text) ?? false) else { return false }
-            let o = Int(norm.map[Int(t.start)])
-            let first = norm.original[o]
-            guard first.properties.isUppercase else { return false }
-            // one lowercase letter at least: not an acronym or a [PLACEHOLDER]
-            let (s0, e0) = norm.originalSpan(Int(t.start), Int(t.end))
-            return norm.original[s0..<e0].contains { $0.properties.isLowercase }
-        }
+        let isName = isNameToken
         var done = Set<Int>()
         let verbs = havingVerbKeys  // hoisted: a global read costs a `swift_once` check per use
         for h in clinical {
@@ -665,6 +677,93 @@ struct Analysis {
                 hit.mods = .validated
                 flagHits[flag.rank].append(hit)
             }
+        }
+    }
+
+    /// Whether token `j` can be part of a person's name: capitalised, with a lowercase letter (not
+    /// an acronym or a [PLACEHOLDER]), not a pronoun, stop word, relation or clinician title.
+    func isNameToken(_ j: Int) -> Bool {
+        let t = tk.tokens[j]
+        guard !t.isEmoji, t.text.utf8.count >= 2, !nameStopwords.contains(t.text), !box.p.clinicianTitles.contains(t.text),
+              !(box.p.stopwords["en"]?.contains(t.text) ?? false), !(box.p.stopwords["es"]?.contains(t.text) ?? false) else { return false }
+        let o = Int(norm.map[Int(t.start)])
+        let first = norm.original[o]
+        guard first.properties.isUppercase else { return false }
+        let (s0, e0) = norm.originalSpan(Int(t.start), Int(t.end))
+        return norm.original[s0..<e0].contains { $0.properties.isLowercase }
+    }
+
+    /// "Patient John Smith, DOB ...", "call Maria Lopez at (617) ...", "la Sra. Ruiz, cama 14": a
+    /// person's name within a few tokens of a PHI identifier (phone, e-mail, address, date of birth,
+    /// age, room, record number...) supports it (`identifier: person_name`, a cue). A name after a
+    /// clinician title ("Dr. Patel", "Nurse Kim") or before a credential ("Ann Lee, MD") is a
+    /// provider, not a patient; a name inside the identifier ("22 Oak Street") is not a person.
+    mutating func namedPersons() {
+        let rules = box.identifierRulesByKind[.personName] ?? []
+        guard !rules.isEmpty else { return }
+        let phi = FlagName.phiExposure.rank
+        var spans: [(tokStart: Int, nStart: Int, nEnd: Int)] = []
+        for k in flagHits[phi].indices {
+            guard case .identifier(let kind) = box.p.rules[flagHits[phi][k].rule].source, personIdentifierKinds.contains(kind) else { continue }
+            spans.append((flagHits[phi][k].tokStart, flagHits[phi][k].nStart, flagHits[phi][k].nEnd))
+        }
+        guard !spans.isEmpty else { return }
+        let toks = tk.tokens
+        let T = toks.count
+        let cased = profile.upper > 0 && profile.lower > 0
+        func inIdentifier(_ j: Int) -> Bool {
+            let a = Int(toks[j].start)
+            return spans.contains { $0.nStart <= a && a < $0.nEnd }
+        }
+        func nameLike(_ j: Int) -> Bool { cased && isNameToken(j) && !nonNameWords.contains(toks[j].text) && !inIdentifier(j) }
+        func provider(_ a: Int, _ b: Int) -> Bool {
+            (a > 0 && box.p.clinicianTitles.contains(toks[a - 1].text)) || (b < T && nameCredentials.contains(toks[b].text))
+        }
+        /// A name span `[a, b)` starting at or after `from`, before `to`.
+        func findName(_ from: Int, _ to: Int) -> (Int, Int)? {
+            var j = max(0, from)
+            while j < min(T, to) {
+                let w = toks[j].text
+                // "my name is X", "me llamo X", "name: X" (any case); "patient X", "Mrs. X", "la Sra. X"
+                if nameLeadWords.contains(w) || honorifics.contains(w), j + 1 < T {
+                    var n = j + 1
+                    if (w == "name" || w == "nombre") && (toks[n].text == "is" || toks[n].text == "es") && n + 1 < T { n += 1 }
+                    // after "my name is" any word will do in a text without case, not a [NAME] placeholder
+                    let free = !cased && nameLeadWords.contains(w) && toks[n].text.utf8.count >= 2 && !nameStopwords.contains(toks[n].text)
+                        && !(box.p.stopwords["en"]?.contains(toks[n].text) ?? false) && !(box.p.stopwords["es"]?.contains(toks[n].text) ?? false)
+                    if !inIdentifier(n) && (free || nameLike(n)) {
+                        var b = n + 1
+                        while b < T && b < n + 3 && nameLike(b) && toks[b].sentence == toks[n].sentence { b += 1 }
+                        if !provider(j, b) { return (j, b) }
+                    }
+                }
+                // two or three capitalised words: "John Smith", "Juan Pérez Gómez"
+                if nameLike(j), j + 1 < T, nameLike(j + 1), toks[j + 1].sentence == toks[j].sentence {
+                    var b = j + 2
+                    while b < T && b < j + 3 && nameLike(b) && toks[b].sentence == toks[j].sentence { b += 1 }
+                    // "from Czech Republic", "en Santo Domingo": a place
+                    let place = j > 0 && placePrepositions.contains(toks[j - 1].text)
+                    if !place && !provider(j, b) { return (j, b) }
+                    j = b
+                    continue
+                }
+                j += 1
+            }
+            return nil
+        }
+        for sp in spans {
+            let window = 10
+            guard let (a, b) = findName(sp.tokStart - window, sp.tokStart + window) else { continue }
+            for ri in rules {
+                let r = box.p.rules[ri]
+                guard let flag = r.flag else { continue }
+                var hit = Hit(rule: ri, tokStart: a, tokEnd: b, nStart: Int(toks[a].start), nEnd: Int(toks[b - 1].end), weight: r.weight,
+                              category: r.category ?? "person_name", severity: r.severity, term: "person_name")
+                hit.mods = .validated
+                flagHits[flag.rank].append(hit)
+            }
+            // one name supports the identifiers; more names are not more evidence
+            return
         }
     }
 
@@ -843,6 +942,7 @@ struct Analysis {
         scan()
         identifiersAndPatterns()
         namedConditions()
+        namedPersons()
         let sc = sentimentScores()
         let z = modelLogOdds(lexicon: sc.compound)
         var sentiment = sentimentLabel(sc, logOdds: z, rating: rating)

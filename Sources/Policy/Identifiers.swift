@@ -3,6 +3,12 @@ import Foundation
 /// Kinds of identifier the recognisers find.
 public enum IdentifierKind: String, CaseIterable, Sendable {
     case phone, email, url, ssn, card, npi, mrn, dob, date, address, age, iban
+    /// A room or bed number ("room 412", "habitación 305", "bed 12"); weak alone, an identifier next to a name.
+    case room
+    /// An age under 90 ("45 years old", "de 67 años"); weak alone, an identifier next to a name.
+    case statedAge = "stated_age"
+    /// A person's name near one of the other identifiers ("Patient John Smith, DOB ..."); a cue, never alone.
+    case personName = "person_name"
     /// A named person next to a health condition ("John Peters has cancer"); needs the clinical vocabulary.
     case namedCondition = "named_condition"
 }
@@ -125,11 +131,15 @@ private let fullSuffixes: FilteredWords = ["street", "avenue", "road", "lane", "
 private let streetBefore: FilteredWords = ["rue", "calle", "avenida", "av", "rua", "via", "viale", "piazza", "piazzetta", "ul", "ulica", "carrera", "paseo", "camino", "trg", "avenue"]
 private let streetEndings = ["straat", "strasse", "straße", "gasse", "gatan", "gata", "vegur", "vej", "utca", "weg", "laan", "plein", "allee", "ulica"]
 private let addressKeywords: FilteredWords = ["lives", "live", "address", "located", "reside", "resides", "direccion", "domicilio", "vive", "vivo"]
-/// One lookup per word: 1 record keyword, 2 unit word, 4 psc/unit/cmr, 8 apo/fpo/dpo, 16 po box.
+/// One lookup per word: 1 record keyword, 2 unit word, 4 psc/unit/cmr, 8 apo/fpo/dpo, 16 po box,
+/// 32 room or bed, 64 a unit word that is a home on its own ("apt 4B"; "piso 24" or "suite 5" needs
+/// an address word before it: a hotel floor or a clinic's suite is nobody's address).
 private let tokenClass: [String: UInt8] = {
     var m: [String: UInt8] = [:]
     for w in mrnKeywords.set { m[w, default: 0] |= 1 }
     for w in ["apt", "apartment", "suite", "ste", "unit", "apto", "piso", "depto", "departamento"] { m[w, default: 0] |= 2 }
+    for w in ["apt", "apartment", "apto", "depto"] { m[w, default: 0] |= 64 }
+    for w in ["room", "rm", "bed", "habitacion", "cuarto", "cama"] { m[w, default: 0] |= 32 }
     for w in ["psc", "unit", "cmr"] { m[w, default: 0] |= 4 }
     for w in ["apo", "fpo", "dpo"] { m[w, default: 0] |= 8 }
     for w in ["po", "p"] { m[w, default: 0] |= 16 }
@@ -580,6 +590,7 @@ struct IdentifierScanner {
         var usedAddress = -1
         let wantIban = wanted.contains(.iban), wantMrn = wanted.contains(.mrn)
         let wantAge = wanted.contains(.age), wantAddr = wanted.contains(.address)
+        let wantRoom = wanted.contains(.room), wantStatedAge = wanted.contains(.statedAge)
         let firstAddressStart = out.count
         // hoisted: a global read costs a `swift_once` check per token
         let classes = tokenClassTable
@@ -619,8 +630,13 @@ struct IdentifierScanner {
                         j += 1
                     }
                 }
+                if wantRoom, cls & 32 != 0, i + 1 < T, isNumberToken(tokens[i + 1].key) {
+                    out.append(IdentifierMatch(kind: .room, start: Int(tokens[i].start), end: Int(tokens[i + 1].end), value: tokens[i + 1].text, validated: false))
+                    continue
+                }
                 guard wantAddr, i > usedAddress else { continue }
-                if cls & 2 != 0, i + 1 < T, isNumberToken(tokens[i + 1].key) {
+                if cls & 2 != 0, i + 1 < T, isNumberToken(tokens[i + 1].key),
+                   cls & 64 != 0 || keywordBefore(Int(tokens[i].start), addressKeywords, within: 6) {
                     out.append(IdentifierMatch(kind: .address, start: Int(tokens[i].start), end: Int(tokens[i + 1].end), value: "", validated: false))
                     usedAddress = i + 1
                     continue
@@ -651,6 +667,16 @@ struct IdentifierScanner {
                     || prev == "age" || prev == "aged" || prev == "edad" {
                     out.append(IdentifierMatch(kind: .age, start: Int(tokens[i].start), end: Int(tokens[min(i + 2, T - 1)].end), value: t, validated: true))
                 }
+            } else if wantStatedAge, count <= 2, let n = Int(tokens[i].text), n >= 1, n <= 89 {
+                // a younger age: the same wording, "45 years old", "age 45", "de 67 años"
+                let next = i + 1 < T ? tokens[i + 1].text : ""
+                let next2 = i + 2 < T ? tokens[i + 2].text : ""
+                let prev = i > 0 ? tokens[i - 1].text : ""
+                let span = ["month", "months", "week", "weeks", "day", "days", "mes", "meses", "semana", "semanas", "dias"].contains(next)
+                if ((next == "years" || next == "year" || next == "yrs" || next == "yr") && next2 == "old") || next == "yo" || next == "anos" || next == "años"
+                    || (!span && (prev == "age" || prev == "aged" || prev == "edad")) {
+                    out.append(IdentifierMatch(kind: .statedAge, start: Int(tokens[i].start), end: Int(tokens[min(i + 2, T - 1)].end), value: tokens[i].text, validated: false))
+                }
             }
             // Street address starting at a house number
             guard wantAddr, i > usedAddress, isNumberToken(tokens[i].key) else { continue }
@@ -660,7 +686,8 @@ struct IdentifierScanner {
             while j < T && j <= i + 5 && tokens[j].sentence == tokens[i].sentence {
                 if (suffixes.contains(key: tokens[j].key) ?? suffixes.contains(tokens[j].text)) && (sawName || (full.contains(key: tokens[j].key) ?? full.contains(tokens[j].text))) { endTok = j; break }
                 if !capitalizedOrNumber(j) { break }
-                sawName = true
+                // a street has a name: "11, 2013, Dr. Kurzon" is a date and a title
+                if !isNumberToken(tokens[j].key) { sawName = true }
                 j += 1
             }
             var startTok = i
@@ -668,6 +695,13 @@ struct IdentifierScanner {
                 var k = i - 1
                 while k >= 0 && k >= i - 3 && tokens[k].sentence == tokens[i].sentence {
                     if (before.contains(key: tokens[k].key) ?? before.contains(tokens[k].text)) || (mayHaveStreetEnding(tokens[k].key) && hasStreetEnding(tokens[k].key, tokens[k].text)) {
+                        if k == i - 1 {
+                            // "calle 23" names a street; a house on it has a number of its own ("calle 23 #456", "calle 5 no. 12")
+                            var m = i + 1
+                            if m < T, ["no", "num", "numero", "nro", "n"].contains(tokens[m].text) { m += 1 }
+                            if m < T, tokens[m].sentence == tokens[i].sentence, isNumberToken(tokens[m].key) { startTok = k; endTok = m }
+                            break
+                        }
                         startTok = k; endTok = i; break
                     }
                     k -= 1

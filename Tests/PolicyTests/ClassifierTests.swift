@@ -98,6 +98,23 @@ final class ClassifierTests: XCTestCase {
         XCTAssertNil(story.hit(.phiExposure))
     }
 
+    func testNameNearAnIdentifierIsPHIButAProviderIsNot() throws {
+        // a phone alone is only reviewed; the same phone next to a person's name is raised, with the name as evidence
+        XCTAssertFalse(c.classify("Please call (617) 234-5678 about the results").raised(.phiExposure))
+        let named = c.classify("Please call John Mercer at (617) 234-5678 about his results")
+        XCTAssertTrue(named.raised(.phiExposure))
+        let ev = try XCTUnwrap(named.hit(.phiExposure)?.evidence.first { $0.rule == "phi.person_name" })
+        XCTAssertEqual(ev.text, "John Mercer")
+        // weak alone, identifying next to a name
+        XCTAssertNil(c.classify("he has been in room 412 since Monday").hit(.phiExposure))
+        XCTAssertTrue(c.classify("patient Maria Gonzalez in room 412 has no water").raised(.phiExposure))
+        XCTAssertTrue(c.classify("El paciente Juan Pérez, de 67 años, está en la habitación 305").raised(.phiExposure))
+        // a clinician title or credential makes the name a provider's
+        for t in ["Dr. Ellen Ross was great, her office is at (617) 234-5678", "Ellen Ross, MD saw my 92 year old mother", "Nurse Kim in room 412 was lovely"] {
+            XCTAssertFalse(c.classify(t).raised(.phiExposure), t)
+        }
+    }
+
     func testReviewSentiment() {
         XCTAssertEqual(c.classify("The staff were friendly and very professional").sentiment, .positive)
         XCTAssertEqual(c.classify("The staff were not friendly and very unprofessional").sentiment, .negative)

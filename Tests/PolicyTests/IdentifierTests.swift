@@ -71,7 +71,25 @@ final class IdentifierTests: XCTestCase {
         XCTAssertEqual(try kinds("fecha de nacimiento: 3 de marzo de 1980"), [.dob])
         XCTAssertEqual(try kinds("the event is on 11/22/2025"), [.date])
         XCTAssertEqual(try kinds("she is 94 years old"), [.age])
-        XCTAssertEqual(try kinds("she is 64 years old"), [])
+        // under 90 it is not a Safe Harbor age, only a stated age (an identifier next to a name)
+        XCTAssertEqual(try kinds("she is 64 years old"), [.statedAge])
+        XCTAssertEqual(try kinds("Juan Pérez, de 67 años"), [.statedAge])
+        XCTAssertEqual(try kinds("his age 4 months"), [])
+    }
+
+    func testRoomsFloorsAndNumberedStreets() throws {
+        XCTAssertEqual(try kinds("patient in room 412 needs water"), [.room])
+        XCTAssertEqual(try kinds("está en la habitación 305"), [.room])
+        // a hotel floor or a clinic suite is nobody's address; an apartment, or a unit after "lives", is
+        XCTAssertEqual(try kinds("una habitación en el piso 24 con vista"), [])
+        XCTAssertEqual(try kinds("radiology is in suite 500"), [])
+        XCTAssertEqual(try kinds("she lives in suite 500"), [.address])
+        XCTAssertEqual(try kinds("I moved to apt 12B"), [.address])
+        // "Calle 23" names a street; a house on it has its own number ("número 456")
+        XCTAssertEqual(try kinds("el hotel está en la calle 23, cerca del malecón"), [])
+        XCTAssertEqual(try kinds("vivo en la calle 23 número 456"), [.address])
+        // a date before "Dr." is not a house number on a drive
+        XCTAssertEqual(try kinds("On January 11, 2013, Dr. Kurzon operated"), [.date])
     }
 
     func testAddresses() throws {
