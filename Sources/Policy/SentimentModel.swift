@@ -146,13 +146,12 @@ extension SentimentModel {
                 throw PolicyError(file: display, line: line, message: "feature '\(feature)' for '\(lang)' is listed twice (first at line \(first))")
             }
             seen[lang + "|" + feature] = line
-            var w = model.languages[lang] ?? Weights()
+            // in place: a copy of the language's tables per line made loading quadratic
             switch feature {
-            case "_bias": w.bias = weight
-            case "_lexicon": w.lexicon = weight
-            default: w.add(feature, weight)
+            case "_bias": model.languages[lang, default: Weights()].bias = weight
+            case "_lexicon": model.languages[lang, default: Weights()].lexicon = weight
+            default: model.languages[lang, default: Weights()].add(feature, weight)
             }
-            model.languages[lang] = w
         }
         return model
     }
