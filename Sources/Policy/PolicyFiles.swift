@@ -177,6 +177,7 @@ struct SentimentModelFile: Codable, Sendable {
     var l2: Double
     var epochs: Int
     var learning_rate: Double
+    var min_weight: Double
     var ignore: [String]
 }
 
@@ -290,7 +291,7 @@ enum Schemas {
         "languages": .dict(.map(["lexicon": strList, "negators": strList, "intensifiers": strList,
                                  "diminishers": strList, "contrast": strList])),
         "model": .map(["file": .scalar, "neutral_margin": .scalar, "mixed_margin": .scalar, "opposite_margin": .scalar, "min_docs": .scalar, "l2": .scalar,
-                       "epochs": .scalar, "learning_rate": .scalar, "ignore": strList]),
+                       "epochs": .scalar, "learning_rate": .scalar, "min_weight": .scalar, "ignore": strList]),
     ])
     static let allowlist: Schema = .map(["phones": strList, "emails": strList, "domains": strList, "numbers": strList])
     static let commenting: Schema = .map([

@@ -402,7 +402,7 @@ struct PolicyLoader {
         ss.mixedMargin = m.mixed_margin
         ss.oppositeMargin = m.opposite_margin
         ss.modelPath = m.file
-        ss.training = SentimentTrainingSettings(minDocs: m.min_docs, l2: m.l2, epochs: m.epochs, learningRate: m.learning_rate, ignore: m.ignore)
+        ss.training = SentimentTrainingSettings(minDocs: m.min_docs, l2: m.l2, epochs: m.epochs, learningRate: m.learning_rate, minWeight: m.min_weight, ignore: m.ignore)
         guard readsSentimentModel else { return }
         let line = doc.line(["model", "file"])
         let url = dir.appendingPathComponent(m.file)

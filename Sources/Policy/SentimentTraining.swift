@@ -8,13 +8,15 @@ public struct SentimentTrainingSettings: Sendable, Equatable {
     public var l2 = 0.001
     public var epochs = 20
     public var learningRate = 0.05
+    /// Smaller weights are dropped: a smaller table stays in cache, and they decide little.
+    public var minWeight = 0.005
     /// Topic words that must not carry sentiment (hotel words from the Spanish training data
     /// mean nothing in a clinic's inbox): neither they nor pairs with them become features.
     public var ignore: [String] = []
 
     /// The line the weights file records, to tell a stale model from a current one.
     public var summary: String {
-        "min_docs=\(minDocs) l2=\(l2) epochs=\(epochs) learning_rate=\(learningRate) ignore=\(ignore.count)"
+        "min_docs=\(minDocs) l2=\(l2) epochs=\(epochs) learning_rate=\(learningRate) min_weight=\(minWeight) ignore=\(ignore.count)"
     }
 }
 
@@ -79,17 +81,17 @@ public enum SentimentTrainer {
             var right = 0
             for fold in 0..<5 {
                 let train = docs.indices.filter { $0 % 5 != fold }.map { docs[$0] }
-                let m = fit(train, featureCount: vocab.count, settings)
+                let m = fit(train, featureCount: vocab.count, settings).pruned(settings.minWeight)
                 for k in docs.indices where k % 5 == fold {
                     if (predict(m, docs[k]) >= 0) == (docs[k].y == 1) { right += 1 }
                 }
             }
             cv[lang] = (docs.count, Double(right) / Double(max(docs.count, 1)))
-            let m = fit(docs, featureCount: vocab.count, settings)
+            let m = fit(docs, featureCount: vocab.count, settings).pruned(settings.minWeight)
             lines.append("\(lang) | _bias | \(format(m.bias))")
             lines.append("\(lang) | _lexicon | \(format(m.lexicon))")
             var kept = 0
-            for (i, f) in vocab.enumerated() where abs(m.w[i]) >= 0.005 {
+            for (i, f) in vocab.enumerated() where m.w[i] != 0 {
                 lines.append("\(lang) | \(f) | \(format(m.w[i]))")
                 kept += 1
             }
@@ -110,7 +112,16 @@ public enum SentimentTrainer {
         return SentimentTrainingResult(fileText: (header + lines).joined(separator: "\n") + "\n", crossValidated: cv, features: featureCounts)
     }
 
-    struct Fit { var bias = 0.0; var lexicon = 0.0; var w: [Double] }
+    struct Fit {
+        var bias = 0.0, lexicon = 0.0
+        var w: [Double]
+        /// As written to the file: four decimals, and no weight under `minWeight`.
+        func pruned(_ minWeight: Double) -> Fit {
+            var f = self
+            f.w = w.map { v in let r = (v * 10_000).rounded() / 10_000; return abs(r) >= minWeight ? r : 0 }
+            return f
+        }
+    }
 
     static func predict(_ m: Fit, _ d: Doc) -> Double {
         var z = m.bias + m.lexicon * d.lexicon
