@@ -63,46 +63,6 @@ struct FlagResults {
     var inOrder: [FlagHit] { hits.sorted { $0.flag < $1.flag } }
 }
 
-private let havingVerbs: Set<String> = ["has", "had", "diagnosed", "tiene", "tuvo", "padece", "sufre"]
-/// `havingVerbs` by packed word (every one fits a key): looked up without hashing a `String`.
-private let havingVerbKeys: WordTable = {
-    var t = WordTable(capacity: havingVerbs.count)
-    for w in havingVerbs { t.set(WordKey(w)!, 1) }
-    return t
-}()
-private let nameStopwords: Set<String> = [
-    "i", "he", "she", "they", "we", "you", "it", "my", "your", "his", "her", "our", "their", "this", "that", "the", "a", "an",
-    "everyone", "someone", "anyone", "nobody", "somebody", "everybody", "who", "what", "mom", "dad", "mother", "father",
-    "son", "daughter", "baby", "husband", "wife", "brother", "sister", "friend", "neighbor", "neighbour", "patient", "patients",
-    "yo", "el", "ella", "mi", "su", "tu", "ellos", "nosotros", "usted", "alguien", "nadie", "mama", "papa", "hijo", "hija",
-    "if", "and", "but", "so", "also", "still", "now", "today", "hospital", "clinic", "staff", "nurse", "er", "icu", "god",
-    "who", "which", "when", "where", "why", "how", "is", "was", "does", "did", "do", "can", "could", "will", "would", "should",
-    "some", "many", "all", "most", "doctors", "doctor", "nurses", "people", "family", "done", "just", "please", "hello", "hi", "dear",
-    "sir", "madam", "thanks", "one", "no", "not", "never", "nothing", "everything", "here", "there", "then", "because",
-]
-
-/// PHI identifiers that a person's name nearby turns into an identified person.
-private let personIdentifierKinds: Set<IdentifierKind> = [.phone, .email, .address, .age, .statedAge, .room, .dob, .mrn, .ssn, .card]
-/// Words before a name that make the next word a name: "patient X", "my name is X", "me llamo X".
-private let nameLeadWords: Set<String> = ["patient", "pt", "resident", "paciente", "residente", "llamo", "name", "nombre"]
-private let honorifics: Set<String> = ["mr", "mrs", "ms", "miss", "mx", "sr", "sra", "srta", "senor", "senora", "señor", "señora", "don", "dona", "doña"]
-/// Words before two capitalised words that make them a place: "from New Jersey", "en Santo Domingo".
-private let placePrepositions: Set<String> = ["from", "in", "near", "of", "en", "desde", "cerca"]
-/// Credentials after a name: a provider, not a patient.
-private let nameCredentials: Set<String> = ["md", "rn", "np", "dds", "dmd", "phd", "lpn", "cna", "pharmd", "dpm"]
-/// Capitalised words that are places, organisations, days or months rather than people.
-private let nonNameWords: Set<String> = [
-    "hotel", "center", "centre", "medical", "health", "university", "universidad", "centro", "clinica", "street", "avenue",
-    "calle", "avenida", "road", "county", "city", "ciudad", "plaza", "park", "north", "south", "east", "west", "new", "san", "santa",
-    "saint", "st", "mount", "lake", "river", "riverside", "memorial", "general", "regional", "community", "urgent", "care", "emergency",
-    "department", "unit", "floor", "room", "suite", "building", "tower", "torre", "piso", "habitacion", "cuarto", "cama", "bed",
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "lunes", "martes", "miercoles", "jueves", "viernes",
-    "sabado", "domingo", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-    "november", "december", "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
-    "noviembre", "diciembre", "dob", "phone", "email", "address", "insurance", "medicare", "medicaid", "call", "please", "contact",
-    "thanks", "thank", "gracias", "hola", "hello", "dear", "estimado", "estimada", "llamen", "escriban", "escribanle", "contacten",
-]
-
 /// The classifier: one pass of normalisation, tokenising, one automaton scan, identifier
 /// recognisers, context and scoring.
 /// Holds the policies by reference so that each message's analysis borrows them instead of
@@ -131,6 +91,17 @@ final class PolicyBox: Sendable {
     func trie(_ key: String) -> PhraseTrie? { key == "en" ? trieEN : key == "es" ? trieES : trieAll }
     /// `p.wildcardTerms` with each term as scalars.
     let wildcardTerms: [Int: [([Unicode.Scalar], [Int32])]]
+    /// The words that tell a person's name from other capitalised words.
+    let nameWords: NameWords
+    /// `identifier: person_name` and `identifier: named_condition` rules.
+    let personNameRules, namedConditionRules: [Int]
+    /// Per rule: whether it finds an identifier that a name nearby makes a person's (a phone, a room...).
+    let rulePersonIdentifier: [Bool]
+    /// The sentiment model's languages, without hashing the language for every message.
+    let sentimentEN, sentimentES: SentimentModelLanguage?
+    func sentimentModel(_ language: String) -> SentimentModelLanguage? { language == "en" ? sentimentEN : language == "es" ? sentimentES : nil }
+    /// Per rule: a `review.person.*` rule (a person as the target of an evaluation, not a service).
+    let ruleReviewsPerson: [Bool]
     init(_ p: PolicySet) {
         self.p = p
         self.wildcardTerms = p.wildcardTerms.mapValues { terms in terms.map { (Array($0.0.unicodeScalars), $0.1) } }
@@ -143,6 +114,14 @@ final class PolicyBox: Sendable {
             if case .identifier(let k) = p.rules[ri].source { byKind[k, default: []].append(ri) }
         }
         self.identifierRulesByKind = byKind
+        self.nameWords = NameWords(clinicianTitles: p.clinicianTitles, stopwords: Array(p.stopwords.values))
+        (personNameRules, namedConditionRules) = (byKind[.personName] ?? [], p.identifierKinds.contains(.namedCondition) ? byKind[.namedCondition] ?? [] : [])
+        (sentimentEN, sentimentES) = (SentimentModelLanguage(p.sentiment.model, "en"), SentimentModelLanguage(p.sentiment.model, "es"))
+        self.ruleReviewsPerson = p.rules.map { $0.id.hasPrefix("review.person.") }
+        self.rulePersonIdentifier = p.rules.map { r in
+            if case .identifier(let k) = r.source { return personIdentifierKinds.contains(k) }
+            return false
+        }
         var fs = [FlagSettings?](repeating: nil, count: FlagName.allCases.count)
         for (f, fp) in p.flagPolicies { fs[f.rank] = FlagSettings(fp) }
         self.flagSettings = fs
@@ -638,135 +617,6 @@ struct Analysis {
         return mods
     }
 
-    /// "John Peters has cancer", "Dr. Smith tiene VIH": a capitalised name, a verb of having, then a
-    /// symptom/condition word within a few tokens.
-    mutating func namedConditions() {
-        guard box.p.identifierKinds.contains(.namedCondition), let rules = Optional(box.p.identifierRules.filter { ri in
-            if case .identifier(.namedCondition) = box.p.rules[ri].source { return true }
-            return false
-        }), !rules.isEmpty, profile.upper > 0, profile.lower > 0 else { return }
-        // the clinical hits' token ranges and ends (copies of the hits retained their strings)
-        var clinical: [(tokStart: Int, tokEnd: Int, nEnd: Int)] = []
-        let sq = FlagName.symptomQuestion.rank
-        for k in flagHits[sq].indices where box.p.ruleRoles[flagHits[sq][k].rule] == .evidence {
-            let category = flagHits[sq][k].category
-            if category == "condition" || category == "symptom" { clinical.append((flagHits[sq][k].tokStart, flagHits[sq][k].tokEnd, flagHits[sq][k].nEnd)) }
-        }
-        guard !clinical.isEmpty else { return }
-        let toks = tk.tokens
-        let isName = isNameToken
-        var done = Set<Int>()
-        let verbs = havingVerbKeys  // hoisted: a global read costs a `swift_once` check per use
-        for h in clinical {
-            var k = h.tokStart - 1
-            var verb = -1
-            while k >= 0 && k >= h.tokStart - 4 && toks[k].sentence == toks[h.tokStart].sentence {
-                if verbs.find(toks[k].key) != nil { verb = k; break }
-                k -= 1
-            }
-            guard verb > 0, !done.contains(verb) else { continue }
-            var a = verb
-            while a - 1 >= 0 && a > verb - 3 && isName(a - 1) { a -= 1 }
-            guard a < verb else { continue }
-            done.insert(verb)
-            for ri in rules {
-                let r = box.p.rules[ri]
-                guard let flag = r.flag else { continue }
-                var hit = Hit(rule: ri, tokStart: a, tokEnd: h.tokEnd, nStart: Int(toks[a].start), nEnd: h.nEnd, weight: r.weight,
-                              category: r.category ?? "named_condition", severity: r.severity, term: "named_condition")
-                hit.mods = .validated
-                flagHits[flag.rank].append(hit)
-            }
-        }
-    }
-
-    /// Whether token `j` can be part of a person's name: capitalised, with a lowercase letter (not
-    /// an acronym or a [PLACEHOLDER]), not a pronoun, stop word, relation or clinician title.
-    func isNameToken(_ j: Int) -> Bool {
-        let t = tk.tokens[j]
-        guard !t.isEmoji, t.text.utf8.count >= 2, !nameStopwords.contains(t.text), !box.p.clinicianTitles.contains(t.text),
-              !(box.p.stopwords["en"]?.contains(t.text) ?? false), !(box.p.stopwords["es"]?.contains(t.text) ?? false) else { return false }
-        let o = Int(norm.map[Int(t.start)])
-        let first = norm.original[o]
-        guard first.properties.isUppercase else { return false }
-        let (s0, e0) = norm.originalSpan(Int(t.start), Int(t.end))
-        return norm.original[s0..<e0].contains { $0.properties.isLowercase }
-    }
-
-    /// "Patient John Smith, DOB ...", "call Maria Lopez at (617) ...", "la Sra. Ruiz, cama 14": a
-    /// person's name within a few tokens of a PHI identifier (phone, e-mail, address, date of birth,
-    /// age, room, record number...) supports it (`identifier: person_name`, a cue). A name after a
-    /// clinician title ("Dr. Patel", "Nurse Kim") or before a credential ("Ann Lee, MD") is a
-    /// provider, not a patient; a name inside the identifier ("22 Oak Street") is not a person.
-    mutating func namedPersons() {
-        let rules = box.identifierRulesByKind[.personName] ?? []
-        guard !rules.isEmpty else { return }
-        let phi = FlagName.phiExposure.rank
-        var spans: [(tokStart: Int, nStart: Int, nEnd: Int)] = []
-        for k in flagHits[phi].indices {
-            guard case .identifier(let kind) = box.p.rules[flagHits[phi][k].rule].source, personIdentifierKinds.contains(kind) else { continue }
-            spans.append((flagHits[phi][k].tokStart, flagHits[phi][k].nStart, flagHits[phi][k].nEnd))
-        }
-        guard !spans.isEmpty else { return }
-        let toks = tk.tokens
-        let T = toks.count
-        let cased = profile.upper > 0 && profile.lower > 0
-        func inIdentifier(_ j: Int) -> Bool {
-            let a = Int(toks[j].start)
-            return spans.contains { $0.nStart <= a && a < $0.nEnd }
-        }
-        func nameLike(_ j: Int) -> Bool { cased && isNameToken(j) && !nonNameWords.contains(toks[j].text) && !inIdentifier(j) }
-        func provider(_ a: Int, _ b: Int) -> Bool {
-            (a > 0 && box.p.clinicianTitles.contains(toks[a - 1].text)) || (b < T && nameCredentials.contains(toks[b].text))
-        }
-        /// A name span `[a, b)` starting at or after `from`, before `to`.
-        func findName(_ from: Int, _ to: Int) -> (Int, Int)? {
-            var j = max(0, from)
-            while j < min(T, to) {
-                let w = toks[j].text
-                // "my name is X", "me llamo X", "name: X" (any case); "patient X", "Mrs. X", "la Sra. X"
-                if nameLeadWords.contains(w) || honorifics.contains(w), j + 1 < T {
-                    var n = j + 1
-                    if (w == "name" || w == "nombre") && (toks[n].text == "is" || toks[n].text == "es") && n + 1 < T { n += 1 }
-                    // after "my name is" any word will do in a text without case, not a [NAME] placeholder
-                    let free = !cased && nameLeadWords.contains(w) && toks[n].text.utf8.count >= 2 && !nameStopwords.contains(toks[n].text)
-                        && !(box.p.stopwords["en"]?.contains(toks[n].text) ?? false) && !(box.p.stopwords["es"]?.contains(toks[n].text) ?? false)
-                    if !inIdentifier(n) && (free || nameLike(n)) {
-                        var b = n + 1
-                        while b < T && b < n + 3 && nameLike(b) && toks[b].sentence == toks[n].sentence { b += 1 }
-                        if !provider(j, b) { return (j, b) }
-                    }
-                }
-                // two or three capitalised words: "John Smith", "Juan Pérez Gómez"
-                if nameLike(j), j + 1 < T, nameLike(j + 1), toks[j + 1].sentence == toks[j].sentence {
-                    var b = j + 2
-                    while b < T && b < j + 3 && nameLike(b) && toks[b].sentence == toks[j].sentence { b += 1 }
-                    // "from Czech Republic", "en Santo Domingo": a place
-                    let place = j > 0 && placePrepositions.contains(toks[j - 1].text)
-                    if !place && !provider(j, b) { return (j, b) }
-                    j = b
-                    continue
-                }
-                j += 1
-            }
-            return nil
-        }
-        for sp in spans {
-            let window = 10
-            guard let (a, b) = findName(sp.tokStart - window, sp.tokStart + window) else { continue }
-            for ri in rules {
-                let r = box.p.rules[ri]
-                guard let flag = r.flag else { continue }
-                var hit = Hit(rule: ri, tokStart: a, tokEnd: b, nStart: Int(toks[a].start), nEnd: Int(toks[b - 1].end), weight: r.weight,
-                              category: r.category ?? "person_name", severity: r.severity, term: "person_name")
-                hit.mods = .validated
-                flagHits[flag.rank].append(hit)
-            }
-            // one name supports the identifiers; more names are not more evidence
-            return
-        }
-    }
-
     mutating func identifiersAndPatterns() {
         if !box.p.identifierRules.isEmpty {
             var sc = IdentifierScanner(s: norm.scalars, tokens: tk.tokens, allow: box.p.allowlist)
@@ -907,7 +757,7 @@ struct Analysis {
 
     /// The learned model's log-odds that the text is positive (nil without a model).
     func modelLogOdds(lexicon compound: Double) -> Double? {
-        box.p.sentiment.model?.logOdds(tk.tokens, language: language, lexicon: compound)
+        box.sentimentModel(language).map { SentimentModel.logOdds($0.weights, tk.tokens, lexicon: compound) }
     }
 
     func sentimentLabel(_ sc: (compound: Double, pos: Double, neg: Double), logOdds z: Double?, rating: Int?) -> Sentiment {
@@ -1049,7 +899,7 @@ struct Analysis {
         for k in hits.indices where box.p.ruleRoles[hits[k].rule] == .evidence {
             let s = tk.tokens[min(hits[k].tokStart, tk.tokens.count - 1)].sentence
             targets.insert(s)
-            if !box.p.rules[hits[k].rule].id.hasPrefix("review.person.") { services.insert(s) }
+            if !box.ruleReviewsPerson[hits[k].rule] { services.insert(s) }
         }
         func near(_ tokStart: Int, _ set: Set<Int32>) -> Bool {
             let s = tk.tokens[min(tokStart, tk.tokens.count - 1)].sentence
@@ -1079,29 +929,32 @@ struct Analysis {
     /// decided (both ways for mixed), each with its share of the log-odds. A lexicon word counts
     /// through the model's weight for the lexicon's score.
     func sentimentEvidence(logOdds z: Double, sentiment: Sentiment) -> [Evidence] {
-        guard let model = box.p.sentiment.model, let weights = model.languages[language] else { return [] }
-        let directions: [(Double, Int)] = sentiment == .mixed ? [(1, 2), (-1, 2)] : [(z >= 0 ? 1 : -1, 3)]
+        guard let m = box.sentimentModel(language) else { return [] }
+        let mixed = sentiment == .mixed
+        let count = mixed ? 2 : 3
+        let best = SentimentModel.strongest(m.weights, tk.tokens, positive: mixed || z >= 0 ? count : 0, negative: mixed || z < 0 ? count : 0)
+        /// A word or pair with its share, and the rule of its larger contributor (nil: the model).
+        struct Piece { var from: Int; var to: Int; var weight: Double; var lexiconRule: Int? }
         var out: [Evidence] = []
-        for (direction, count) in directions {
-            var found: [(from: Int, to: Int, weight: Double, rule: String, file: String)] = model.strongest(tk.tokens, language: language, direction: direction, count: count)
-                .map { ($0.from, $0.to, $0.weight, "sentiment.model.\(language)", model.file) }
+        for (direction, model) in [(1.0, best.positive), (-1.0, best.negative)] where mixed || (direction > 0) == (z >= 0) {
+            var pieces = model.map { Piece(from: $0.from, to: $0.to, weight: $0.weight, lexiconRule: nil) }
             for h in sentHits {
-                let w = weights.lexicon * h.eff / sentimentDenominator
-                if w * direction > 0 { found.append((h.tokStart, h.tokEnd, w, "sentiment.\(language)", box.p.rules[h.rule].file)) }
+                let w = m.weights.lexicon * h.eff / sentimentDenominator
+                guard w * direction > 0 else { continue }
+                // a word both in the lexicon and among the model's words is one piece of evidence
+                if let i = pieces.firstIndex(where: { $0.from == h.tokStart && $0.to == h.tokEnd }) {
+                    if abs(w) > abs(pieces[i].weight) { pieces[i].lexiconRule = h.rule }
+                    pieces[i].weight += w
+                } else {
+                    pieces.append(Piece(from: h.tokStart, to: h.tokEnd, weight: w, lexiconRule: h.rule))
+                }
             }
-            // a word both in the lexicon and among the model's words is one piece of evidence
-            var merged: [(from: Int, to: Int, weight: Double, rule: String, file: String)] = []
-            for f in found {
-                if let i = merged.firstIndex(where: { $0.from == f.from && $0.to == f.to }) {
-                    if abs(f.weight) > abs(merged[i].weight) { (merged[i].rule, merged[i].file) = (f.rule, f.file) }
-                    merged[i].weight += f.weight
-                } else { merged.append(f) }
-            }
-            for f in merged.filter({ $0.weight * direction > 0 }).sorted(by: { abs($0.weight) > abs($1.weight) }).prefix(count) {
+            pieces.sort { abs($0.weight) > abs($1.weight) }
+            for f in pieces.prefix(count) where f.weight * direction > 0 {
                 let (s, e) = norm.originalSpan(Int(tk.tokens[f.from].start), Int(tk.tokens[f.to - 1].end))
                 let w = (f.weight * 100).rounded() / 100
-                out.append(Evidence(rule: f.rule, file: f.file, span: [s, e], text: norm.originalText(s, e),
-                                    modifiers: ["weight \(w > 0 ? "+" : "")\(w)"], contribution: w))
+                out.append(Evidence(rule: f.lexiconRule == nil ? m.modelRule : m.lexiconRule, file: f.lexiconRule.map { box.p.rules[$0].file } ?? m.file,
+                                    span: [s, e], text: norm.originalText(s, e), modifiers: ["weight " + signedHundredths(w)], contribution: w))
             }
         }
         return out
@@ -1172,4 +1025,13 @@ struct Analysis {
         }
         if let rv = results[.reviewFeedback], rv.decision >= .flag, let sp = results[.spam] { _ = sp; cap(.spam) }
     }
+}
+
+/// `w` (already rounded to hundredths) as "+1.59", "-0.9", "+2.0": what `"\(w)"` prints with a
+/// sign, without formatting a `Double` for every piece of evidence.
+func signedHundredths(_ w: Double) -> String {
+    let c = Int((abs(w) * 100).rounded())
+    let (whole, frac) = (c / 100, c % 100)
+    let digits = frac == 0 ? "0" : frac % 10 == 0 ? String(frac / 10) : frac < 10 ? "0" + String(frac) : String(frac)
+    return (w > 0 ? "+" : w.sign == .minus ? "-" : "") + String(whole) + "." + digits
 }

@@ -82,9 +82,12 @@ struct SentimentModel: Sendable {
 
     /// Log-odds that the text is positive.
     func logOdds(_ tokens: [Token], language: String, lexicon compound: Double) -> Double? {
-        guard let w = languages[language] else { return nil }
+        languages[language].map { SentimentModel.logOdds($0, tokens, lexicon: compound) }
+    }
+
+    static func logOdds(_ w: Weights, _ tokens: [Token], lexicon compound: Double) -> Double {
         var z = w.bias + w.lexicon * compound
-        SentimentModel.forEachFeature(w, tokens) { z += $0.weight }
+        forEachFeature(w, tokens) { z += $0.weight }
         return z
     }
 
@@ -92,14 +95,39 @@ struct SentimentModel: Sendable {
     /// strongest first, each feature once.
     func strongest(_ tokens: [Token], language: String, direction: Double, count: Int) -> [Occurrence] {
         guard let w = languages[language] else { return [] }
-        var best: [Occurrence] = []
-        SentimentModel.forEachFeature(w, tokens) { o in
-            guard o.weight * direction > 0, !best.contains(where: { $0.id == o.id }) else { return }
-            best.append(o)
-            best.sort { abs($0.weight) > abs($1.weight) }
+        let both = SentimentModel.strongest(w, tokens, positive: direction > 0 ? count : 0, negative: direction < 0 ? count : 0)
+        return direction > 0 ? both.positive : both.negative
+    }
+
+    /// The `positive` strongest features for and the `negative` strongest against, strongest
+    /// first, each feature once, in one pass over the text.
+    static func strongest(_ w: Weights, _ tokens: [Token], positive: Int, negative: Int) -> (positive: [Occurrence], negative: [Occurrence]) {
+        var up: [Occurrence] = [], down: [Occurrence] = []
+        func keep(_ best: inout [Occurrence], _ o: Occurrence, _ count: Int) {
+            guard count > 0, !best.contains(where: { $0.id == o.id }) else { return }
+            // the list stays sorted and short: insert in place, drop the weakest
+            let i = best.firstIndex { abs($0.weight) < abs(o.weight) } ?? best.count
+            guard i < count else { return }
+            best.insert(o, at: i)
             if best.count > count { best.removeLast() }
         }
-        return best
+        forEachFeature(w, tokens) { o in
+            if o.weight > 0 { keep(&up, o, positive) } else if o.weight < 0 { keep(&down, o, negative) }
+        }
+        return (up, down)
+    }
+}
+
+/// One language's model as the classifier reads it for every message: behind one reference (a
+/// copy of its tables per message retained each of them), with its evidence names made once.
+final class SentimentModelLanguage: Sendable {
+    let weights: SentimentModel.Weights
+    /// The model's file, and the rule names its evidence and the lexicon's carry.
+    let file, modelRule, lexiconRule: String
+
+    init?(_ model: SentimentModel?, _ language: String) {
+        guard let model, let w = model.languages[language] else { return nil }
+        (weights, file, modelRule, lexiconRule) = (w, model.file, "sentiment.model.\(language)", "sentiment.\(language)")
     }
 }
 
