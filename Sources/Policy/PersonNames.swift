@@ -94,81 +94,34 @@ struct NameWords: Sendable {
     }
 }
 
-extension Analysis {
-    /// "John Peters has cancer", "Dr. Smith tiene VIH": a capitalised name, a verb of having, then a
-    /// symptom/condition word within a few tokens.
-    mutating func namedConditions() {
-        let rules = box.namedConditionRules
-        guard !rules.isEmpty, profile.upper > 0, profile.lower > 0 else { return }
-        // the clinical hits' token ranges and ends (copies of the hits retained their strings)
-        var clinical: [(tokStart: Int, tokEnd: Int, nEnd: Int)] = []
-        let sq = FlagName.symptomQuestion.rank
-        for k in flagHits[sq].indices where box.p.ruleRoles[flagHits[sq][k].rule] == .evidence {
-            let category = flagHits[sq][k].category
-            if category == "condition" || category == "symptom" { clinical.append((flagHits[sq][k].tokStart, flagHits[sq][k].tokEnd, flagHits[sq][k].nEnd)) }
-        }
-        guard !clinical.isEmpty else { return }
-        let toks = tk.tokens
-        var done = Set<Int>()
-        for h in clinical {
-            var k = h.tokStart - 1
-            var verb = -1
-            while k >= 0 && k >= h.tokStart - 4 && toks[k].sentence == toks[h.tokStart].sentence {
-                if box.nameWords.kinds(toks[k]).contains(.having) { verb = k; break }
-                k -= 1
-            }
-            guard verb > 0, !done.contains(verb) else { continue }
-            var a = verb
-            while a - 1 >= 0 && a > verb - 3 && isNameToken(a - 1) { a -= 1 }
-            guard a < verb else { continue }
-            done.insert(verb)
-            addNameHits(rules, a, h.tokEnd, nEnd: h.nEnd, term: "named_condition")
-        }
-    }
-
-    /// The rules' hits on the name at tokens `[a, b)`, up to `nEnd` in normalised scalars.
-    mutating func addNameHits(_ rules: [Int], _ a: Int, _ b: Int, nEnd: Int, term: String) {
-        for ri in rules {
-            guard let flag = box.ruleFlags[ri] else { continue }
-            let r = box.p.rules[ri]
-            var hit = Hit(rule: ri, tokStart: a, tokEnd: b, nStart: Int(tk.tokens[a].start), nEnd: nEnd, weight: r.weight,
-                          category: r.category ?? term, severity: r.severity, term: term)
-            hit.mods = .validated
-            flagHits[flag.rank].append(hit)
-        }
-    }
+/// Reads names in one message's tokens. Holds only what it reads, so that the analysis is not
+/// copied to call it (a non-mutating method called from a mutating one copied all of it).
+struct NameFinder {
+    let tokens: [Token]
+    let norm: NormalizedText
+    let words: NameWords
+    /// The text has both cases: capitalisation tells names apart.
+    let cased: Bool
 
     /// Whether token `j` can be part of a person's name: capitalised, with a lowercase letter (not
     /// an acronym or a [PLACEHOLDER]), not a pronoun, stop word, relation or clinician title.
     /// The case is looked at first: most words are not capitalised, and it costs no lookup.
     func isNameToken(_ j: Int) -> Bool {
-        let t = tk.tokens[j]
+        let t = tokens[j]
         guard !t.isEmoji, t.byteCount >= 2 else { return false }
         let first = norm.original[Int(norm.map[Int(t.start)])]
         guard first.value < 0x80 ? (first.value >= 0x41 && first.value <= 0x5A) : first.properties.isUppercase,
-              box.nameWords.kinds(t).isDisjoint(with: .notName) else { return false }
+              words.kinds(t).isDisjoint(with: .notName) else { return false }
         let (s0, e0) = norm.originalSpan(Int(t.start), Int(t.end))
         return norm.original[s0..<e0].contains { $0.value < 0x80 ? ($0.value >= 0x61 && $0.value <= 0x7A) : $0.properties.isLowercase }
     }
 
-    /// "Patient John Smith, DOB ...", "call Maria Lopez at (617) ...", "la Sra. Ruiz, cama 14": a
-    /// person's name within a few tokens of a PHI identifier (phone, e-mail, address, date of birth,
-    /// age, room, record number...) supports it (`identifier: person_name`, a cue). A name after a
-    /// clinician title ("Dr. Patel", "Nurse Kim") or before a credential ("Ann Lee, MD") is a
-    /// provider, not a patient; a name inside the identifier ("22 Oak Street") is not a person.
-    mutating func namedPersons() {
-        let rules = box.personNameRules
-        guard !rules.isEmpty else { return }
-        let phi = FlagName.phiExposure.rank
-        var spans: [(tokStart: Int, nStart: Int, nEnd: Int)] = []
-        for k in flagHits[phi].indices where box.rulePersonIdentifier[flagHits[phi][k].rule] {
-            spans.append((flagHits[phi][k].tokStart, flagHits[phi][k].nStart, flagHits[phi][k].nEnd))
-        }
-        guard !spans.isEmpty else { return }
-        let toks = tk.tokens
+    /// The first name within `window` tokens of one of `spans` (identifiers, by first token and
+    /// normalised range), as tokens `[a, b)`. In a text without case, only a name after "my name
+    /// is", "patient"...
+    func nameNear(_ spans: [(tokStart: Int, nStart: Int, nEnd: Int)], window: Int = 10) -> (Int, Int)? {
+        let toks = tokens
         let T = toks.count
-        let cased = profile.upper > 0 && profile.lower > 0
-        let words = box.nameWords
         func inIdentifier(_ j: Int) -> Bool {
             let a = Int(toks[j].start)
             return spans.contains { $0.nStart <= a && a < $0.nEnd }
@@ -209,12 +162,77 @@ extension Analysis {
             }
             return nil
         }
-        let window = 10
         // one name supports the identifiers; more names are not more evidence
         for sp in spans {
-            guard let (a, b) = findName(sp.tokStart - window, sp.tokStart + window) else { continue }
-            addNameHits(rules, a, b, nEnd: Int(toks[b - 1].end), term: "person_name")
-            return
+            if let name = findName(sp.tokStart - window, sp.tokStart + window) { return name }
+        }
+        return nil
+    }
+}
+
+extension Analysis {
+    mutating func nameFinder() -> NameFinder {
+        NameFinder(tokens: tk.tokens, norm: norm, words: box.nameWords, cased: profile.upper > 0 && profile.lower > 0)
+    }
+
+    /// "John Peters has cancer", "Dr. Smith tiene VIH": a capitalised name, a verb of having, then a
+    /// symptom/condition word within a few tokens.
+    mutating func namedConditions() {
+        let rules = box.namedConditionRules
+        guard !rules.isEmpty, profile.upper > 0, profile.lower > 0 else { return }
+        // the clinical hits' token ranges and ends (copies of the hits retained their strings)
+        var clinical: [(tokStart: Int, tokEnd: Int, nEnd: Int)] = []
+        let sq = FlagName.symptomQuestion.rank
+        for k in flagHits[sq].indices where box.p.ruleRoles[flagHits[sq][k].rule] == .evidence {
+            let category = flagHits[sq][k].category
+            if category == "condition" || category == "symptom" { clinical.append((flagHits[sq][k].tokStart, flagHits[sq][k].tokEnd, flagHits[sq][k].nEnd)) }
+        }
+        guard !clinical.isEmpty else { return }
+        let names = nameFinder()
+        let toks = tk.tokens
+        var done = Set<Int>()
+        for h in clinical {
+            var k = h.tokStart - 1
+            var verb = -1
+            while k >= 0 && k >= h.tokStart - 4 && toks[k].sentence == toks[h.tokStart].sentence {
+                if names.words.kinds(toks[k]).contains(.having) { verb = k; break }
+                k -= 1
+            }
+            guard verb > 0, !done.contains(verb) else { continue }
+            var a = verb
+            while a - 1 >= 0 && a > verb - 3 && names.isNameToken(a - 1) { a -= 1 }
+            guard a < verb else { continue }
+            done.insert(verb)
+            addNameHits(rules, a, h.tokEnd, nEnd: h.nEnd, term: "named_condition")
+        }
+    }
+
+    /// "Patient John Smith, DOB ...", "call Maria Lopez at (617) ...", "la Sra. Ruiz, cama 14": a
+    /// person's name within a few tokens of a PHI identifier (phone, e-mail, address, date of birth,
+    /// age, room, record number...) supports it (`identifier: person_name`, a cue). A name after a
+    /// clinician title ("Dr. Patel", "Nurse Kim") or before a credential ("Ann Lee, MD") is a
+    /// provider, not a patient; a name inside the identifier ("22 Oak Street") is not a person.
+    mutating func namedPersons() {
+        let rules = box.personNameRules
+        guard !rules.isEmpty else { return }
+        let phi = FlagName.phiExposure.rank
+        var spans: [(tokStart: Int, nStart: Int, nEnd: Int)] = []
+        for k in flagHits[phi].indices where box.rulePersonIdentifier[flagHits[phi][k].rule] {
+            spans.append((flagHits[phi][k].tokStart, flagHits[phi][k].nStart, flagHits[phi][k].nEnd))
+        }
+        guard !spans.isEmpty, let (a, b) = nameFinder().nameNear(spans) else { return }
+        addNameHits(rules, a, b, nEnd: Int(tk.tokens[b - 1].end), term: "person_name")
+    }
+
+    /// The rules' hits on the name at tokens `[a, b)`, up to `nEnd` in normalised scalars.
+    mutating func addNameHits(_ rules: [Int], _ a: Int, _ b: Int, nEnd: Int, term: String) {
+        for ri in rules {
+            guard let flag = box.ruleFlags[ri] else { continue }
+            let r = box.p.rules[ri]
+            var hit = Hit(rule: ri, tokStart: a, tokEnd: b, nStart: Int(tk.tokens[a].start), nEnd: nEnd, weight: r.weight,
+                          category: r.category ?? term, severity: r.severity, term: term)
+            hit.mods = .validated
+            flagHits[flag.rank].append(hit)
         }
     }
 }

@@ -67,16 +67,19 @@ struct SentimentModel: Sendable {
     /// (`SentimentFeatures.strings`), so what is learned is what is looked up.
     @inline(__always)
     static func forEachFeature(_ w: Weights, _ tokens: [Token], _ body: (Occurrence) -> Void) {
-        var prev: Int32 = -1
-        for i in tokens.indices {
-            let t = tokens[i]
-            let id: Int32? = t.key.isNone ? w.longFeatures[t.text] : w.table.find(t.key)
-            if prev >= 0 && tokens[i - 1].sentence == t.sentence {
-                let pid: Int32? = t.key.isNone ? w.longFeatures[w.names[Int(prev)] + " " + t.text] : w.table.find(t.key, tag: UInt32(prev) + 1)
-                if let p = pid { body(Occurrence(id: p, from: i - 1, to: i + 1, weight: w.weights[Int(p)])) }
+        // fields read in place: a copy of each token retained and released its text
+        tokens.withUnsafeBufferPointer { ts in
+            var prev: Int32 = -1
+            for i in ts.indices {
+                let key = ts[i].key
+                let id: Int32? = key.isNone ? w.longFeatures[ts[i].text] : w.table.find(key)
+                if prev >= 0 && ts[i - 1].sentence == ts[i].sentence {
+                    let pid: Int32? = key.isNone ? w.longFeatures[w.names[Int(prev)] + " " + ts[i].text] : w.table.find(key, tag: UInt32(prev) + 1)
+                    if let p = pid { body(Occurrence(id: p, from: i - 1, to: i + 1, weight: w.weights[Int(p)])) }
+                }
+                if let id { body(Occurrence(id: id, from: i, to: i + 1, weight: w.weights[Int(id)])) }
+                prev = id ?? -1
             }
-            if let id { body(Occurrence(id: id, from: i, to: i + 1, weight: w.weights[Int(id)])) }
-            prev = id ?? -1
         }
     }
 
