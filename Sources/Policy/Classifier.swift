@@ -91,6 +91,8 @@ final class PolicyBox: Sendable {
     func trie(_ key: String) -> PhraseTrie? { key == "en" ? trieEN : key == "es" ? trieES : trieAll }
     /// `p.wildcardTerms` with each term as scalars.
     let wildcardTerms: [Int: [([Unicode.Scalar], [Int32])]]
+    /// `p.identifierKinds` as bits.
+    let identifierKinds: IdentifierKinds
     /// The words that tell a person's name from other capitalised words.
     let nameWords: NameWords
     /// `identifier: person_name` and `identifier: named_condition` rules.
@@ -114,6 +116,7 @@ final class PolicyBox: Sendable {
             if case .identifier(let k) = p.rules[ri].source { byKind[k, default: []].append(ri) }
         }
         self.identifierRulesByKind = byKind
+        self.identifierKinds = IdentifierKinds(p.identifierKinds)
         self.nameWords = NameWords(clinicianTitles: p.clinicianTitles, stopwords: Array(p.stopwords.values))
         (personNameRules, namedConditionRules) = (byKind[.personName] ?? [], p.identifierKinds.contains(.namedCondition) ? byKind[.namedCondition] ?? [] : [])
         (sentimentEN, sentimentES) = (SentimentModelLanguage(p.sentiment.model, "en"), SentimentModelLanguage(p.sentiment.model, "es"))
@@ -621,7 +624,7 @@ struct Analysis {
         if !box.p.identifierRules.isEmpty {
             var sc = IdentifierScanner(s: norm.scalars, tokens: tk.tokens, allow: box.p.allowlist)
             sc.capitalized = capitalizedFunction(norm, tk.tokens, profile: profile)
-            let found = sc.scanAll(wanted: box.p.identifierKinds)
+            let found = sc.scanAll(wanted: box.identifierKinds)
             let byKind = box.identifierRulesByKind
             // matches of one kind come one after another: their rules are looked up once
             var lastKind: IdentifierKind? = nil
@@ -814,10 +817,10 @@ struct Analysis {
     /// One flag's decision, score, category and evidence from its hits, or nil when it is not raised.
     mutating func scoreFlag(_ flag: FlagName, kind: MessageKind?, rating: Int?,
                             sentimentScores sc: (compound: Double, pos: Double, neg: Double), logOdds z: Double?, sentiment: Sentiment) -> FlagHit? {
-        guard let fs = box.flagSettings[flag.rank] else { return nil }
-        var hits = flagHits[flag.rank]
         let forced = flag == .reviewFeedback && (kind == .review || rating != nil)
-        if hits.isEmpty && !forced { return nil }
+        // most flags find nothing in most messages: leave before taking any reference
+        guard !flagHits[flag.rank].isEmpty || forced, let fs = box.flagSettings[flag.rank] else { return nil }
+        var hits = flagHits[flag.rank]
         // hold the only reference while updating modifiers (no copy of the whole array);
         // the cross-flag rules read rule, weight and category, which stay as they are
         flagHits[flag.rank] = []

@@ -13,6 +13,38 @@ public enum IdentifierKind: String, CaseIterable, Sendable {
     case namedCondition = "named_condition"
 }
 
+/// Identifier kinds as bits: the recognisers ask which kinds are wanted for every message, and a
+/// `Set` hashed the kind each time.
+struct IdentifierKinds: Sendable {
+    private var bits: UInt32 = 0
+
+    init(_ kinds: Set<IdentifierKind>) { for k in kinds { bits |= IdentifierKinds.bit(k) } }
+
+    @inline(__always) func contains(_ k: IdentifierKind) -> Bool { bits & IdentifierKinds.bit(k) != 0 }
+    var isEmpty: Bool { bits == 0 }
+
+    @inline(__always) private static func bit(_ k: IdentifierKind) -> UInt32 {
+        switch k {
+        case .phone: 1 << 0
+        case .email: 1 << 1
+        case .url: 1 << 2
+        case .ssn: 1 << 3
+        case .card: 1 << 4
+        case .npi: 1 << 5
+        case .mrn: 1 << 6
+        case .dob: 1 << 7
+        case .date: 1 << 8
+        case .address: 1 << 9
+        case .age: 1 << 10
+        case .iban: 1 << 11
+        case .room: 1 << 12
+        case .statedAge: 1 << 13
+        case .personName: 1 << 14
+        case .namedCondition: 1 << 15
+        }
+    }
+}
+
 /// One identifier found in a normalised text, `[start, end)` in normalised scalars.
 public struct IdentifierMatch: Sendable, Equatable {
     public var kind: IdentifierKind
@@ -131,6 +163,8 @@ private let fullSuffixes: FilteredWords = ["street", "avenue", "road", "lane", "
 private let streetBefore: FilteredWords = ["rue", "calle", "avenida", "av", "rua", "via", "viale", "piazza", "piazzetta", "ul", "ulica", "carrera", "paseo", "camino", "trg", "avenue"]
 private let streetEndings = ["straat", "strasse", "straße", "gasse", "gatan", "gata", "vegur", "vej", "utca", "weg", "laan", "plein", "allee", "ulica"]
 private let addressKeywords: FilteredWords = ["lives", "live", "address", "located", "reside", "resides", "direccion", "domicilio", "vive", "vivo"]
+/// "age 3 months" is how long something lasted, not how old someone is.
+private let durationUnits: Set<String> = ["month", "months", "week", "weeks", "day", "days", "mes", "meses", "semana", "semanas", "dias"]
 /// One lookup per word: 1 record keyword, 2 unit word, 4 psc/unit/cmr, 8 apo/fpo/dpo, 16 po box,
 /// 32 room or bed, 64 a unit word that is a home on its own ("apt 4B"; "piso 24" or "suite 5" needs
 /// an address word before it: a hotel floor or a clinic's suite is nobody's address).
@@ -290,7 +324,9 @@ struct IdentifierScanner {
         return false
     }
 
-    func scanAll(wanted: Set<IdentifierKind>) -> [IdentifierMatch] {
+    func scanAll(wanted: Set<IdentifierKind>) -> [IdentifierMatch] { scanAll(wanted: IdentifierKinds(wanted)) }
+
+    func scanAll(wanted: IdentifierKinds) -> [IdentifierMatch] {
         var out: [IdentifierMatch] = []
         if wanted.isEmpty { return out }
         let (hasAt, hasDigit, hasDigitRun, hasHttp) = textFlags()
@@ -348,7 +384,7 @@ struct IdentifierScanner {
     }
 
     // Digit groups: phone, SSN, card, NPI.
-    func numbers(_ out: inout [IdentifierMatch], _ wanted: Set<IdentifierKind>) {
+    func numbers(_ out: inout [IdentifierMatch], _ wanted: IdentifierKinds) {
         let n = s.count
         var i = 0
         // reused for every digit group (cleared, capacity kept)
@@ -502,7 +538,7 @@ struct IdentifierScanner {
     }
 
     /// Dates (numeric or with a month name); `dob` when a birth keyword comes before in the sentence.
-    func dates(_ out: inout [IdentifierMatch], _ wanted: Set<IdentifierKind>) {
+    func dates(_ out: inout [IdentifierMatch], _ wanted: IdentifierKinds) {
         let n = s.count
         var i = 0
         var found: [(Int, Int)] = []
@@ -585,7 +621,7 @@ struct IdentifierScanner {
     }
 
     /// Token-level recognisers: IBAN, MRN / member id, age over 89, street addresses.
-    func tokenRecognisers(_ out: inout [IdentifierMatch], _ wanted: Set<IdentifierKind>) {
+    func tokenRecognisers(_ out: inout [IdentifierMatch], _ wanted: IdentifierKinds) {
         let T = tokens.count
         var usedAddress = -1
         let wantIban = wanted.contains(.iban), wantMrn = wanted.contains(.mrn)
@@ -672,9 +708,8 @@ struct IdentifierScanner {
                 let next = i + 1 < T ? tokens[i + 1].text : ""
                 let next2 = i + 2 < T ? tokens[i + 2].text : ""
                 let prev = i > 0 ? tokens[i - 1].text : ""
-                let span = ["month", "months", "week", "weeks", "day", "days", "mes", "meses", "semana", "semanas", "dias"].contains(next)
                 if ((next == "years" || next == "year" || next == "yrs" || next == "yr") && next2 == "old") || next == "yo" || next == "anos" || next == "años"
-                    || (!span && (prev == "age" || prev == "aged" || prev == "edad")) {
+                    || ((prev == "age" || prev == "aged" || prev == "edad") && !durationUnits.contains(next)) {
                     out.append(IdentifierMatch(kind: .statedAge, start: Int(tokens[i].start), end: Int(tokens[min(i + 2, T - 1)].end), value: tokens[i].text, validated: false))
                 }
             }
