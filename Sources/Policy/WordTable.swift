@@ -26,9 +26,15 @@ struct WordKey: Hashable, Sendable {
 
     /// The key of a whole word, or nil when it is longer than 15 bytes.
     init?(_ word: String) {
-        let bytes = Array(word.utf8)
-        guard !bytes.isEmpty, bytes.count <= WordKey.maxBytes else { return nil }
-        self = bytes.withUnsafeBufferPointer { WordKey($0, from: 0, len: bytes.count) }
+        let n = word.utf8.count
+        guard n > 0, n <= WordKey.maxBytes else { return nil }
+        // the same packing as from a buffer, without copying the word into an array first
+        var lo: UInt64 = 0, hi = UInt64(n) << 56
+        for (k, b) in word.utf8.enumerated() {
+            if k < 8 { lo |= UInt64(b) << UInt64(8 * k) } else { hi |= UInt64(b) << UInt64(8 * (k - 8)) }
+        }
+        self.lo = lo
+        self.hi = hi
     }
 
     @inline(__always) var isNone: Bool { hi == 0 }
