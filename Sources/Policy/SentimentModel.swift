@@ -20,7 +20,7 @@ struct SentimentModel: Sendable {
         var names: [String] = []
 
         mutating func add(_ feature: String, _ weight: Double) {
-            let parts = feature.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+            let parts = splitBytes(Substring(feature), 0x20).filter { !$0.isEmpty }.map(String.init)
             if parts.count == 1 {
                 let id = wordID(parts[0], create: true)!
                 weights[Int(id)] = weight
@@ -153,12 +153,13 @@ extension SentimentModel {
     static func parse(_ text: String, display: String, languages known: Set<String>) throws -> SentimentModel {
         var model = SentimentModel(file: display, languages: [:], settings: "")
         var seen: [String: Int] = [:]
-        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // lines and columns split on bytes: splitting on characters segmented every grapheme
+        for (n, raw) in splitBytes(Substring(text), 0x0A).enumerated() {
             let line = n + 1
             let s = trimmedSpaces(raw)
             if s.hasPrefix("# settings:") { model.settings = String(trimmedSpaces(s.dropFirst("# settings:".count))) }
             if s.isEmpty || s.hasPrefix("#") { continue }
-            let cols = s.split(separator: "|", omittingEmptySubsequences: false).map(trimmedSpaces)
+            let cols = splitBytes(s, 0x7C).map(trimmedSpaces)
             guard cols.count == 3 else {
                 throw PolicyError(file: display, line: line, message: "expected 'language | feature | weight', found \(cols.count) columns")
             }
@@ -169,7 +170,7 @@ extension SentimentModel {
             guard let weight = Double(cols[2]), weight.isFinite, abs(weight) <= 100 else {
                 throw PolicyError(file: display, line: line, message: "weight '\(cols[2])' is not a number between -100 and 100")
             }
-            let words = feature.split(separator: " ")
+            let words = splitBytes(Substring(feature), 0x20).filter { !$0.isEmpty }
             guard !feature.isEmpty, words.count <= 2, isLowercase(feature) else {
                 throw PolicyError(file: display, line: line, message: "feature '\(feature)' must be one or two lowercase words, _bias or _lexicon")
             }
@@ -186,6 +187,19 @@ extension SentimentModel {
         }
         return model
     }
+}
+
+/// `s` cut at every `separator` byte (an ASCII character), empty pieces kept.
+func splitBytes(_ s: Substring, _ separator: UInt8) -> [Substring] {
+    var out: [Substring] = []
+    let u = s.utf8
+    var start = u.startIndex
+    while let end = u[start...].firstIndex(of: separator) {
+        out.append(s[start..<end])
+        start = u.index(after: end)
+    }
+    out.append(s[start...])
+    return out
 }
 
 /// `s` without spaces, tabs and carriage returns at either end (a weights file has thousands of
