@@ -115,6 +115,27 @@ final class ClassifierTests: XCTestCase {
         }
     }
 
+    func testNameWordsKnowEachWordsKindsIncludingLongWords() {
+        let words = NameWords(clinicianTitles: ["dr", "otorhinolaryngologist"], stopwords: [["the"], ["el"]])
+        let toks = tokenize(NormalizedText("Dr otorhinolaryngologist the el patient mrs from MD has Maria").scalars, breaks: []).tokens
+        let kinds = toks.map { words.kinds($0) }
+        XCTAssertEqual(kinds[0], [.notName, .title])
+        XCTAssertEqual(kinds[1], [.notName, .title])  // longer than a packed word: the text path
+        XCTAssertEqual(kinds[2], .notName)
+        XCTAssertEqual(kinds[3], .notName)
+        XCTAssertEqual(kinds[4], [.notName, .lead])  // "patient" is no name, and the next word is
+        XCTAssertEqual(kinds[5], .honorific)
+        XCTAssertEqual(kinds[6], .place)
+        XCTAssertEqual(kinds[7], .credential)
+        XCTAssertEqual(kinds[8], .having)
+        XCTAssertEqual(kinds[9], [])
+        // in a text without case only a lead word makes a name
+        XCTAssertTrue(c.classify("my name is maria gonzalez, call me at 617 234 5678 about my biopsy").hit(.phiExposure)?.evidence
+            .contains { $0.rule == "phi.person_name" } ?? false)
+        XCTAssertFalse(c.classify("please call me at 617 234 5678 about the biopsy results today").hit(.phiExposure)?.evidence
+            .contains { $0.rule == "phi.person_name" } ?? false)
+    }
+
     func testReviewSentiment() {
         XCTAssertEqual(c.classify("The staff were friendly and very professional").sentiment, .positive)
         XCTAssertEqual(c.classify("The staff were not friendly and very unprofessional").sentiment, .negative)

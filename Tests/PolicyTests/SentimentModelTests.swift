@@ -35,6 +35,28 @@ final class SentimentModelTests: XCTestCase {
         }
     }
 
+    func testWeightsFileToleratesCarriageReturnsAndTabsButNotExtraColumns() throws {
+        let m = try SentimentModel.parse("# settings: x\r\nen |\tgood | 1.5\r\n\ten | not  good | -2 \r\n", display: "m.txt", languages: ["en"])
+        XCTAssertEqual(m.settings, "x")
+        XCTAssertEqual(try XCTUnwrap(m.logOdds(tokens("not good"), language: "en", lexicon: 0)), -0.5, accuracy: 1e-9)
+        for text in ["en | good | 1 | 2\n", "en | Good | 1\n", "en | ÉXITO | 1\n", "en | good |\n"] {
+            XCTAssertThrowsError(try SentimentModel.parse(text, display: "m.txt", languages: ["en"]), text) { e in
+                XCTAssertTrue(((e as? PolicyError)?.description ?? "").hasPrefix("m.txt:1:"), "\(e)")
+            }
+        }
+        XCTAssertEqual(splitBytes("a||b|", 0x7C), ["a", "", "b", ""])
+        XCTAssertEqual(trimmedSpaces(" \t x y\r "), "x y")
+    }
+
+    func testEvidenceWeightsPrintAsTheirNumbersWithASign() {
+        // every hundredth a weight can round to prints as Swift prints the number, with a sign
+        for c in -2000...2000 {
+            let w = Double(c) / 100
+            XCTAssertEqual(signedHundredths(w), (w > 0 ? "+" : "") + "\(w)", "\(w)")
+        }
+        XCTAssertEqual(signedHundredths(-0.0), "-0.0")
+    }
+
     func testTrainingIsDeterministicAndSkipsIgnoredAndFunctionWords() throws {
         let p = try Fixture.policies()
         var ex: [SentimentExample] = []
