@@ -78,7 +78,7 @@ struct ServeRun {
         try prefill(inbox, dir: dir)
 
         let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let server = Process()
         server.executableURL = URL(fileURLWithPath: me)
         server.arguments = ["serve", "--db", db, "--connections", conn, "--listen", "127.0.0.1:0"]

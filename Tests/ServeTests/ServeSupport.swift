@@ -201,6 +201,19 @@ final class FakePlatform {
         logLines.compactMap { l in (l["reply"] as? Int).map { ($0, l["path"] as? String ?? "") } }
     }
 
+    /// Requests the platform answered before the reset it had announced with
+    /// `x-rate-limit-remaining: 0` on the same path: calls a client honouring the window never makes.
+    var callsBeforeAnnouncedReset: [(status: Int, path: String, at: Double, reset: Double)] {
+        var resetAt: [String: Double] = [:]
+        var early: [(status: Int, path: String, at: Double, reset: Double)] = []
+        for l in logLines {
+            guard let status = l["reply"] as? Int, let path = l["path"] as? String, let t = l["t"] as? Double else { continue }
+            if let r = resetAt[path], t < r { early.append((status, path, t, r)) }
+            if l["remaining"] as? Int == 0, let r = l["reset"] as? Double { resetAt[path] = r }
+        }
+        return early
+    }
+
     deinit {
         // SIGKILL: a child started from a test's async context inherits a mask that blocks SIGTERM.
         kill(process.processIdentifier, SIGKILL)

@@ -277,7 +277,11 @@ class Handler(BaseHTTPRequestHandler):
     def reply(self, status, obj, headers=None):
         with lock:
             with open(LOG, "a") as f:
-                f.write(json.dumps({"t": time.time(), "reply": status, "path": urllib.parse.urlsplit(self.path).path}) + "\n")
+                entry = {"t": time.time(), "reply": status, "path": urllib.parse.urlsplit(self.path).path}
+                if "x-rate-limit-remaining" in (headers or {}):
+                    entry["remaining"] = int(headers["x-rate-limit-remaining"])
+                    entry["reset"] = int(headers["x-rate-limit-reset"])
+                f.write(json.dumps(entry) + "\n")
         data = json.dumps(obj).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
