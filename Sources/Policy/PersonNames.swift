@@ -122,10 +122,17 @@ struct NameFinder {
     func nameNear(_ spans: [(tokStart: Int, nStart: Int, nEnd: Int)], window: Int = 10) -> (Int, Int)? {
         let toks = tokens
         let T = toks.count
-        func inIdentifier(_ j: Int) -> Bool {
-            let a = Int(toks[j].start)
-            return spans.contains { $0.nStart <= a && a < $0.nEnd }
+        // which tokens start inside an identifier, marked once (asking each span per token was
+        // quadratic in a long text full of phone numbers)
+        var inside = [Bool](repeating: false, count: T)
+        for sp in spans {
+            var j = max(0, sp.tokStart)
+            while j < T && Int(toks[j].start) < sp.nEnd {
+                if Int(toks[j].start) >= sp.nStart { inside[j] = true }
+                j += 1
+            }
         }
+        func inIdentifier(_ j: Int) -> Bool { inside[j] }
         func nameLike(_ j: Int) -> Bool { cased && isNameToken(j) && !words.kinds(toks[j]).contains(.nonName) && !inIdentifier(j) }
         func provider(_ a: Int, _ b: Int) -> Bool {
             (a > 0 && words.kinds(toks[a - 1]).contains(.title)) || (b < T && words.kinds(toks[b]).contains(.credential))
