@@ -169,11 +169,15 @@ struct NameFinder {
             }
             return nil
         }
-        // one name supports the identifiers; more names are not more evidence
-        for sp in spans {
-            if let name = findName(sp.tokStart - window, sp.tokStart + window) { return name }
+        // one name supports the identifiers; more names are not more evidence. Windows that
+        // overlap are read as one (identifiers close together read the same words again).
+        var from = Int.min, to = Int.min
+        for t in spans.map(\.tokStart).sorted() {
+            if t - window <= to { to = t + window; continue }
+            if to > from, let name = findName(from, to) { return name }
+            (from, to) = (t - window, t + window)
         }
-        return nil
+        return to > from ? findName(from, to) : nil
     }
 }
 
