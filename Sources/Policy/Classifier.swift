@@ -12,7 +12,11 @@ struct Hit {
     var severity: String?
     var mods: Modifiers = []
     var eff: Double = 0
-    var term: String = ""
+    /// Which term matched, as its rule and list line: two hits of one listed term are one term
+    /// (a number, where a string copied for every hit retained and released it).
+    var term: Int = 0
+
+    static func term(rule: Int, line: Int32 = -1) -> Int { rule << 32 | Int(UInt32(bitPattern: line)) }
 }
 
 struct CueSpan { var a: Int; var b: Int }
@@ -319,13 +323,17 @@ struct Analysis {
         let mask = box.p.stopwordMask
         let table = box.stopwords
         tk.bytes.withUnsafeBufferPointer { bytes in
-            for t in tk.tokens.prefix(400) {
-                if let m = t.key.isNone ? mask[t.text].map(Int32.init) : table.find(t.key) {
-                    if m & 1 != 0 { en += 1 }
-                    if m & 2 != 0 { es += 1 }
+            // fields read in place: a copy of each token retained and released its text
+            tk.tokens.withUnsafeBufferPointer { ts in
+                for i in ts.indices.prefix(400) {
+                    let key = ts[i].key
+                    if let m = key.isNone ? mask[ts[i].text].map(Int32.init) : table.find(key) {
+                        if m & 1 != 0 { en += 1 }
+                        if m & 2 != 0 { es += 1 }
+                    }
+                    let from = Int(ts[i].byteStart)
+                    for q in from..<from + Int(ts[i].byteCount) where bytes[q] == 0xB1 { es += 1; break }  // ñ is C3 B1 in UTF-8
                 }
-                let from = Int(t.byteStart)
-                for q in from..<from + Int(t.byteCount) where bytes[q] == 0xB1 { es += 1; break }  // ñ is C3 B1 in UTF-8
             }
         }
         for v in norm.scalars.prefix(4000) where v == 0xBF || v == 0xA1 { es += 2 }
@@ -350,7 +358,7 @@ struct Analysis {
             case .evidence, .cue, .allow, .sentiment:
                 let pl = trie.payloads[Int(pid)]
                 let h = Hit(rule: ri, tokStart: i, tokEnd: j, nStart: Int(tokens[i].start), nEnd: Int(tokens[j - 1].end),
-                            weight: pl.weight, category: pl.category, severity: pl.severity, term: pl.term)
+                            weight: pl.weight, category: pl.category, severity: pl.severity, term: Hit.term(rule: ri, line: pl.line))
                 if role == .sentiment { sentLocal.append(h) } else { raw.append(h) }
             default:
                 cueLocal[role.index].append(CueSpan(a: i, b: j))
@@ -453,7 +461,7 @@ struct Analysis {
             for pid in pids {
                 let pl = trie.payloads[Int(pid)]
                 var h = Hit(rule: Int(pl.rule), tokStart: min(ti, max(0, tk.tokens.count - 1)), tokEnd: min(ti + 1, tk.tokens.count), nStart: a, nEnd: b,
-                            weight: pl.weight, category: pl.category, severity: pl.severity, term: pl.term)
+                            weight: pl.weight, category: pl.category, severity: pl.severity, term: Hit.term(rule: Int(pl.rule), line: pl.line))
                 h.mods = .obfuscated
                 raw.append(h)
             }
@@ -637,7 +645,7 @@ struct Analysis {
                     guard case .identifier(let k) = box.p.rules[ri].source, k == m.kind, let flag = box.p.rules[ri].flag else { continue }
                     let ti = min(tokenIndexAtOrAfter(m.start), max(0, tk.tokens.count - 1))
                     var h = Hit(rule: ri, tokStart: ti, tokEnd: ti + 1, nStart: m.start, nEnd: m.end, weight: box.p.rules[ri].weight * (m.validated ? 1 : 0.85),
-                                category: box.p.rules[ri].category ?? m.kind.rawValue, severity: box.p.rules[ri].severity, term: m.kind.rawValue)
+                                category: box.p.rules[ri].category ?? m.kind.rawValue, severity: box.p.rules[ri].severity, term: Hit.term(rule: ri))
                     h.mods = m.validated ? .validated : .keyword
                     flagHits[flag.rank].append(h)
                 }
@@ -688,7 +696,7 @@ struct Analysis {
                     let b = map[min(range.location + range.length, map.count - 1)]
                     guard b > a else { continue }
                     let ti = min(tokenIndexAtOrAfter(a), max(0, tk.tokens.count - 1))
-                    flagHits[flag.rank].append(Hit(rule: ri, tokStart: ti, tokEnd: ti + 1, nStart: a, nEnd: b, weight: r.weight, category: r.category, severity: r.severity, term: r.id))
+                    flagHits[flag.rank].append(Hit(rule: ri, tokStart: ti, tokEnd: ti + 1, nStart: a, nEnd: b, weight: r.weight, category: r.category, severity: r.severity, term: Hit.term(rule: ri)))
                 }
             }
         }
@@ -920,7 +928,7 @@ struct Analysis {
 
     /// Two strong evaluations, or one of the strongest: a verdict on care by itself.
     func selfEvidentReview(_ hits: [Hit]) -> Bool {
-        var strong = Set<String>()
+        var strong = Set<Int>()
         for k in hits.indices where box.p.ruleRoles[hits[k].rule] == .cue && !hits[k].mods.contains(.negated) {
             if hits[k].weight >= 0.45 { return true }
             if hits[k].weight >= 0.35 { strong.insert(hits[k].term) }

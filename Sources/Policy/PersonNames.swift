@@ -107,12 +107,11 @@ struct NameFinder {
     /// an acronym or a [PLACEHOLDER]), not a pronoun, stop word, relation or clinician title.
     /// The case is looked at first: most words are not capitalised, and it costs no lookup.
     func isNameToken(_ j: Int) -> Bool {
-        let t = tokens[j]
-        guard !t.isEmoji, t.byteCount >= 2 else { return false }
-        let first = norm.original[Int(norm.map[Int(t.start)])]
+        guard !tokens[j].isEmoji, tokens[j].byteCount >= 2 else { return false }
+        let first = norm.original[Int(norm.map[Int(tokens[j].start)])]
         guard first.value < 0x80 ? (first.value >= 0x41 && first.value <= 0x5A) : first.properties.isUppercase,
-              words.kinds(t).isDisjoint(with: .notName) else { return false }
-        let (s0, e0) = norm.originalSpan(Int(t.start), Int(t.end))
+              words.kinds(tokens[j]).isDisjoint(with: .notName) else { return false }
+        let (s0, e0) = norm.originalSpan(Int(tokens[j].start), Int(tokens[j].end))
         return norm.original[s0..<e0].contains { $0.value < 0x80 ? ($0.value >= 0x61 && $0.value <= 0x7A) : $0.properties.isLowercase }
     }
 
@@ -214,7 +213,7 @@ extension Analysis {
             while a - 1 >= 0 && a > verb - 3 && names.isNameToken(a - 1) { a -= 1 }
             guard a < verb else { continue }
             done.insert(verb)
-            addNameHits(rules, a, h.tokEnd, nEnd: h.nEnd, term: "named_condition")
+            addNameHits(rules, a, h.tokEnd, nEnd: h.nEnd, category: "named_condition")
         }
     }
 
@@ -232,16 +231,16 @@ extension Analysis {
             spans.append((flagHits[phi][k].tokStart, flagHits[phi][k].nStart, flagHits[phi][k].nEnd))
         }
         guard !spans.isEmpty, let (a, b) = nameFinder().nameNear(spans) else { return }
-        addNameHits(rules, a, b, nEnd: Int(tk.tokens[b - 1].end), term: "person_name")
+        addNameHits(rules, a, b, nEnd: Int(tk.tokens[b - 1].end), category: "person_name")
     }
 
     /// The rules' hits on the name at tokens `[a, b)`, up to `nEnd` in normalised scalars.
-    mutating func addNameHits(_ rules: [Int], _ a: Int, _ b: Int, nEnd: Int, term: String) {
+    mutating func addNameHits(_ rules: [Int], _ a: Int, _ b: Int, nEnd: Int, category: String) {
         for ri in rules {
             guard let flag = box.ruleFlags[ri] else { continue }
             let r = box.p.rules[ri]
             var hit = Hit(rule: ri, tokStart: a, tokEnd: b, nStart: Int(tk.tokens[a].start), nEnd: nEnd, weight: r.weight,
-                          category: r.category ?? term, severity: r.severity, term: term)
+                          category: r.category ?? category, severity: r.severity, term: Hit.term(rule: ri))
             hit.mods = .validated
             flagHits[flag.rank].append(hit)
         }
