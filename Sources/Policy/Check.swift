@@ -11,9 +11,9 @@ public struct ExampleResult: Sendable {
 
 extension PolicySet {
     /// Runs every example of `Policies/tests/*.yml`.
-    public func runExamples() -> [ExampleResult] {
+    public func runExamples() throws -> [ExampleResult] {
         let c = Classifier(policies: self)
-        return examples.map { ex in
+        return try loadExamples().map { ex in
             let r = c.classify(ex.text, platform: ex.platform, kind: ex.kind, rating: ex.rating)
             let hit = r.hit(ex.flag)
             var ok: Bool

@@ -153,7 +153,6 @@ public struct PolicySet: Sendable {
     /// Offensive category -> removal reason code.
     public var offensiveReasonCodes: [String: String]
     public var replyTemplates: [ReplyTemplate]
-    public var examples: [PolicyExample]
     /// Policy files read, relative to the directory.
     public var files: [String]
 
@@ -218,6 +217,13 @@ extension PolicySet {
         var loader = PolicyLoader(dir: directory.standardizedFileURL)
         loader.readsSentimentModel = sentimentModel
         return try loader.load()
+    }
+
+    /// The must-flag and must-not-flag examples of `tests/*.yml`, decoded from the directory
+    /// (only `policy check` needs them: loading for classification reads them for the version).
+    public func loadExamples() throws -> [PolicyExample] {
+        var loader = PolicyLoader(dir: directory.standardizedFileURL)
+        return try loader.loadExamples()
     }
 
     /// How sentiment.yml says the model is trained, and where its weights go (relative to the
@@ -288,7 +294,8 @@ struct PolicyLoader {
         let commenting = try loadCommenting()
         let guardWords = try loadGuard()
         let templates = try loadTemplates()
-        let examples = try loadExamples()
+        // the examples are policy check's: read for the version, decoded only when checked
+        try hashExamples()
         // NOTICE and word lists are part of the version too.
         if let notice = try? Data(contentsOf: dir.appendingPathComponent("NOTICE")) { hash.add(notice) }
 
@@ -308,7 +315,7 @@ struct PolicyLoader {
         return PolicySet(
             directory: dir, version: hash.hex, organization: org, flagPolicies: flagPolicies, removalReasons: commenting.reasons,
             commentingPolicyURL: commenting.policy_url, offensiveReasonCodes: commenting.offensive_categories, replyTemplates: templates,
-            examples: examples, files: files, rules: rules, ruleRoles: rules.map(\.role), tries: automata.tries,
+            files: files, rules: rules, ruleRoles: rules.map(\.role), tries: automata.tries,
             obfuscationIndex: automata.obfuscation, wildcardTerms: automata.wildcards, falsePositives: falsePositives,
             stopwords: stopwords, stopwordMask: stopwordMask, contextWindow: contextWindow, sentiment: sentiment, allowlist: allow,
             guardPhrases: guardWords.phrases, clinicianTitles: guardWords.titles, guardNameWindow: guardWords.nameWindow,
@@ -613,6 +620,21 @@ struct PolicyLoader {
             }
         }
         return templates
+    }
+
+    /// `tests/*.yml` as part of the version, exactly as `yaml` counts a file, without decoding it.
+    mutating func hashExamples() throws {
+        for rel in yamlFiles(in: "tests") {
+            guard let data = FileManager.default.contents(atPath: dir.appendingPathComponent(rel).path) else {
+                throw PolicyError(file: display(rel), line: 0, message: "cannot read file")
+            }
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw PolicyError(file: display(rel), line: 0, message: "not valid UTF-8")
+            }
+            hash.add(rel.utf8)
+            hash.add(text.utf8)
+            files.append(rel)
+        }
     }
 
     /// `tests/*.yml`: the must-flag and must-not-flag examples `policy check` runs.

@@ -50,7 +50,14 @@ struct PolicyCheckCommand: ParsableCommand {
                 failures += 1
             }
         }
-        let results = set.runExamples()
+        let results: [ExampleResult]
+        do {
+            results = try set.runExamples()
+        } catch {
+            // a broken examples file is a policy problem like any other, with its file and line
+            print(UntrustedText.line("FAIL \((error as? PolicyError)?.description ?? "\(error)")"))
+            return false
+        }
         let failed = results.filter { !$0.passed }
         for r in failed {
             let ex = r.example

@@ -17,6 +17,22 @@ final class LoadingTests: XCTestCase {
         XCTAssertEqual(try PolicySet.load(from: Fixture.policiesURL).version, p.version)
     }
 
+    /// The examples are decoded only for `policy check`, but they stay part of the version, and a
+    /// broken one is reported there with its file and line.
+    func testExamplesCountInTheVersionAndABrokenOneFailsTheCheckOnly() throws {
+        let dir = try Fixture.copyOfPolicies()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let before = try PolicySet.load(from: dir).version
+        try Fixture.edit(dir, "tests/spam.yml") { $0 + "  - text: \"free followers\"\n    expect: maybe\n" }
+        let p = try PolicySet.load(from: dir)
+        XCTAssertNotEqual(p.version, before)
+        XCTAssertThrowsError(try p.runExamples()) { e in
+            let d = (e as? PolicyError)?.description ?? "\(e)"
+            XCTAssertTrue(d.hasPrefix("Policies/tests/spam.yml:"), d)
+            XCTAssertTrue(d.contains("expect 'maybe'"), d)
+        }
+    }
+
     /// organization.yml and team.yml are read without Yams's regular-expression typing (the
     /// console reads them before its first frame): numbers still decode, text stays text.
     func testOrganizationAndTeamReadWithoutImplicitTyping() throws {
@@ -182,10 +198,10 @@ final class LoadingTests: XCTestCase {
 
     func testExamplesInPoliciesTestsAllPass() throws {
         let p = try Fixture.policies()
-        let results = p.runExamples()
+        let results = try p.runExamples()
         XCTAssertGreaterThan(results.count, 60)
         for flag in FlagName.allCases {
-            XCTAssertTrue(p.examples.contains { $0.flag == flag }, "no examples for \(flag)")
+            XCTAssertTrue(try p.loadExamples().contains { $0.flag == flag }, "no examples for \(flag)")
         }
         for r in results where !r.passed {
             XCTFail("\(r.example.file):\(r.example.line): expected \(r.example.flag.rawValue) \(r.example.expect), got \(r.got)")
