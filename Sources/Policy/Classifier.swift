@@ -122,7 +122,7 @@ final class PolicyBox: Sendable {
         self.identifierRulesByKind = byKind
         self.identifierKinds = IdentifierKinds(p.identifierKinds)
         self.nameWords = NameWords(clinicianTitles: p.clinicianTitles, stopwords: Array(p.stopwords.values))
-        (personNameRules, namedConditionRules) = (byKind[.personName] ?? [], p.identifierKinds.contains(.namedCondition) ? byKind[.namedCondition] ?? [] : [])
+        (personNameRules, namedConditionRules) = (byKind[.personName] ?? [], byKind[.namedCondition] ?? [])
         (sentimentEN, sentimentES) = (SentimentModelLanguage(p.sentiment.model, "en"), SentimentModelLanguage(p.sentiment.model, "es"))
         self.ruleReviewsPerson = p.rules.map { $0.id.hasPrefix("review.person.") }
         self.rulePersonIdentifier = p.rules.map { r in
